@@ -1,0 +1,235 @@
+//! Stage 1: find the input files and read them into spanned YAML documents and Rego sources.
+
+pub mod embedded;
+pub mod node;
+pub mod scalar;
+pub mod source;
+pub mod walk;
+pub mod yaml;
+
+use std::path::{Path, PathBuf};
+
+use source::{FileId, SourceFile, Sources};
+use walk::{FoundFile, WalkOptions, WalkProblemKind};
+use yaml::{Document, YamlProblem};
+
+/// Files larger than this are not read (a generated bundle or a data dump, not configuration).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// One input of a run.
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// A directory (walked) or a file (always read).
+    Path(PathBuf),
+    /// A multi-document YAML stream read from standard input by the caller.
+    Stdin(String),
+}
+
+/// What to read and how.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The inputs, in command-line order.
+    pub inputs: Vec<Input>,
+    /// Walk settings.
+    pub walk: WalkOptions,
+    /// Size limit per file.
+    pub max_file_bytes: u64,
+    /// A file already loaded as the configuration; not read again as an input.
+    pub config_file: Option<PathBuf>,
+}
+
+/// A YAML document and the file it came from.
+#[derive(Debug, Clone)]
+pub struct LoadedDocument {
+    /// The file.
+    pub file: FileId,
+    /// The document.
+    pub doc: Document,
+}
+
+/// A problem with a file as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Could not be read.
+    Unreadable(String),
+    /// Larger than the limit.
+    TooLarge {
+        /// Its size in bytes.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Not UTF-8 text; `offset` is the first bad byte.
+    NotUtf8 {
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+    },
+    /// Holds NUL bytes: a binary file with a text extension.
+    Binary,
+    /// A symlink leading outside the root; not followed.
+    OutsideRoot(PathBuf),
+}
+
+/// A problem found while loading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadProblem {
+    /// The file as a whole.
+    File {
+        /// Which file.
+        file: FileId,
+        /// What.
+        problem: FileProblem,
+    },
+    /// Its YAML.
+    Yaml {
+        /// Which file.
+        file: FileId,
+        /// What.
+        problem: YamlProblem,
+    },
+}
+
+/// Everything read from the inputs.
+#[derive(Debug, Default)]
+pub struct Repo {
+    /// Every file read (and every file that failed to read, with empty text).
+    pub sources: Sources,
+    /// YAML documents in file order.
+    pub documents: Vec<LoadedDocument>,
+    /// Standalone `.rego` files.
+    pub rego_files: Vec<FileId>,
+    /// Other files read for later stages (`.tf` scope sources).
+    pub other_files: Vec<FileId>,
+    /// Problems met.
+    pub problems: Vec<LoadProblem>,
+}
+
+/// Why a run cannot start: a usage error, not a finding.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// A path on the command line does not exist.
+    #[error("{0}: no such file or directory")]
+    NotFound(PathBuf),
+}
+
+/// Reads every input.
+///
+/// # Errors
+/// When an input path does not exist.
+pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
+    let config = options.config_file.as_ref().and_then(|p| p.canonicalize().ok());
+    for input in &options.inputs {
+        match input {
+            Input::Stdin(text) => {
+                let file = SourceFile::new("<stdin>".into(), PathBuf::from("<stdin>"), text.clone());
+                add_text_file(repo, file);
+            }
+            Input::Path(path) => {
+                let meta = std::fs::metadata(path).map_err(|_| LoadError::NotFound(path.clone()))?;
+                if meta.is_dir() {
+                    let (files, problems) = walk::walk_dir(path, &options.walk);
+                    for problem in problems {
+                        let id = repo
+                            .sources
+                            .add(SourceFile::new(problem.name, problem.path, String::new()));
+                        let problem = match problem.kind {
+                            WalkProblemKind::Unreadable(message) => FileProblem::Unreadable(message),
+                            WalkProblemKind::OutsideRoot(target) => FileProblem::OutsideRoot(target),
+                        };
+                        repo.problems.push(LoadProblem::File { file: id, problem });
+                    }
+                    for found in files {
+                        if config.is_some() && found.path.canonicalize().ok() == config {
+                            continue;
+                        }
+                        read_file(repo, &found, options.max_file_bytes);
+                    }
+                } else {
+                    let name = path.to_string_lossy().replace('\\', "/");
+                    let name = name.strip_prefix("./").map(str::to_owned).unwrap_or(name);
+                    let found = FoundFile {
+                        path: path.clone(),
+                        name,
+                    };
+                    read_file(repo, &found, options.max_file_bytes);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads one file's text, or records why it could not be read. Returns its id.
+pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result<FileId, FileId> {
+    match read_text(&found.path, max_bytes) {
+        Ok(text) => Ok(repo
+            .sources
+            .add(SourceFile::new(found.name.clone(), found.path.clone(), text))),
+        Err(problem) => {
+            let id = repo
+                .sources
+                .add(SourceFile::new(found.name.clone(), found.path.clone(), String::new()));
+            repo.problems.push(LoadProblem::File { file: id, problem });
+            Err(id)
+        }
+    }
+}
+
+fn read_file(repo: &mut Repo, found: &FoundFile, max_bytes: u64) {
+    let Ok(id) = read_source(repo, found, max_bytes) else {
+        return;
+    };
+    match found.path.extension().and_then(|e| e.to_str()) {
+        Some("rego") => repo.rego_files.push(id),
+        Some("tf") => repo.other_files.push(id),
+        _ => parse_yaml_file(repo, id),
+    }
+}
+
+fn add_text_file(repo: &mut Repo, file: SourceFile) {
+    if file.text.contains('\0') {
+        let id = repo.sources.add(SourceFile::new(file.name, file.path, String::new()));
+        repo.problems.push(LoadProblem::File {
+            file: id,
+            problem: FileProblem::Binary,
+        });
+        return;
+    }
+    let id = repo.sources.add(file);
+    parse_yaml_file(repo, id);
+}
+
+/// Parses a loaded file as YAML and records its documents and problems.
+pub fn parse_yaml_file(repo: &mut Repo, id: FileId) {
+    let parsed = yaml::parse(repo.sources.get(id));
+    repo.problems
+        .extend(parsed.problems.into_iter().map(|problem| LoadProblem::Yaml { file: id, problem }));
+    repo.documents
+        .extend(parsed.documents.into_iter().map(|doc| LoadedDocument { file: id, doc }));
+}
+
+/// Reads a file as UTF-8 text within the size limit.
+///
+/// # Errors
+/// The [`FileProblem`] that kept it from being read.
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, FileProblem> {
+    let meta = std::fs::metadata(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if meta.len() > max_bytes {
+        return Err(FileProblem::TooLarge {
+            size: meta.len(),
+            limit: max_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if bytes.contains(&0) {
+        return Err(FileProblem::Binary);
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| FileProblem::NotUtf8 {
+        offset: e.utf8_error().valid_up_to(),
+    })?;
+    // A byte-order mark is not content; drop it so offsets and columns match what editors show.
+    if text.starts_with('\u{feff}') {
+        text.drain(..'\u{feff}'.len_utf8());
+    }
+    Ok(text)
+}

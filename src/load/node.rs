@@ -1,0 +1,221 @@
+//! The YAML tree with a byte span on every key and value, and JSON-pointer lookups into it.
+
+use std::ops::Range;
+
+/// How a scalar was written; collections are `Collection`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// `key: value`
+    Plain,
+    /// `'value'`
+    SingleQuoted,
+    /// `"value"`
+    DoubleQuoted,
+    /// `|` block
+    Literal,
+    /// `>` block
+    Folded,
+    /// A mapping or sequence.
+    Collection,
+}
+
+/// A YAML node with the byte range of its value in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Node {
+    /// Byte range of the value (for block scalars: from the first content character).
+    pub span: Range<usize>,
+    /// How it was written.
+    pub style: Style,
+    /// What it holds.
+    pub value: Value,
+}
+
+/// The data of a node, resolved the way Kubernetes tooling reads it (see `scalar.rs`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// `null`, `~` or nothing.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// An integer or a float.
+    Number(serde_json::Number),
+    /// Any other scalar.
+    String(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in source order.
+    Map(Vec<Entry>),
+}
+
+/// One key of a mapping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    /// The key as text (complex keys are rendered as compact JSON).
+    pub key: String,
+    /// Byte range of the key.
+    pub key_span: Range<usize>,
+    /// The value.
+    pub value: Node,
+}
+
+/// The result of a pointer lookup: the node, and the span of the key that holds it if any.
+#[derive(Debug, Clone, Copy)]
+pub struct Found<'a> {
+    /// The node the pointer names.
+    pub node: &'a Node,
+    /// The key span when the node is a mapping value.
+    pub key_span: Option<&'a Range<usize>>,
+}
+
+impl Node {
+    /// The value of `key` when this node is a mapping.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        self.entry(key).map(|e| &e.value)
+    }
+
+    /// The entry for `key` when this node is a mapping.
+    #[must_use]
+    pub fn entry(&self, key: &str) -> Option<&Entry> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == key),
+            _ => None,
+        }
+    }
+
+    /// The string value, when the node is a string scalar.
+    #[must_use]
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::String(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Looks up an RFC 6901 JSON pointer (`/spec/http/0/name`).
+    #[must_use]
+    pub fn pointer(&self, pointer: &str) -> Option<Found<'_>> {
+        let mut found = Found {
+            node: self,
+            key_span: None,
+        };
+        for token in pointer_tokens(pointer) {
+            found = found.node.child(&token)?;
+        }
+        Some(found)
+    }
+
+    /// Looks up the longest existing prefix of `pointer`; used to place a finding about
+    /// something absent at its closest present parent.
+    #[must_use]
+    pub fn pointer_or_parent(&self, pointer: &str) -> Found<'_> {
+        let mut found = Found {
+            node: self,
+            key_span: None,
+        };
+        for token in pointer_tokens(pointer) {
+            match found.node.child(&token) {
+                Some(next) => found = next,
+                None => break,
+            }
+        }
+        found
+    }
+
+    fn child(&self, token: &str) -> Option<Found<'_>> {
+        match &self.value {
+            Value::Map(entries) => entries.iter().find(|e| e.key == token).map(|e| Found {
+                node: &e.value,
+                key_span: Some(&e.key_span),
+            }),
+            Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| Found {
+                node: n,
+                key_span: None,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Converts to JSON for typed deserialization.
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::Value::Number(n.clone()),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Map(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// Calls `visit` for every scalar string below this node with its JSON pointer.
+    pub fn walk_strings<'a>(&'a self, pointer: &mut String, visit: &mut dyn FnMut(&str, &'a Node, &'a str)) {
+        match &self.value {
+            Value::String(s) => visit(pointer, self, s),
+            Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&i.to_string());
+                    item.walk_strings(pointer, visit);
+                    pointer.truncate(len);
+                }
+            }
+            Value::Map(entries) => {
+                for e in entries {
+                    let len = pointer.len();
+                    pointer.push('/');
+                    pointer.push_str(&escape_token(&e.key));
+                    e.value.walk_strings(pointer, visit);
+                    pointer.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Number of nodes in this tree (used for the alias expansion budget).
+    #[must_use]
+    pub fn size(&self) -> usize {
+        1 + match &self.value {
+            Value::Seq(items) => items.iter().map(Node::size).sum(),
+            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
+            _ => 0,
+        }
+    }
+}
+
+/// Escapes one JSON-pointer token (`~` → `~0`, `/` → `~1`).
+#[must_use]
+pub fn escape_token(token: &str) -> String {
+    if token.contains(['~', '/']) {
+        token.replace('~', "~0").replace('/', "~1")
+    } else {
+        token.to_owned()
+    }
+}
+
+fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_round_trip() {
+        assert_eq!(escape_token("a/b~c"), "a~1b~0c");
+        let tokens: Vec<_> = pointer_tokens("/a~1b~0c/0").collect();
+        assert_eq!(tokens, vec!["a/b~c".to_owned(), "0".to_owned()]);
+    }
+}

@@ -1,0 +1,503 @@
+//! Multi-document YAML → [`Document`]s with spans, through granit-parser's event stream.
+//!
+//! The loader owns scalar resolution (see `scalar.rs`), duplicate-key detection, merge keys and
+//! alias expansion. Aliases are expanded under a hard node budget so that an alias bomb costs at
+//! most the budget, then stops with a problem instead of exhausting memory or time.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use granit_parser::{Event, Options, Parser, ScalarStyle, ScanError, Span as YamlSpan};
+
+use super::node::{Entry, Node, Style, Value};
+use super::scalar::{Yaml11Reading, resolve_plain};
+use super::source::SourceFile;
+
+/// Most nodes one document may expand to through aliases. Real configuration stays far below
+/// (the largest corpus document has a few thousand nodes); an alias bomb reaches it in
+/// milliseconds.
+pub const ALIAS_EXPANSION_BUDGET: usize = 200_000;
+
+/// One YAML document of a file.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based position of the document in its file.
+    pub index: usize,
+    /// The root node.
+    pub root: Node,
+    /// Plain scalars YAML 1.1 reads differently.
+    pub yaml11: Vec<Yaml11Scalar>,
+}
+
+/// A plain scalar whose YAML 1.1 reading differs from its YAML 1.2 one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Yaml11Scalar {
+    /// Where it is.
+    pub span: Range<usize>,
+    /// What was written.
+    pub text: String,
+    /// What YAML 1.1 makes of it.
+    pub reading: Yaml11Reading,
+    /// Whether it is a mapping key rather than a value.
+    pub is_key: bool,
+}
+
+/// Something wrong with the YAML itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum YamlProblem {
+    /// The text is not valid YAML; the rest of that document is skipped.
+    Syntax {
+        /// Where the parser stopped.
+        span: Range<usize>,
+        /// The parser's message.
+        message: String,
+    },
+    /// A key appears twice in one mapping.
+    DuplicateKey {
+        /// The later occurrence.
+        span: Range<usize>,
+        /// The first occurrence.
+        first: Range<usize>,
+        /// The key.
+        key: String,
+    },
+    /// Alias expansion passed [`ALIAS_EXPANSION_BUDGET`]; the document is skipped.
+    AliasBudget {
+        /// The alias that passed the budget.
+        span: Range<usize>,
+    },
+    /// An alias names no anchor.
+    UnknownAlias {
+        /// The alias.
+        span: Range<usize>,
+    },
+}
+
+/// The documents of a file and the problems met while reading it.
+#[derive(Debug, Default)]
+pub struct ParsedYaml {
+    /// Documents that parsed, in file order. Empty documents (`---` alone) are kept as `Null` roots.
+    pub documents: Vec<Document>,
+    /// Problems, in file order.
+    pub problems: Vec<YamlProblem>,
+}
+
+enum Frame {
+    Map {
+        start: usize,
+        style: Style,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(String, Range<usize>)>,
+        keys: HashMap<String, Range<usize>>,
+    },
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+}
+
+struct Builder<'s> {
+    file: &'s SourceFile,
+    frames: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    expanded: usize,
+    root: Option<Node>,
+    yaml11: Vec<Yaml11Scalar>,
+    problems: Vec<YamlProblem>,
+    /// Set when the current document is abandoned (budget exceeded): events are skipped to its end.
+    abandoned: bool,
+}
+
+/// Parses every document of a YAML file.
+#[must_use]
+pub fn parse(file: &SourceFile) -> ParsedYaml {
+    let text = file.text.as_str();
+    let mut options = Options::default();
+    options.set_emit_comments(false);
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    let mut out = ParsedYaml::default();
+    let mut b = Builder {
+        file,
+        frames: Vec::new(),
+        anchors: HashMap::new(),
+        expanded: 0,
+        root: None,
+        yaml11: Vec::new(),
+        problems: Vec::new(),
+        abandoned: false,
+    };
+    let mut doc_index = 0usize;
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Ok((event, span))) => match event {
+                Event::StreamStart | Event::StreamEnd => {}
+                Event::DocumentStart(..) => b.reset(),
+                Event::DocumentEnd => {
+                    if !b.abandoned {
+                        let root = b.root.take().unwrap_or(Node {
+                            span: range(&span),
+                            style: Style::Plain,
+                            value: Value::Null,
+                        });
+                        out.documents.push(Document {
+                            index: doc_index,
+                            root,
+                            yaml11: std::mem::take(&mut b.yaml11),
+                        });
+                    }
+                    doc_index += 1;
+                    b.reset();
+                }
+                other => {
+                    if !b.abandoned {
+                        b.event(other, &span);
+                    }
+                }
+            },
+            Some(Err(error)) => {
+                b.syntax(&error);
+                b.reset();
+                doc_index += 1;
+                match parser.proceed_next_document() {
+                    Ok(true) => {}
+                    Ok(false) => break,
+                    Err(error) => {
+                        b.syntax(&error);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    out.problems = b.problems;
+    out
+}
+
+fn range(span: &YamlSpan) -> Range<usize> {
+    span.byte_range().unwrap_or(0..0)
+}
+
+impl Builder<'_> {
+    fn reset(&mut self) {
+        self.frames.clear();
+        self.anchors.clear();
+        self.expanded = 0;
+        self.root = None;
+        self.yaml11.clear();
+        self.abandoned = false;
+    }
+
+    fn syntax(&mut self, error: &ScanError) {
+        let marker = error.marker();
+        let at = marker
+            .byte_offset()
+            .unwrap_or_else(|| self.file.offset_of(marker.line(), marker.col()));
+        self.problems.push(YamlProblem::Syntax {
+            span: at..at,
+            message: error.kind().to_string(),
+        });
+    }
+
+    fn event(&mut self, event: Event<'_>, span: &YamlSpan) {
+        let r = range(span);
+        match event {
+            Event::Scalar(text, style, anchor, tag) => {
+                let (value, style) = match style {
+                    ScalarStyle::Plain => {
+                        let explicit_str = tag.as_ref().is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+                        let (value, reading) = if explicit_str {
+                            (Value::String(text.to_string()), None)
+                        } else {
+                            resolve_plain(&text)
+                        };
+                        if let Some(reading) = reading {
+                            let is_key = self.expecting_key();
+                            self.yaml11.push(Yaml11Scalar {
+                                span: r.clone(),
+                                text: text.to_string(),
+                                reading,
+                                is_key,
+                            });
+                        }
+                        (value, Style::Plain)
+                    }
+                    ScalarStyle::SingleQuoted => (Value::String(text.to_string()), Style::SingleQuoted),
+                    ScalarStyle::DoubleQuoted => (Value::String(text.to_string()), Style::DoubleQuoted),
+                    ScalarStyle::Literal => (Value::String(text.to_string()), Style::Literal),
+                    ScalarStyle::Folded => (Value::String(text.to_string()), Style::Folded),
+                };
+                let node = Node {
+                    span: r,
+                    style,
+                    value,
+                };
+                if anchor != 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.push(node);
+            }
+            Event::SequenceStart(_, anchor, _) => self.frames.push(Frame::Seq {
+                start: r.start,
+                anchor,
+                items: Vec::new(),
+            }),
+            Event::MappingStart(_, anchor, _) => self.frames.push(Frame::Map {
+                start: r.start,
+                style: Style::Collection,
+                anchor,
+                entries: Vec::new(),
+                pending_key: None,
+                keys: HashMap::new(),
+            }),
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq { start, anchor, items }) = self.frames.pop() {
+                    let node = Node {
+                        span: start..r.end.max(start),
+                        style: Style::Collection,
+                        value: Value::Seq(items),
+                    };
+                    self.finish(node, anchor);
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    start,
+                    style,
+                    anchor,
+                    entries,
+                    ..
+                }) = self.frames.pop()
+                {
+                    let node = Node {
+                        span: start..r.end.max(start),
+                        style,
+                        value: Value::Map(apply_merge_keys(entries)),
+                    };
+                    self.finish(node, anchor);
+                }
+            }
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(target) => {
+                    let size = target.size();
+                    self.expanded = self.expanded.saturating_add(size);
+                    if self.expanded > ALIAS_EXPANSION_BUDGET {
+                        self.problems.push(YamlProblem::AliasBudget { span: r });
+                        self.abandoned = true;
+                        return;
+                    }
+                    let node = target.clone();
+                    self.push(node);
+                }
+                None => {
+                    self.problems.push(YamlProblem::UnknownAlias { span: r.clone() });
+                    self.push(Node {
+                        span: r,
+                        style: Style::Plain,
+                        value: Value::Null,
+                    });
+                }
+            },
+            Event::UnresolvedAlias(_) => {
+                self.problems.push(YamlProblem::UnknownAlias { span: r.clone() });
+                self.push(Node {
+                    span: r,
+                    style: Style::Plain,
+                    value: Value::Null,
+                });
+            }
+            _ => {}
+        }
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.frames.last(), Some(Frame::Map { pending_key: None, .. }))
+    }
+
+    fn finish(&mut self, node: Node, anchor: usize) {
+        if anchor != 0 {
+            self.anchors.insert(anchor, node.clone());
+        }
+        self.push(node);
+    }
+
+    fn push(&mut self, node: Node) {
+        match self.frames.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                pending_key,
+                keys,
+                ..
+            }) => match pending_key.take() {
+                None => {
+                    let key = key_text(&node);
+                    *pending_key = Some((key, node.span));
+                }
+                Some((key, key_span)) => {
+                    if key != "<<" {
+                        if let Some(first) = keys.get(&key) {
+                            self.problems.push(YamlProblem::DuplicateKey {
+                                span: key_span.clone(),
+                                first: first.clone(),
+                                key: key.clone(),
+                            });
+                        } else {
+                            keys.insert(key.clone(), key_span.clone());
+                        }
+                    }
+                    entries.push(Entry {
+                        key,
+                        key_span,
+                        value: node,
+                    });
+                }
+            },
+        }
+    }
+}
+
+/// The text of a mapping key; complex keys become compact JSON.
+fn key_text(node: &Node) -> String {
+    match &node.value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::Seq(_) | Value::Map(_) => node.to_json().to_string(),
+    }
+}
+
+/// YAML 1.1 merge keys (`<<: *base`), which Kubernetes' YAML reader honours: keys of the merged
+/// mappings are added unless the mapping sets them itself. A duplicate key is already reported
+/// and its later value wins, as it does for kubectl.
+fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+    if !entries.iter().any(|e| e.key == "<<") {
+        return dedup_last_wins(entries);
+    }
+    let (merges, own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| e.key == "<<");
+    let mut out = dedup_last_wins(own);
+    for merge in merges {
+        let sources: Vec<Node> = match merge.value.value {
+            Value::Map(_) => vec![merge.value],
+            Value::Seq(items) => items,
+            _ => Vec::new(),
+        };
+        for source in sources {
+            if let Value::Map(inherited) = source.value {
+                for e in inherited {
+                    if !out.iter().any(|o| o.key == e.key) {
+                        out.push(e);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+fn dedup_last_wins(entries: Vec<Entry>) -> Vec<Entry> {
+    if entries.len() < 2 {
+        return entries;
+    }
+    let mut last: HashMap<&str, usize> = HashMap::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        last.insert(e.key.as_str(), i);
+    }
+    if last.len() == entries.len() {
+        return entries;
+    }
+    let keep: Vec<bool> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| last.get(e.key.as_str()) == Some(&i))
+        .collect();
+    entries
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(e, k)| k.then_some(e))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+
+    fn parse_str(text: &str) -> (SourceFile, ParsedYaml) {
+        let f = SourceFile::new("t.yaml".into(), PathBuf::from("t.yaml"), text.into());
+        let p = parse(&f);
+        (f, p)
+    }
+
+    #[test]
+    fn spans_of_keys_and_values() {
+        let (f, p) = parse_str("a:\n  b: [1, two]\n---\nc: d\n");
+        assert_eq!(p.documents.len(), 2);
+        let found = p.documents[0].root.pointer("/a/b/1").map(|f| f.node.span.clone());
+        assert_eq!(found.map(|r| &f.text[r]), Some("two"));
+        let key = p.documents[1].root.pointer("/c").and_then(|f| f.key_span.cloned());
+        assert_eq!(key.map(|r| &f.text[r]), Some("c"));
+    }
+
+    #[test]
+    fn syntax_error_skips_only_its_document() {
+        let (f, p) = parse_str("a: 1\n---\nbad: [\n---\nok: 1\n");
+        assert_eq!(p.documents.len(), 2);
+        assert_eq!(p.documents[1].index, 2);
+        let YamlProblem::Syntax { span, .. } = &p.problems[0] else {
+            unreachable!("expected a syntax problem, got {:?}", p.problems);
+        };
+        assert_eq!(f.line_col(span.start).line, 3);
+    }
+
+    #[test]
+    fn duplicate_keys_are_reported_with_both_ends() {
+        let (f, p) = parse_str("a: 1\nb: 2\na: 3\n");
+        let YamlProblem::DuplicateKey { span, first, key } = &p.problems[0] else {
+            unreachable!("expected a duplicate key, got {:?}", p.problems);
+        };
+        assert_eq!(key, "a");
+        assert_eq!(f.line_col(span.start).line, 3);
+        assert_eq!(f.line_col(first.start).line, 1);
+        assert_eq!(p.documents[0].root.get("a").map(|n| n.to_json()), Some(3.into()));
+    }
+
+    #[test]
+    fn aliases_and_merge_keys_expand() {
+        let (_, p) = parse_str("base: &b {x: 1, y: 2}\nother:\n  <<: *b\n  y: 3\nref: *b\n");
+        let root = p.documents[0].root.to_json();
+        assert_eq!(root["other"], serde_json::json!({"y": 3, "x": 1}));
+        assert_eq!(root["ref"], serde_json::json!({"x": 1, "y": 2}));
+    }
+
+    #[test]
+    fn alias_bomb_stops_at_the_budget() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..12 {
+            let prev = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"
+            ));
+        }
+        text.push_str("---\nnext: ok\n");
+        let started = std::time::Instant::now();
+        let (_, p) = parse_str(&text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(p.problems.iter().any(|x| matches!(x, YamlProblem::AliasBudget { .. })));
+        // The bomb's document is dropped; the next one still loads.
+        assert_eq!(p.documents.len(), 1);
+        assert_eq!(p.documents[0].root.get("next").and_then(Node::as_str), Some("ok"));
+    }
+
+    #[test]
+    fn yaml11_scalars_are_recorded() {
+        let (_, p) = parse_str("a: yes\nb: \"on\"\nc: 0755\nd: !!str off\n");
+        let texts: Vec<_> = p.documents[0].yaml11.iter().map(|s| s.text.as_str()).collect();
+        assert_eq!(texts, vec!["yes", "0755"]);
+    }
+}

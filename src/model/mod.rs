@@ -1,0 +1,278 @@
+//! Stage 3: typed resources built from the loaded documents, and the [`index::Index`] that
+//! resolves delegation, effective route labels and selectors.
+
+pub mod index;
+pub mod kinds;
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt;
+
+use serde_json::Value as Json;
+
+use crate::load::source::FileId;
+use crate::load::{LoadedDocument, Repo};
+use crate::schema::{self, ShapeError};
+use kinds::{AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec};
+
+/// The namespace kubectl applies to an object that names none.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// The kinds portico models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Kind {
+    /// `networking.gloo.solo.io` RouteTable.
+    RouteTable,
+    /// `security.policy.gloo.solo.io` ExtAuthPolicy.
+    ExtAuthPolicy,
+    /// `admin.gloo.solo.io` ExtAuthServer.
+    ExtAuthServer,
+    /// `v1` ConfigMap.
+    ConfigMap,
+    /// `enterprise.gloo.solo.io` AuthConfig.
+    AuthConfig,
+}
+
+impl Kind {
+    /// The Kubernetes kind name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::RouteTable => "RouteTable",
+            Kind::ExtAuthPolicy => "ExtAuthPolicy",
+            Kind::ExtAuthServer => "ExtAuthServer",
+            Kind::ConfigMap => "ConfigMap",
+            Kind::AuthConfig => "AuthConfig",
+        }
+    }
+
+    /// The kind for an `apiVersion` and `kind`, when portico models it.
+    #[must_use]
+    pub fn from_type(api_version: &str, kind: &str) -> Option<Self> {
+        let group = api_version.rsplit_once('/').map_or("", |(g, _)| g);
+        match (group, kind) {
+            ("networking.gloo.solo.io", "RouteTable") => Some(Kind::RouteTable),
+            ("security.policy.gloo.solo.io", "ExtAuthPolicy") => Some(Kind::ExtAuthPolicy),
+            ("admin.gloo.solo.io", "ExtAuthServer") => Some(Kind::ExtAuthServer),
+            ("enterprise.gloo.solo.io", "AuthConfig") => Some(Kind::AuthConfig),
+            ("", "ConfigMap") if api_version == "v1" => Some(Kind::ConfigMap),
+            _ => None,
+        }
+    }
+}
+
+/// `Kind/namespace/name`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId {
+    /// Kind.
+    pub kind: Kind,
+    /// Namespace (defaulted).
+    pub namespace: String,
+    /// Name.
+    pub name: String,
+}
+
+impl fmt::Display for ResourceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}/{}", self.kind.as_str(), self.namespace, self.name)
+    }
+}
+
+/// Where a resource came from and its metadata.
+#[derive(Debug, Clone)]
+pub struct Meta {
+    /// Identity.
+    pub id: ResourceId,
+    /// Index into [`Repo::documents`].
+    pub doc: usize,
+    /// The file.
+    pub file: FileId,
+    /// Pointer of the object inside its document: empty, or `/items/N` inside a `List`.
+    pub base: String,
+    /// `metadata.labels`.
+    pub labels: BTreeMap<String, String>,
+    /// `metadata.annotations`.
+    pub annotations: BTreeMap<String, String>,
+}
+
+impl Meta {
+    /// The pointer of `path` (relative to the object) inside the document.
+    #[must_use]
+    pub fn pointer(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+/// A typed resource.
+#[derive(Debug, Clone)]
+pub struct Resource<S> {
+    /// Identity and origin.
+    pub meta: Meta,
+    /// The typed spec.
+    pub spec: S,
+}
+
+/// A document of a modelled kind whose shape is wrong; the resource is left out of the model.
+#[derive(Debug, Clone)]
+pub struct ShapeProblem {
+    /// The document, index into [`Repo::documents`].
+    pub doc: usize,
+    /// The resource, when its identity could be read.
+    pub id: Option<ResourceId>,
+    /// What and where.
+    pub error: ShapeError,
+}
+
+/// All modelled resources.
+#[derive(Debug, Default)]
+pub struct Model {
+    /// RouteTables.
+    pub route_tables: Vec<Resource<RouteTableSpec>>,
+    /// ExtAuthPolicies.
+    pub ext_auth_policies: Vec<Resource<ExtAuthPolicySpec>>,
+    /// ExtAuthServers.
+    pub ext_auth_servers: Vec<Resource<ExtAuthServerSpec>>,
+    /// ConfigMaps.
+    pub config_maps: Vec<Resource<ConfigMapData>>,
+    /// AuthConfigs kept by hand.
+    pub auth_configs: Vec<Resource<AuthConfigSpec>>,
+    /// Resources whose shape is wrong; references to them are not reported as missing.
+    pub broken: HashSet<ResourceId>,
+    /// Shape problems.
+    pub problems: Vec<ShapeProblem>,
+    /// Kubernetes objects of kinds portico does not model.
+    pub other_objects: usize,
+}
+
+impl Model {
+    /// Number of modelled resources.
+    #[must_use]
+    pub fn resource_count(&self) -> usize {
+        self.route_tables.len()
+            + self.ext_auth_policies.len()
+            + self.ext_auth_servers.len()
+            + self.config_maps.len()
+            + self.auth_configs.len()
+    }
+
+    /// Metadata of every resource, in a stable order.
+    pub fn all_meta(&self) -> impl Iterator<Item = &Meta> {
+        self.route_tables
+            .iter()
+            .map(|r| &r.meta)
+            .chain(self.ext_auth_policies.iter().map(|r| &r.meta))
+            .chain(self.ext_auth_servers.iter().map(|r| &r.meta))
+            .chain(self.config_maps.iter().map(|r| &r.meta))
+            .chain(self.auth_configs.iter().map(|r| &r.meta))
+    }
+
+    /// Whether `id` names a resource that exists but could not be read.
+    #[must_use]
+    pub fn is_broken(&self, kind: Kind, namespace: &str, name: &str) -> bool {
+        self.broken.contains(&ResourceId {
+            kind,
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+        })
+    }
+}
+
+/// Whether a document is a Kubernetes object of a kind portico models (used to scope
+/// YAML-level lints to the configuration portico owns).
+#[must_use]
+pub fn modelled_kind(doc: &LoadedDocument) -> Option<Kind> {
+    let root = &doc.doc.root;
+    let api_version = root.get("apiVersion").and_then(|n| n.as_str())?;
+    let kind = root.get("kind").and_then(|n| n.as_str())?;
+    Kind::from_type(api_version, kind)
+}
+
+/// Builds the model from every loaded document.
+#[must_use]
+pub fn build(repo: &Repo) -> Model {
+    let mut model = Model::default();
+    for (doc_index, loaded) in repo.documents.iter().enumerate() {
+        let json = loaded.doc.root.to_json();
+        let is_list = json.get("kind").and_then(Json::as_str) == Some("List")
+            && json.get("items").is_some_and(Json::is_array);
+        if is_list {
+            if let Some(items) = json.get("items").and_then(Json::as_array) {
+                for (i, item) in items.iter().enumerate() {
+                    add_object(&mut model, loaded.file, doc_index, &format!("/items/{i}"), item);
+                }
+            }
+        } else {
+            add_object(&mut model, loaded.file, doc_index, "", &json);
+        }
+    }
+    model
+}
+
+fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Json) {
+    let (Some(api_version), Some(kind)) = (
+        json.get("apiVersion").and_then(Json::as_str),
+        json.get("kind").and_then(Json::as_str),
+    ) else {
+        return;
+    };
+    let Some(kind) = Kind::from_type(api_version, kind) else {
+        model.other_objects += 1;
+        return;
+    };
+    let metadata = json.get("metadata").cloned().unwrap_or(Json::Null);
+    let meta: ObjectMeta = match schema::decode(&metadata, &format!("{base}/metadata")) {
+        Ok(meta) => meta,
+        Err(error) => {
+            model.problems.push(ShapeProblem { doc, id: None, error });
+            return;
+        }
+    };
+    let Some(name) = meta.name.filter(|n| !n.is_empty()) else {
+        model.problems.push(ShapeProblem {
+            doc,
+            id: None,
+            error: ShapeError {
+                pointer: format!("{base}/metadata"),
+                message: format!("{} has no `metadata.name`", kind.as_str()),
+            },
+        });
+        return;
+    };
+    let id = ResourceId {
+        kind,
+        namespace: meta.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
+        name,
+    };
+    let meta = Meta {
+        id,
+        doc,
+        file,
+        base: base.to_owned(),
+        labels: meta.labels,
+        annotations: meta.annotations,
+    };
+    let spec = json.get("spec").cloned().unwrap_or(Json::Null);
+    let spec_base = format!("{base}/spec");
+    let result = match kind {
+        Kind::RouteTable => decode_spec(&spec, &spec_base).map(|spec| model.route_tables.push(Resource { meta: meta.clone(), spec })),
+        Kind::ExtAuthPolicy => decode_spec(&spec, &spec_base).map(|spec| model.ext_auth_policies.push(Resource { meta: meta.clone(), spec })),
+        Kind::ExtAuthServer => decode_spec(&spec, &spec_base).map(|spec| model.ext_auth_servers.push(Resource { meta: meta.clone(), spec })),
+        Kind::AuthConfig => decode_spec(&spec, &spec_base).map(|spec| model.auth_configs.push(Resource { meta: meta.clone(), spec })),
+        Kind::ConfigMap => schema::decode(json, base).map(|spec| model.config_maps.push(Resource { meta: meta.clone(), spec })),
+    };
+    if let Err(error) = result {
+        model.broken.insert(meta.id.clone());
+        model.problems.push(ShapeProblem {
+            doc,
+            id: Some(meta.id),
+            error,
+        });
+    }
+}
+
+/// A missing or null `spec` decodes as the empty spec; the schema stage reports what is required.
+fn decode_spec<T: serde::de::DeserializeOwned + Default>(spec: &Json, base: &str) -> Result<T, ShapeError> {
+    if spec.is_null() {
+        return Ok(T::default());
+    }
+    schema::decode(spec, base)
+}
