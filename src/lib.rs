@@ -1,10 +1,176 @@
 //! portico: a compiler and static linter for Gloo Platform API-gateway auth configuration.
 //!
 //! The module tree is the pipeline: [`load`] → [`schema`] → [`model`] → [`checks`] → [`report`].
-//! The library never prints; the binary renders what [`run_check`] returns.
+//! The library never prints; the binary renders what [`check`] returns.
 
+pub mod checks;
+pub mod config;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
+pub mod report;
 pub mod schema;
 pub mod suggest;
+
+use std::path::PathBuf;
+
+use config::Config;
+use diagnostic::{Diagnostic, Severity};
+use load::walk::WalkOptions;
+use load::{Input, LoadError, LoadOptions, Repo};
+use model::Model;
+use model::index::Index;
+
+/// What to check.
+#[derive(Debug, Clone, Default)]
+pub struct CheckRequest {
+    /// Inputs in command-line order; empty means the current directory.
+    pub inputs: Vec<Input>,
+    /// `--config FILE`.
+    pub config: Option<PathBuf>,
+    /// `--no-ignore`: read what `.gitignore` excludes too.
+    pub no_ignore: bool,
+}
+
+/// Counts for the report's summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Error diagnostics.
+    pub errors: usize,
+    /// Warning diagnostics.
+    pub warnings: usize,
+    /// Info diagnostics.
+    pub infos: usize,
+    /// Files read.
+    pub files: usize,
+    /// Resources modelled.
+    pub resources: usize,
+}
+
+/// The outcome of a check: everything read and every diagnostic, sorted.
+#[derive(Debug)]
+pub struct CheckResult {
+    /// Files and documents read.
+    pub repo: Repo,
+    /// The configuration used.
+    pub config: Config,
+    /// The typed model.
+    pub model: Model,
+    /// Diagnostics sorted by file, line, column, code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Counts.
+    pub summary: Summary,
+}
+
+impl CheckResult {
+    /// Whether any diagnostic is at or above `level`.
+    #[must_use]
+    pub fn fails_at(&self, level: Severity) -> bool {
+        self.diagnostics.iter().any(|d| d.severity >= level)
+    }
+}
+
+/// Why a run could not happen at all (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// An input is missing.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// `--config` names a file that does not exist.
+    #[error("{0}: configuration file not found")]
+    ConfigNotFound(PathBuf),
+}
+
+/// Runs the whole pipeline: load, model, checks.
+///
+/// # Errors
+/// When an input path or the named configuration file does not exist.
+pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
+    let inputs = if request.inputs.is_empty() {
+        vec![Input::Path(PathBuf::from("."))]
+    } else {
+        request.inputs.clone()
+    };
+    let first_path = inputs.iter().find_map(|i| match i {
+        Input::Path(p) => Some(p.as_path()),
+        Input::Stdin(_) => None,
+    });
+    if let Some(explicit) = &request.config {
+        if !explicit.is_file() {
+            return Err(Error::ConfigNotFound(explicit.clone()));
+        }
+    }
+    let mut repo = Repo::default();
+    let config_path = config::locate(request.config.as_deref(), first_path);
+    let config = match &config_path {
+        Some(path) => {
+            let display = match (&request.config, first_path) {
+                (None, Some(root)) => load::walk::relative_name(root, path),
+                _ => path.to_string_lossy().replace('\\', "/"),
+            };
+            config::load(path, display, &mut repo)
+        }
+        None => Config::default(),
+    };
+    let walk = WalkOptions {
+        no_ignore: request.no_ignore,
+        exclude: config.settings.ignore.clone(),
+        skip_dirs: config.settings.output.iter().map(PathBuf::from).collect(),
+    };
+    let options = LoadOptions {
+        inputs,
+        walk,
+        max_file_bytes: load::DEFAULT_MAX_FILE_BYTES,
+        config_file: config_path,
+    };
+    load::load(&options, &mut repo)?;
+    let model = model::build(&repo);
+    let index = Index::build(&model);
+    let selections = model::selection::select_all(&model, &index);
+    let ctx = checks::Context {
+        repo: &repo,
+        model: &model,
+        index: &index,
+        selections: &selections,
+        config: &config,
+    };
+    let levels = checks::Levels::new(config.settings.rules.clone());
+    let mut diagnostics = checks::run(&ctx, &levels);
+    sort_diagnostics(&repo, &mut diagnostics);
+    let summary = Summary {
+        errors: diagnostics.iter().filter(|d| d.severity == Severity::Error).count(),
+        warnings: diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
+        infos: diagnostics.iter().filter(|d| d.severity == Severity::Info).count(),
+        files: repo.sources.len(),
+        resources: model.resource_count(),
+    };
+    Ok(CheckResult {
+        repo,
+        config,
+        model,
+        diagnostics,
+        summary,
+    })
+}
+
+/// Sorts by file name, position, code and message, and drops exact duplicates, so the output
+/// never depends on discovery order.
+fn sort_diagnostics(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.sort_by(|a, b| {
+        let fa = &repo.sources.get(a.finding.span.file).name;
+        let fb = &repo.sources.get(b.finding.span.file).name;
+        (fa, a.finding.span.range.start, a.code, &a.finding.message, a.finding.span.range.end).cmp(&(
+            fb,
+            b.finding.span.range.start,
+            b.code,
+            &b.finding.message,
+            b.finding.span.range.end,
+        ))
+    });
+    diagnostics.dedup_by(|a, b| {
+        a.code == b.code
+            && a.finding.message == b.finding.message
+            && a.finding.span.range == b.finding.span.range
+            && repo.sources.get(a.finding.span.file).name == repo.sources.get(b.finding.span.file).name
+    });
+}

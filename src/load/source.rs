@@ -1,6 +1,7 @@
 //! Loaded files, their text and the byte-offset → line/column arithmetic every reporter shares.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// Index of a file in [`Sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -22,8 +23,9 @@ pub struct SourceFile {
     pub name: String,
     /// Path as reachable from the working directory (what a human clicks on).
     pub path: PathBuf,
-    /// The text; empty when the file could not be read as UTF-8.
-    pub text: String,
+    /// The text; empty when the file could not be read as UTF-8. Shared so reporters can hand
+    /// it to miette without copying.
+    pub text: Arc<str>,
     line_starts: Vec<usize>,
 }
 
@@ -36,7 +38,7 @@ impl SourceFile {
         Self {
             name,
             path,
-            text,
+            text: Arc::from(text),
             line_starts,
         }
     }

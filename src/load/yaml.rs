@@ -113,7 +113,7 @@ struct Builder<'s> {
 /// Parses every document of a YAML file.
 #[must_use]
 pub fn parse(file: &SourceFile) -> ParsedYaml {
-    let text = file.text.as_str();
+    let text: &str = &file.text;
     let mut options = Options::default();
     options.set_emit_comments(false);
     let mut parser = Parser::new_from_str_with_options(text, options);

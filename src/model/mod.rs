@@ -3,6 +3,7 @@
 
 pub mod index;
 pub mod kinds;
+pub mod selection;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -275,4 +276,20 @@ fn decode_spec<T: serde::de::DeserializeOwned + Default>(spec: &Json, base: &str
         return Ok(T::default());
     }
     schema::decode(spec, base)
+}
+
+/// Every Gloo auth configuration in the repo: `glooAuth` of each ExtAuthPolicy (at
+/// `/spec/config/glooAuth`) and the spec of each hand-kept AuthConfig (at `/spec`).
+pub fn gloo_auth_specs(model: &Model) -> impl Iterator<Item = (&Meta, &'static str, &AuthConfigSpec)> {
+    model
+        .ext_auth_policies
+        .iter()
+        .filter_map(|p| {
+            p.spec
+                .config
+                .as_ref()
+                .and_then(|c| c.gloo_auth.as_ref())
+                .map(|g| (&p.meta, "/spec/config/glooAuth", g))
+        })
+        .chain(model.auth_configs.iter().map(|a| (&a.meta, "/spec", &a.spec)))
 }

@@ -1,0 +1,54 @@
+use crate::checks::Context;
+use crate::checks::auth::{analyse_jwks, inline_jwks};
+use crate::diagnostic::{Finding, Span};
+use crate::load::embedded::map_scalar;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a `localJwks.inlineString` that is not a usable JWKS: not JSON (unquoted or
+    /// single-quoted keys are a common slip), not an object with a `keys` list, a key without
+    /// `kty` or `kid`, or a key whose parameters do not form a valid JWK. The position points
+    /// inside the JSON text.
+    ///
+    /// ## Why is this bad?
+    /// The ext auth service rejects the AuthConfig ("invalid character … looking for beginning
+    /// of object key string") or ignores the key, and every request on the protected routes is
+    /// denied.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// localJwks:
+    ///   inlineString: |
+    ///     {keys: [{kty: RSA, kid: k1, n: "...", e: AQAB}]}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// localJwks:
+    ///   inlineString: |
+    ///     {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "n": "...", "e": "AQAB"}]}
+    /// ```
+    code: "PC404",
+    slug: "invalid-inline-jwks",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for (meta, path, text) in inline_jwks(ctx.model) {
+        let analysis = analyse_jwks(text);
+        if analysis.problems.is_empty() {
+            continue;
+        }
+        let Some(found) = ctx.node(meta, &path) else { continue };
+        let map = map_scalar(ctx.repo.sources.get(meta.file), found.node);
+        for problem in analysis.problems {
+            let start = map.file_offset(problem.range.start);
+            let end = if map.is_exact() { map.file_offset(problem.range.end).max(start) } else { start };
+            out.push(
+                Finding::new(problem.message, Span::new(meta.file, start..end))
+                    .help(problem.help)
+                    .resource(meta.id.to_string()),
+            );
+        }
+    }
+}

@@ -1,0 +1,47 @@
+use crate::checks::Context;
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an ExtAuthPolicy with neither `applyToRoutes` nor `applyToDestinations`.
+    ///
+    /// ## Why is this bad?
+    /// Such a policy applies to every destination in its workspace, not to nothing. Usually the
+    /// selector was forgotten or misspelled (`applyToRoute`), and the policy now demands tokens
+    /// from health checks, public pages and other teams' services.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   config:
+    ///     glooAuth: {...}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   applyToRoutes:
+    ///     - route:
+    ///         labels:
+    ///           usagePlans: dev-portal
+    ///   config:
+    ///     glooAuth: {...}
+    /// ```
+    code: "PC401",
+    slug: "policy-applies-to-all-destinations",
+    severity: Warning,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for selection in ctx.selections.iter().filter(|s| s.applies_to_all) {
+        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else { continue };
+        out.push(
+            Finding::new(
+                format!("{} has neither applyToRoutes nor applyToDestinations: it applies to every destination in its workspace", policy.meta.id),
+                ctx.key_span(&policy.meta, "/spec"),
+            )
+            .help("add `applyToRoutes` with a route label selector (or `applyToDestinations`) to say what it protects")
+            .resource(policy.meta.id.to_string()),
+        );
+    }
+}

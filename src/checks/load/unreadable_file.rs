@@ -1,0 +1,47 @@
+use crate::checks::Context;
+use crate::diagnostic::{Finding, Span};
+use crate::load::{FileProblem, LoadProblem};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an input file that could not be read: permissions, a symlink loop, a file that
+    /// vanished during the walk, a file over the size limit, a binary file, or text that is not
+    /// UTF-8.
+    ///
+    /// ## Why is this bad?
+    /// A file portico cannot read is a file it cannot check. Saying nothing would let the
+    /// gate pass on configuration nobody looked at.
+    ///
+    /// ## Example
+    /// A `routes.yaml` saved as UTF-16 by an editor, or a binary file named `policy.yaml`.
+    ///
+    /// ## Use instead
+    /// Save configuration as UTF-8 text; keep binaries out of the configuration tree, or
+    /// exclude them with `ignore:` in `portico.yaml`.
+    code: "PC005",
+    slug: "unreadable-file",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for problem in &ctx.repo.problems {
+        let LoadProblem::File { file, problem } = problem else { continue };
+        let (message, help) = match problem {
+            FileProblem::Unreadable(e) => (format!("cannot read file: {e}"), "check the file's permissions and links"),
+            FileProblem::TooLarge { size, limit } => (
+                format!("file is {size} bytes, over the {limit}-byte limit; not read"),
+                "split it, or exclude it with `ignore:` in portico.yaml if it is not configuration",
+            ),
+            FileProblem::NotUtf8 { offset } => (
+                format!("file is not UTF-8 text (invalid byte at offset {offset}); not read"),
+                "save the file as UTF-8",
+            ),
+            FileProblem::Binary => (
+                "file holds NUL bytes: it is binary, not YAML; not read".to_owned(),
+                "remove it from the configuration tree or exclude it with `ignore:` in portico.yaml",
+            ),
+            FileProblem::OutsideRoot(_) => continue,
+        };
+        out.push(Finding::new(message, Span::new(*file, 0..0)).help(help));
+    }
+}

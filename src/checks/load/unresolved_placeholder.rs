@@ -1,0 +1,156 @@
+use crate::checks::Context;
+use crate::diagnostic::{Finding, Span};
+use crate::load::embedded::map_scalar;
+use crate::model::Kind;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports values that still hold a template placeholder: a shell variable (`$CLUSTER_NAME`,
+    /// `${OKTA_DOMAIN}`), an angle-bracket placeholder from documentation (`<https://your-domain>`,
+    /// `<CLIENT_ID>`), or an unrendered Helm expression (`{{ .Values.host }}`).
+    ///
+    /// ## Why is this bad?
+    /// Guides write `$CLUSTER_NAME` for `envsubst` and `<your-okta-domain>` for a human to fill
+    /// in. Committed as they are, Kubernetes accepts the literal text: the policy points at a
+    /// cluster named `$CLUSTER_NAME` and never applies, or the JWKS URL cannot be fetched and
+    /// every request is denied.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// config:
+    ///   server:
+    ///     name: ext-auth-server
+    ///     cluster: $CLUSTER_NAME
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// config:
+    ///   server:
+    ///     name: ext-auth-server
+    ///     cluster: cluster1
+    /// ```
+    code: "PC006",
+    slug: "unresolved-placeholder",
+    severity: Error,
+}
+
+/// Keys whose values are free text or patterns where `$` and `<…>` are legitimate.
+const SKIPPED_KEYS: &[&str] = &["regex", "pattern", "substitution", "description", "body", "termsOfService", "query"];
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for meta in ctx.model.all_meta() {
+        let Some(doc) = ctx.document(meta) else { continue };
+        let Some(object) = doc.doc.root.pointer(&meta.base) else { continue };
+        let file = ctx.repo.sources.get(meta.file);
+        let mut pointer = String::new();
+        object.node.walk_strings(&mut pointer, &mut |path, node, value| {
+            let last = path.rsplit('/').next().unwrap_or("");
+            if SKIPPED_KEYS.contains(&last)
+                || path.starts_with("/metadata/annotations")
+                || (meta.id.kind == Kind::ConfigMap && (path.starts_with("/data/") || path.starts_with("/binaryData/")))
+            {
+                return;
+            }
+            let Some((range, found)) = find_placeholder(value) else { return };
+            let map = map_scalar(file, node);
+            let start = map.file_offset(range.start);
+            let end = if map.is_exact() { map.file_offset(range.end) } else { node.span.end };
+            out.push(
+                Finding::new(format!("`{found}` is a placeholder, not a value"), Span::new(meta.file, start..end))
+                    .label("placeholder")
+                    .help("substitute the real value before committing (run envsubst, helm template or kustomize first, and check the output)")
+                    .resource(meta.id.to_string()),
+            );
+        });
+    }
+}
+
+/// The first placeholder in `value`: its byte range and text.
+fn find_placeholder(value: &str) -> Option<(std::ops::Range<usize>, String)> {
+    let bytes = value.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'$' => {
+                if bytes.get(i + 1) == Some(&b'{') {
+                    if let Some(close) = value[i..].find('}') {
+                        let inner = &value[i + 2..i + close];
+                        if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':' || c == '-') {
+                            return Some((i..i + close + 1, value[i..=i + close].to_owned()));
+                        }
+                    }
+                } else {
+                    let name_len = value[i + 1..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                        .count();
+                    let starts_upper = value[i + 1..].starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
+                    if name_len >= 2 && starts_upper {
+                        return Some((i..i + 1 + name_len, value[i..i + 1 + name_len].to_owned()));
+                    }
+                }
+            }
+            b'<' => {
+                if let Some(close) = value[i..].find('>') {
+                    let inner = &value[i + 1..i + close];
+                    if is_angle_placeholder(inner) {
+                        return Some((i..i + close + 1, value[i..=i + close].to_owned()));
+                    }
+                }
+            }
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                if let Some(close) = value[i..].find("}}") {
+                    return Some((i..i + close + 2, value[i..i + close + 2].to_owned()));
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+fn is_angle_placeholder(inner: &str) -> bool {
+    if inner.is_empty() || inner.len() > 120 || inner.contains('<') {
+        return false;
+    }
+    let lower = inner.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return !inner.contains(char::is_whitespace);
+    }
+    if ["your", "insert", "replace", "enter", "add ", "fill"].iter().any(|p| lower.starts_with(p)) {
+        return true;
+    }
+    !inner.contains(char::is_whitespace)
+        && inner.chars().any(|c| c.is_ascii_uppercase())
+        && inner.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::find_placeholder;
+
+    fn found(v: &str) -> Option<String> {
+        find_placeholder(v).map(|(_, t)| t)
+    }
+
+    #[test]
+    fn placeholders() {
+        assert_eq!(found("$CLUSTER_NAME"), Some("$CLUSTER_NAME".into()));
+        assert_eq!(found("https://${OKTA_DOMAIN}/keys"), Some("${OKTA_DOMAIN}".into()));
+        assert_eq!(found("<https://your-okta-domain>/oauth2"), Some("<https://your-okta-domain>".into()));
+        assert_eq!(found("<CLIENT_ID>"), Some("<CLIENT_ID>".into()));
+        assert_eq!(found("<your okta domain>"), Some("<your okta domain>".into()));
+        assert_eq!(found("{{ .Values.host }}"), Some("{{ .Values.host }}".into()));
+    }
+
+    #[test]
+    fn ordinary_values() {
+        assert_eq!(found("^/api/v1$"), None);
+        assert_eq!(found("price: $5"), None);
+        assert_eq!(found("a < b and c > d"), None);
+        assert_eq!(found("<b>bold</b>"), None);
+        assert_eq!(found("https://dev-1234567.okta.com/oauth2/default"), None);
+    }
+}

@@ -1,0 +1,63 @@
+use crate::checks::Context;
+use crate::diagnostic::{Finding, Span};
+use crate::load::scalar::Yaml11Reading;
+use crate::model::modelled_kind;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports unquoted values such as `yes`, `on`, `off`, `y`, `0755`, `1_000` or `1:30` in
+    /// the resources portico checks (and in `portico.yaml`).
+    ///
+    /// ## Why is this bad?
+    /// YAML 1.2 reads them as strings, but Kubernetes reads manifests as YAML 1.1, where `yes`
+    /// and `on` are the boolean `true`, `0755` is the octal number 493 and `1:30` is 90. A
+    /// label `public: yes` or a ConfigMap value `enabled: on` is then a boolean where a string
+    /// is required and `kubectl apply` fails, or the value silently changes.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// labels:
+    ///   public: yes
+    ///   mode: 0644
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// labels:
+    ///   public: "yes"
+    ///   mode: "0644"
+    /// ```
+    code: "PC003",
+    slug: "yaml11-ambiguous-scalar",
+    severity: Warning,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let config_doc = ctx.config.file.zip(ctx.config.doc.as_ref());
+    let docs = ctx
+        .repo
+        .documents
+        .iter()
+        .filter(|d| modelled_kind(d).is_some())
+        .map(|d| (d.file, &d.doc))
+        .chain(config_doc);
+    for (file, doc) in docs {
+        for scalar in &doc.yaml11 {
+            let reading = match &scalar.reading {
+                Yaml11Reading::Bool(b) => format!("the boolean {b}"),
+                Yaml11Reading::Number(n) => format!("the number {n}"),
+            };
+            let what = if scalar.is_key { "key" } else { "value" };
+            out.push(
+                Finding::new(
+                    format!(
+                        "unquoted {what} `{}` is a string in YAML 1.2 but Kubernetes (YAML 1.1) reads it as {reading}",
+                        scalar.text
+                    ),
+                    Span::new(file, scalar.span.clone()),
+                )
+                .help(format!("quote it: `\"{}\"`", scalar.text)),
+            );
+        }
+    }
+}

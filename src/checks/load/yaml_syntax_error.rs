@@ -1,0 +1,47 @@
+use crate::checks::Context;
+use crate::diagnostic::{Finding, Span};
+use crate::load::LoadProblem;
+use crate::load::yaml::YamlProblem;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports text that is not valid YAML, at the line and column where the parser stopped.
+    ///
+    /// ## Why is this bad?
+    /// `kubectl apply` rejects the whole file, and every resource in the broken document is
+    /// missing from the analysis. portico skips only the broken document: the other documents
+    /// of the file and the other files are still checked.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// spec:
+    ///   hosts: [api.example.com
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// spec:
+    ///   hosts: [api.example.com]
+    /// ```
+    code: "PC001",
+    slug: "yaml-syntax-error",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for problem in &ctx.repo.problems {
+        let LoadProblem::Yaml { file, problem } = problem else { continue };
+        match problem {
+            YamlProblem::Syntax { span, message } => out.push(
+                Finding::new(format!("invalid YAML: {message}"), Span::new(*file, span.clone()))
+                    .label("the parser stopped here")
+                    .help("fix the syntax; the rest of this document was not checked"),
+            ),
+            YamlProblem::UnknownAlias { span } => out.push(
+                Finding::new("alias refers to no anchor defined before it", Span::new(*file, span.clone()))
+                    .help("define the anchor (`&name`) before using the alias (`*name`) in the same document"),
+            ),
+            YamlProblem::DuplicateKey { .. } | YamlProblem::AliasBudget { .. } => {}
+        }
+    }
+}

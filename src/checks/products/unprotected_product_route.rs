@@ -1,0 +1,102 @@
+use std::collections::BTreeSet;
+
+use crate::checks::Context;
+use crate::checks::references::route_name;
+use crate::diagnostic::Finding;
+use crate::model::index::RouteRef;
+use crate::model::selection::{Selected, destination_coverage};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a route that belongs to an API product (its table, or a table it is delegated
+    /// from, sets `portalMetadata.apiProductId`) but that no ExtAuthPolicy applies to.
+    ///
+    /// ## Why is this bad?
+    /// The product is published in the portal as protected by OAuth scopes, but this route
+    /// answers anyone: no token is checked and no scope is required. It is usually a new route
+    /// added without the label the policy selects on.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # petstore-rt (apiProductId: petstore); the policy selects usagePlans: dev-portal
+    /// http:
+    ///   - name: store-api
+    ///     forwardTo: {destinations: [{ref: {name: store}, port: {number: 8080}}]}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// http:
+    ///   - name: store-api
+    ///     labels:
+    ///       usagePlans: dev-portal
+    ///     forwardTo: {destinations: [{ref: {name: store}, port: {number: 8080}}]}
+    /// ```
+    code: "PC301",
+    slug: "unprotected-product-route",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut covered = destination_coverage(ctx.model, ctx.index);
+    for selection in ctx.selections {
+        for selected in &selection.by_selector {
+            if let Selected::Routes(ids) = selected {
+                for &id in ids {
+                    if let Some(c) = covered.get_mut(id as usize) {
+                        *c = true;
+                    }
+                }
+            }
+        }
+    }
+    let policy_labels: BTreeSet<String> = ctx
+        .model
+        .ext_auth_policies
+        .iter()
+        .flat_map(|p| p.spec.apply_to_routes.iter().flatten())
+        .filter_map(|s| s.route.as_ref())
+        .flat_map(|r| r.labels.iter().map(|(k, v)| format!("`{k}: {v}`")))
+        .collect();
+    let mut reported: BTreeSet<RouteRef> = BTreeSet::new();
+    for (i, inst) in ctx.index.instances.iter().enumerate() {
+        let Some(product_table) = inst.product_table.and_then(|t| ctx.model.route_tables.get(t)) else { continue };
+        if covered.get(i).copied().unwrap_or(false) {
+            continue;
+        }
+        if !reported.insert(inst.route) {
+            continue;
+        }
+        let Some(table) = ctx.model.route_tables.get(inst.route.table) else { continue };
+        let Some(route) = table.spec.http.get(inst.route.route) else { continue };
+        let product = product_table
+            .spec
+            .portal_metadata
+            .as_ref()
+            .and_then(|p| p.api_product_id.as_deref())
+            .unwrap_or_default();
+        let path = if route.name.is_some() {
+            format!("/spec/http/{}/name", inst.route.route)
+        } else {
+            format!("/spec/http/{}", inst.route.route)
+        };
+        let help = if policy_labels.is_empty() {
+            "add an ExtAuthPolicy that selects this route".to_owned()
+        } else {
+            format!(
+                "no ExtAuthPolicy selects it; policies here select routes labelled {}",
+                policy_labels.iter().take(4).cloned().collect::<Vec<_>>().join(", ")
+            )
+        };
+        out.push(
+            Finding::new(
+                format!("route `{}` of API product `{product}` is not protected by any ExtAuthPolicy", route_name(route, inst.route.route)),
+                ctx.span(&table.meta, &path),
+            )
+            .label("reachable without a token")
+            .related(ctx.span(&product_table.meta, "/spec/portalMetadata/apiProductId"), "API product declared here")
+            .help(help)
+            .resource(table.meta.id.to_string()),
+        );
+    }
+}

@@ -1,0 +1,132 @@
+use std::collections::BTreeSet;
+
+use crate::checks::{Context, did_you_mean};
+use crate::diagnostic::Finding;
+use crate::load::node::escape_token;
+use crate::suggest::closest;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a `delegate.routeTables` selector of a RouteTable route that selects no route
+    /// table, with the closest table name, namespace or label that exists.
+    ///
+    /// ## Why is this bad?
+    /// Gloo replaces a delegating route whose selector matches nothing with nothing: every
+    /// request to that path prefix gets a 404, and none of the child table's routes, policies
+    /// or API products exist at the gateway.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// delegate:
+    ///   routeTables:
+    ///     - name: petstore-rtt
+    ///       namespace: gloo-mesh-gateways
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// delegate:
+    ///   routeTables:
+    ///     - name: petstore-rt
+    ///       namespace: gloo-mesh-gateways
+    /// ```
+    code: "PC202",
+    slug: "delegate-selector-matches-nothing",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let tables = &ctx.model.route_tables;
+    for edge in &ctx.index.edges {
+        if !edge.children.is_empty() {
+            continue;
+        }
+        let Some(table) = tables.get(edge.parent.table) else { continue };
+        let Some(selector) = table
+            .spec
+            .http
+            .get(edge.parent.route)
+            .and_then(|r| r.delegate.as_ref())
+            .and_then(|d| d.route_tables.get(edge.selector))
+        else {
+            continue;
+        };
+        if selector.name.as_deref().is_some_and(crate::checks::looks_templated) {
+            continue;
+        }
+        let base = format!("/spec/http/{}/delegate/routeTables/{}", edge.parent.route, edge.selector);
+        let meta = &table.meta;
+        // A table that exists but could not be read is reported where it is broken.
+        if let Some(name) = &selector.name {
+            let ns = selector.namespace.as_deref().unwrap_or(&meta.id.namespace);
+            if ctx.model.is_broken(crate::model::Kind::RouteTable, ns, name) {
+                continue;
+            }
+        }
+        let finding = if let Some(name) = &selector.name {
+            let same_name: Vec<_> = tables.iter().filter(|t| &t.meta.id.name == name).collect();
+            if same_name.is_empty() {
+                let suggestion = closest(name, tables.iter().map(|t| t.meta.id.name.as_str()));
+                let mut f = Finding::new(
+                    format!("delegates to route table `{name}`, which does not exist"),
+                    ctx.span(meta, &format!("{base}/name")),
+                )
+                .label("no route table has this name")
+                .maybe_help(did_you_mean(suggestion));
+                if let Some(t) = suggestion.and_then(|s| tables.iter().find(|t| t.meta.id.name == s)) {
+                    f = f.related(ctx.span(&t.meta, "/metadata/name"), "closest route table");
+                }
+                f
+            } else if let Some(ns) = selector.namespace.as_ref().filter(|ns| same_name.iter().all(|t| &t.meta.id.namespace != *ns)) {
+                let namespaces: BTreeSet<&str> = same_name.iter().map(|t| t.meta.id.namespace.as_str()).collect();
+                let suggestion = closest(ns, namespaces.iter().copied()).or_else(|| namespaces.iter().next().copied());
+                let mut f = Finding::new(
+                    format!("delegates to route table `{name}` in namespace `{ns}`, but that table is in another namespace"),
+                    ctx.span(meta, &format!("{base}/namespace")),
+                )
+                .label("no table of that name here")
+                .maybe_help(did_you_mean(suggestion));
+                if let Some(t) = same_name.first() {
+                    f = f.related(ctx.span(&t.meta, "/metadata/namespace"), "the table's namespace");
+                }
+                f
+            } else {
+                let missing = selector.labels.iter().find(|(k, v)| same_name.iter().all(|t| t.meta.labels.get(*k) != Some(*v)));
+                let path = missing.map_or_else(|| base.clone(), |(k, _)| format!("{base}/labels/{}", escape_token(k)));
+                let mut f = Finding::new(
+                    format!("delegates to route table `{name}`, but that table does not carry the selector's labels"),
+                    ctx.span(meta, &path),
+                );
+                if let Some(t) = same_name.first() {
+                    f = f.related(ctx.span(&t.meta, "/metadata/labels"), "the table's labels");
+                }
+                f
+            }
+        } else if let Some((key, value)) = selector
+            .labels
+            .iter()
+            .find(|(k, v)| !tables.iter().any(|t| t.meta.labels.get(*k) == Some(*v)))
+        {
+            let path = format!("{base}/labels/{}", escape_token(key));
+            let values: BTreeSet<&str> = tables.iter().filter_map(|t| t.meta.labels.get(key)).map(String::as_str).collect();
+            if values.is_empty() {
+                let keys: BTreeSet<&str> = tables.iter().flat_map(|t| t.meta.labels.keys()).map(String::as_str).collect();
+                Finding::new(
+                    format!("delegate selector matches no route table: no table has a label `{key}`"),
+                    ctx.key_span(meta, &path),
+                )
+                .maybe_help(did_you_mean(closest(key, keys.into_iter())))
+            } else {
+                Finding::new(
+                    format!("delegate selector matches no route table: no table has label `{key}: {value}`"),
+                    ctx.span(meta, &path),
+                )
+                .maybe_help(did_you_mean(closest(value, values.into_iter())))
+            }
+        } else {
+            Finding::new("delegate selector matches no route table", ctx.span(meta, &base))
+                .help("no single table matches every field of this selector (labels and namespace together)")
+        };
+        out.push(finding.resource(meta.id.to_string()));
+    }
+}

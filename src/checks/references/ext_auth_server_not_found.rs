@@ -1,0 +1,75 @@
+use crate::checks::{Context, did_you_mean};
+use crate::diagnostic::Finding;
+use crate::model::Kind;
+use crate::suggest::closest;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an ExtAuthPolicy whose `config.server` names an ExtAuthServer that is not in the
+    /// repository, with the closest ExtAuthServer name.
+    ///
+    /// ## Why is this bad?
+    /// Gloo cannot attach the policy to an ext auth server, so it is not applied: depending on
+    /// the gateway's defaults the routes stay unprotected or every request fails. An omitted
+    /// namespace means the policy's own namespace.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// config:
+    ///   server:
+    ///     name: ext-auth-srv
+    ///     namespace: gloo-mesh
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// config:
+    ///   server:
+    ///     name: ext-auth-server
+    ///     namespace: gloo-mesh
+    /// ```
+    code: "PC203",
+    slug: "ext-auth-server-not-found",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let servers = &ctx.model.ext_auth_servers;
+    for policy in &ctx.model.ext_auth_policies {
+        let Some(server) = policy.spec.config.as_ref().and_then(|c| c.server.as_ref()) else { continue };
+        let Some(name) = server.name.as_deref() else { continue };
+        if crate::checks::looks_templated(name) {
+            continue;
+        }
+        let namespace = server.namespace.as_deref().unwrap_or(&policy.meta.id.namespace);
+        if servers.iter().any(|s| s.meta.id.name == name && s.meta.id.namespace == namespace)
+            || ctx.model.is_broken(Kind::ExtAuthServer, namespace, name)
+        {
+            continue;
+        }
+        let meta = &policy.meta;
+        let same_name = servers.iter().find(|s| s.meta.id.name == name);
+        let mut finding = if let Some(other) = same_name {
+            Finding::new(
+                format!("ExtAuthServer `{name}` is not in namespace `{namespace}`"),
+                ctx.span(meta, if server.namespace.is_some() { "/spec/config/server/namespace" } else { "/spec/config/server" }),
+            )
+            .help(format!("it is in namespace `{}`", other.meta.id.namespace))
+            .related(ctx.span(&other.meta, "/metadata/namespace"), "ExtAuthServer defined here")
+        } else {
+            let suggestion = closest(name, servers.iter().map(|s| s.meta.id.name.as_str()));
+            let mut f = Finding::new(
+                format!("ExtAuthServer `{namespace}/{name}` does not exist"),
+                ctx.span(meta, "/spec/config/server/name"),
+            )
+            .label("no ExtAuthServer has this name")
+            .maybe_help(did_you_mean(suggestion).or_else(|| Some("add the ExtAuthServer, or fix the reference".into())));
+            if let Some(s) = suggestion.and_then(|s| servers.iter().find(|x| x.meta.id.name == s)) {
+                f = f.related(ctx.span(&s.meta, "/metadata/name"), "closest ExtAuthServer");
+            }
+            f
+        };
+        finding = finding.resource(meta.id.to_string());
+        out.push(finding);
+    }
+}

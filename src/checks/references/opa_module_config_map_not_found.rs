@@ -1,0 +1,80 @@
+use crate::checks::{Context, did_you_mean};
+use crate::diagnostic::Finding;
+use crate::model::{Kind, gloo_auth_specs};
+use crate::suggest::closest;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an `opaAuth.modules` entry (in an ExtAuthPolicy's `glooAuth` or an AuthConfig)
+    /// naming a ConfigMap that is not in the repository, with the closest ConfigMap name.
+    ///
+    /// ## Why is this bad?
+    /// The ext auth service cannot build the OPA step: the AuthConfig is rejected and every
+    /// request on the protected routes is denied. An omitted namespace means the namespace of
+    /// the policy or AuthConfig.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// opaAuth:
+    ///   modules:
+    ///     - name: okta-scope-polcy
+    ///       namespace: gloo-mesh
+    ///   query: "data.test.allow == true"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// opaAuth:
+    ///   modules:
+    ///     - name: okta-scope-policy
+    ///       namespace: gloo-mesh
+    ///   query: "data.test.allow == true"
+    /// ```
+    code: "PC204",
+    slug: "opa-module-config-map-not-found",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let maps = &ctx.model.config_maps;
+    for (meta, base, spec) in gloo_auth_specs(ctx.model) {
+        for (c, step) in spec.configs.iter().enumerate() {
+            let Some(opa) = &step.opa_auth else { continue };
+            for (m, module) in opa.modules.iter().enumerate() {
+                let Some(name) = module.name.as_deref() else { continue };
+                if crate::checks::looks_templated(name) {
+                    continue;
+                }
+                let namespace = module.namespace.as_deref().unwrap_or(&meta.id.namespace);
+                if maps.iter().any(|cm| cm.meta.id.name == name && cm.meta.id.namespace == namespace)
+                    || ctx.model.is_broken(Kind::ConfigMap, namespace, name)
+                {
+                    continue;
+                }
+                let path = format!("{base}/configs/{c}/opaAuth/modules/{m}");
+                let mut finding = if let Some(other) = maps.iter().find(|cm| cm.meta.id.name == name) {
+                    Finding::new(
+                        format!("ConfigMap `{name}` is not in namespace `{namespace}`"),
+                        ctx.span(meta, &if module.namespace.is_some() { format!("{path}/namespace") } else { path.clone() }),
+                    )
+                    .help(format!("it is in namespace `{}`", other.meta.id.namespace))
+                    .related(ctx.span(&other.meta, "/metadata/namespace"), "ConfigMap defined here")
+                } else {
+                    let suggestion = closest(name, maps.iter().map(|cm| cm.meta.id.name.as_str()));
+                    let mut f = Finding::new(
+                        format!("OPA module ConfigMap `{namespace}/{name}` does not exist"),
+                        ctx.span(meta, &format!("{path}/name")),
+                    )
+                    .label("no ConfigMap has this name")
+                    .maybe_help(did_you_mean(suggestion).or_else(|| Some("add the ConfigMap holding the Rego module, or fix the reference".into())));
+                    if let Some(cm) = suggestion.and_then(|s| maps.iter().find(|cm| cm.meta.id.name == s)) {
+                        f = f.related(ctx.span(&cm.meta, "/metadata/name"), "closest ConfigMap");
+                    }
+                    f
+                };
+                finding = finding.resource(meta.id.to_string());
+                out.push(finding);
+            }
+        }
+    }
+}

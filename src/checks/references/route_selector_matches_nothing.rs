@@ -1,0 +1,141 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::checks::references::label_source;
+use crate::checks::{Context, did_you_mean};
+use crate::diagnostic::Finding;
+use crate::load::node::escape_token;
+use crate::model::selection::Selected;
+use crate::suggest::closest;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an ExtAuthPolicy `applyToRoutes` selector that matches no route, and says which
+    /// label is missing, with the closest label key or value that routes do carry.
+    ///
+    /// ## Why is this bad?
+    /// The policy is accepted and protects nothing (`numSelectedRoutes: 0`). The routes it was
+    /// meant to protect stay open, or answer 403 for lack of the auth they expect. A typo in a
+    /// label is the usual cause; so is a label set on a table that delegates, when Gloo looks at
+    /// the child routes. portico compares with each route's effective labels (child route >
+    /// child table > parent route > parent table).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// applyToRoutes:
+    ///   - route:
+    ///       labels:
+    ///         usagePlans: dev-portl
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// applyToRoutes:
+    ///   - route:
+    ///       labels:
+    ///         usagePlans: dev-portal
+    /// ```
+    code: "PC201",
+    slug: "route-selector-matches-nothing",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // With no route table loaded (a policy checked on its own) there is nothing to compare with.
+    if ctx.model.route_tables.is_empty() {
+        return;
+    }
+    let mut values_by_key: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut first_with: BTreeMap<(&str, &str), u32> = BTreeMap::new();
+    for ((k, v), id) in ctx.index.label_pairs() {
+        values_by_key.entry(k.as_str()).or_default().insert(v.as_str());
+        first_with.insert((k.as_str(), v.as_str()), id);
+    }
+    for selection in ctx.selections {
+        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else { continue };
+        let meta = &policy.meta;
+        let selectors = policy.spec.apply_to_routes.iter().flatten();
+        for (i, (selector, selected)) in selectors.zip(&selection.by_selector).enumerate() {
+            let Some(route_selector) = &selector.route else { continue };
+            if !matches!(selected, Selected::Routes(ids) if ids.is_empty()) {
+                continue;
+            }
+            let base = format!("/spec/applyToRoutes/{i}/route");
+            let missing = route_selector
+                .labels
+                .iter()
+                .find(|(k, v)| !first_with.contains_key(&(k.as_str(), v.as_str())));
+            let finding = if let Some((key, value)) = missing {
+                let path = format!("{base}/labels/{}", escape_token(key));
+                if let Some(values) = values_by_key.get(key.as_str()) {
+                    let suggestion = closest(value, values.iter().copied());
+                    let mut f = Finding::new(
+                        format!("selector matches no route: no route has label `{key}: {value}`"),
+                        ctx.span(meta, &path),
+                    )
+                    .label("no route carries this value")
+                    .maybe_help(did_you_mean(suggestion).or_else(|| {
+                        Some(format!("routes carry `{key}` with {}", list(values.iter().copied())))
+                    }));
+                    if let Some(s) = suggestion {
+                        if let Some(inst) = first_with.get(&(key.as_str(), s)).and_then(|&id| ctx.index.instance(id)) {
+                            if let Some((span, _)) = label_source(ctx, inst, key) {
+                                f = f.related(span, "closest route label");
+                            }
+                        }
+                    }
+                    f
+                } else {
+                    let suggestion = closest(key, values_by_key.keys().copied());
+                    let mut f = Finding::new(
+                        format!("selector matches no route: no route has a label `{key}`"),
+                        ctx.key_span(meta, &path),
+                    )
+                    .label("no route carries this label key")
+                    .maybe_help(did_you_mean(suggestion));
+                    if let Some(s) = suggestion {
+                        let inst = values_by_key
+                            .get(s)
+                            .and_then(|vals| vals.iter().next())
+                            .and_then(|v| first_with.get(&(s, *v)))
+                            .and_then(|&id| ctx.index.instance(id));
+                        if let Some((span, _)) = inst.and_then(|inst| label_source(ctx, inst, s)) {
+                            f = f.related(span, "closest route label");
+                        }
+                    }
+                    f
+                }
+            } else if let Some(ns) = &route_selector.namespace {
+                let mut unrestricted = route_selector.clone();
+                unrestricted.namespace = None;
+                let elsewhere: BTreeSet<&str> = ctx
+                    .index
+                    .select_routes(ctx.model, &unrestricted)
+                    .iter()
+                    .filter_map(|&id| ctx.index.instance(id))
+                    .filter_map(|inst| ctx.model.route_tables.get(inst.route.table))
+                    .map(|t| t.meta.id.namespace.as_str())
+                    .collect();
+                let mut f = Finding::new(
+                    format!("selector matches no route in namespace `{ns}`"),
+                    ctx.span(meta, &format!("{base}/namespace")),
+                );
+                if !elsewhere.is_empty() {
+                    f = f.help(format!("routes with these labels exist in namespace {}", list(elsewhere.into_iter())));
+                }
+                f
+            } else {
+                Finding::new(
+                    "selector matches no route: no single route carries all of these labels",
+                    ctx.span(meta, &format!("{base}/labels")),
+                )
+                .help("each label exists on some route, but never all together; check the effective labels of the routes you meant")
+            };
+            out.push(finding.resource(meta.id.to_string()));
+        }
+    }
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<String> = items.take(5).map(|s| format!("`{s}`")).collect();
+    items.join(", ")
+}

@@ -1,0 +1,55 @@
+use crate::checks::Context;
+use crate::diagnostic::{Finding, Span};
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a value of the wrong type in a resource portico reads (a number where a string
+    /// is required, a mapping where a list is required, …) or a resource without
+    /// `metadata.name`. The resource is left out of the other checks.
+    ///
+    /// ## Why is this bad?
+    /// The API server rejects the object: label values, ConfigMap data and most Gloo fields
+    /// are strings, so `version: 2` or `enabled: true` under `labels` fails `kubectl apply`.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// metadata:
+    ///   name: petstore-rt
+    ///   labels:
+    ///     version: 2
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// metadata:
+    ///   name: petstore-rt
+    ///   labels:
+    ///     version: "2"
+    /// ```
+    code: "PC101",
+    slug: "invalid-field-type",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for problem in &ctx.model.problems {
+        let Some(doc) = ctx.repo.documents.get(problem.doc) else { continue };
+        let found = doc.doc.root.pointer_or_parent(&problem.error.pointer);
+        let mut finding = Finding::new(problem.error.message.clone(), Span::new(doc.file, found.node.span.clone()))
+            .help(help_for(&problem.error.message));
+        if let Some(id) = &problem.id {
+            finding = finding.resource(id.to_string());
+        }
+        out.push(finding);
+    }
+}
+
+fn help_for(message: &str) -> String {
+    if message.contains("expected a string") {
+        "quote the value so it is a string".to_owned()
+    } else if message.contains("metadata.name") {
+        "give the resource a `metadata.name`".to_owned()
+    } else {
+        "fix the value's type; this resource was left out of the other checks".to_owned()
+    }
+}

@@ -1,0 +1,123 @@
+//! Command-line interface: arguments (clap), rendering and exit codes (0 clean, 1 findings at
+//! or above the fail level, 2 usage or tool error).
+
+mod args;
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command, Format, RulesFormat};
+use portico::CheckRequest;
+use portico::checks::registry::RULES;
+use portico::diagnostic::Severity;
+use portico::load::Input;
+use portico::report::human::HumanOptions;
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(message) => {
+            let _ = writeln!(std::io::stderr(), "portico: error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Check(args) => {
+            let mut inputs = Vec::new();
+            for path in &args.paths {
+                if path.as_os_str() == "-" {
+                    let mut text = String::new();
+                    std::io::stdin()
+                        .read_to_string(&mut text)
+                        .map_err(|e| format!("cannot read standard input: {e}"))?;
+                    inputs.push(Input::Stdin(text));
+                } else {
+                    inputs.push(Input::Path(path.clone()));
+                }
+            }
+            let request = CheckRequest {
+                inputs,
+                config: args.config.clone(),
+                no_ignore: args.no_ignore,
+            };
+            let result = portico::check(&request).map_err(|e| e.to_string())?;
+            let text = match args.format {
+                Format::Human => {
+                    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+                    portico::report::human::render(&result, HumanOptions { color, width })
+                }
+                Format::Json => portico::report::json::render(&result),
+            };
+            write_stdout(&text)?;
+            let fail_on = match args.fail_on {
+                args::FailOn::Error => Severity::Error,
+                args::FailOn::Warning => Severity::Warning,
+                args::FailOn::Info => Severity::Info,
+            };
+            Ok(if result.fails_at(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        }
+        Command::Explain { code } => {
+            let rule = portico::checks::rule(&code).ok_or_else(|| {
+                let suggestion = portico::suggest::closest(&code, RULES.iter().map(|r| r.code))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                format!("unknown rule code `{code}`{suggestion} (`portico rules` lists them)")
+            })?;
+            let text = format!(
+                "# {} {}\n\nDefault severity: {}\n\n{}",
+                rule.code,
+                rule.slug,
+                rule.default_severity,
+                rule.markdown()
+            );
+            write_stdout(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Rules { format } => {
+            let text = match format {
+                RulesFormat::Text => {
+                    let mut out = String::new();
+                    for rule in RULES {
+                        out.push_str(&format!("{:<6} {:<8} {:<36} {}\n", rule.code, rule.default_severity.as_str(), rule.slug, rule.summary()));
+                    }
+                    out
+                }
+                RulesFormat::Json => {
+                    let rules: Vec<serde_json::Value> = RULES
+                        .iter()
+                        .map(|r| {
+                            serde_json::json!({
+                                "code": r.code,
+                                "slug": r.slug,
+                                "severity": r.default_severity.as_str(),
+                                "summary": r.summary(),
+                            })
+                        })
+                        .collect();
+                    let mut s = serde_json::to_string_pretty(&rules).map_err(|e| e.to_string())?;
+                    s.push('\n');
+                    s
+                }
+            };
+            write_stdout(&text)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn write_stdout(text: &str) -> Result<(), String> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        // A closed pipe (`portico check | head`) is not an error of ours.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(|e| e.to_string()),
+    }
+}

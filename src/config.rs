@@ -1,0 +1,198 @@
+//! `portico.yaml` (PRODUCT §2): read with the same span-keeping loader as every other input, so
+//! a mistake in it is a diagnostic at its line like any other.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::load::source::{FileId, SourceFile};
+use crate::load::yaml::{self, Document};
+use crate::load::{LoadProblem, Repo, read_text};
+use crate::suggest;
+
+/// The default name of the configuration file at the root of the first input.
+pub const CONFIG_FILE_NAME: &str = "portico.yaml";
+
+/// The file as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+pub struct ConfigFile {
+    /// Who issues the access tokens the policies validate.
+    pub identity_providers: Vec<IdentityProvider>,
+    /// Severity overrides per rule code.
+    pub rules: BTreeMap<String, RuleLevel>,
+    /// Paths (globs relative to the root) not to read.
+    pub ignore: Vec<String>,
+    /// Default output directory of `portico build`.
+    pub output: Option<String>,
+}
+
+/// A severity override.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleLevel {
+    /// Report as an error.
+    Error,
+    /// Report as a warning.
+    Warning,
+    /// Report as information.
+    Info,
+    /// Do not run the rule.
+    Off,
+}
+
+/// An identity provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IdentityProvider {
+    /// Name used in findings.
+    pub name: String,
+    /// Which kind of provider: decides scope formats and token shape.
+    #[serde(rename = "type")]
+    pub provider_type: ProviderType,
+    /// Token issuer (`iss`).
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// JWKS URL.
+    #[serde(default)]
+    pub jwks_uri: Option<String>,
+    /// Cognito identifier, Auth0 audience, Entra App ID URI.
+    #[serde(default)]
+    pub resource_server: Option<String>,
+    /// Scopes declared inline.
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// Files that declare scopes.
+    #[serde(default)]
+    pub scope_sources: Vec<String>,
+}
+
+/// The provider types PRODUCT §2 names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProviderType {
+    /// Okta: `scp` array.
+    Okta,
+    /// AWS Cognito: `scope` string of `Identifier/ScopeName`.
+    Cognito,
+    /// Auth0: `scope` string.
+    Auth0,
+    /// Keycloak: `scope` string.
+    Keycloak,
+    /// Microsoft Entra ID: `scp` space-separated string.
+    Entra,
+    /// RFC 9068: `scope` string.
+    Generic,
+}
+
+/// A problem in the configuration file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigProblem {
+    /// Where.
+    pub span: Range<usize>,
+    /// What.
+    pub message: String,
+    /// What to do.
+    pub help: Option<String>,
+}
+
+/// The loaded configuration.
+#[derive(Debug, Default)]
+pub struct Config {
+    /// The file it came from, if any.
+    pub file: Option<FileId>,
+    /// Its document, for spans.
+    pub doc: Option<Document>,
+    /// The decoded settings (defaults when absent or broken).
+    pub settings: ConfigFile,
+    /// Problems in it.
+    pub problems: Vec<ConfigProblem>,
+}
+
+impl Config {
+    /// The span of the key at `pointer` (or of its closest parent) in the config file.
+    #[must_use]
+    pub fn key_span(&self, pointer: &str) -> Option<Range<usize>> {
+        let doc = self.doc.as_ref()?;
+        let found = doc.root.pointer_or_parent(pointer);
+        Some(found.key_span.cloned().unwrap_or_else(|| found.node.span.clone()))
+    }
+}
+
+/// Where the configuration is looked for: `explicit`, else `portico.yaml` at the first path
+/// when that is a directory.
+#[must_use]
+pub fn locate(explicit: Option<&Path>, first_path: Option<&Path>) -> Option<PathBuf> {
+    if let Some(path) = explicit {
+        return Some(path.to_path_buf());
+    }
+    let dir = first_path.filter(|p| p.is_dir())?;
+    let candidate = dir.join(CONFIG_FILE_NAME);
+    candidate.is_file().then_some(candidate)
+}
+
+/// Reads and decodes the configuration at `path`, adding the file to `repo`.
+#[must_use]
+pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
+    let mut config = Config::default();
+    let text = match read_text(path, crate::load::DEFAULT_MAX_FILE_BYTES) {
+        Ok(text) => text,
+        Err(problem) => {
+            let id = repo
+                .sources
+                .add(SourceFile::new(display, path.to_path_buf(), String::new()));
+            repo.problems.push(LoadProblem::File { file: id, problem });
+            config.file = Some(id);
+            return config;
+        }
+    };
+    let id = repo.sources.add(SourceFile::new(display, path.to_path_buf(), text));
+    config.file = Some(id);
+    let parsed = yaml::parse(repo.sources.get(id));
+    repo.problems
+        .extend(parsed.problems.into_iter().map(|problem| LoadProblem::Yaml { file: id, problem }));
+    let mut documents = parsed.documents.into_iter();
+    let Some(doc) = documents.next() else {
+        return config;
+    };
+    if let Some(extra) = documents.next() {
+        config.problems.push(ConfigProblem {
+            span: extra.root.span.clone(),
+            message: "the configuration file holds more than one YAML document; only the first is read".into(),
+            help: Some("remove the `---` separator and merge the documents".into()),
+        });
+    }
+    let json = doc.root.to_json();
+    if !json.is_null() {
+        match crate::schema::decode::<ConfigFile>(&json, "") {
+            Ok(settings) => config.settings = settings,
+            Err(error) => {
+                let found = doc.root.pointer_or_parent(&error.pointer);
+                let unknown = error.message.starts_with("unknown field");
+                let span = if unknown {
+                    found.key_span.cloned().unwrap_or_else(|| found.node.span.clone())
+                } else {
+                    found.node.span.clone()
+                };
+                let written = error.message.split('`').nth(1).unwrap_or_default();
+                let expected = suggest::serde_expected(&error.message);
+                let help = suggest::closest(written, expected.iter().copied())
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| (!expected.is_empty()).then(|| format!("expected one of {}", quoted_list(&expected))));
+                config.problems.push(ConfigProblem {
+                    span,
+                    message: format!("invalid configuration: {}", error.message),
+                    help,
+                });
+            }
+        }
+    }
+    config.doc = Some(doc);
+    config
+}
+
+fn quoted_list(items: &[&str]) -> String {
+    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+}

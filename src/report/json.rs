@@ -1,0 +1,113 @@
+//! The JSON report, version 1 (PRODUCT §5).
+
+use serde::Serialize;
+
+use crate::CheckResult;
+use crate::diagnostic::Span;
+use crate::load::source::Sources;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    version: u32,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: JsonSummary,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonDiagnostic<'a> {
+    code: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resource: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    files: usize,
+    resources: usize,
+}
+
+/// Renders the report as pretty JSON with a trailing newline.
+#[must_use]
+pub fn render(result: &CheckResult) -> String {
+    let sources = &result.repo.sources;
+    let diagnostics = result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let f = &d.finding;
+            let (file, start, end) = position(sources, &f.span);
+            JsonDiagnostic {
+                code: d.code,
+                severity: d.severity.as_str(),
+                message: &f.message,
+                help: f.help.as_deref(),
+                file,
+                line: start.0,
+                column: start.1,
+                end_line: end.0,
+                end_column: end.1,
+                resource: f.resource.as_deref(),
+                related: f
+                    .related
+                    .iter()
+                    .map(|r| {
+                        let (file, start, _) = position(sources, &r.span);
+                        JsonRelated {
+                            file,
+                            line: start.0,
+                            column: start.1,
+                            message: &r.message,
+                        }
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let s = &result.summary;
+    let report = Report {
+        version: 1,
+        diagnostics,
+        summary: JsonSummary {
+            errors: s.errors,
+            warnings: s.warnings,
+            infos: s.infos,
+            files: s.files,
+            resources: s.resources,
+        },
+    };
+    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+/// File name, start (line, column) and end (line, column) of a span; 1-based.
+#[must_use]
+pub fn position<'a>(sources: &'a Sources, span: &Span) -> (&'a str, (usize, usize), (usize, usize)) {
+    let file = sources.get(span.file);
+    let start = file.line_col(span.range.start);
+    let end = file.line_col(span.range.end);
+    (&file.name, (start.line, start.column), (end.line, end.column))
+}
