@@ -117,7 +117,12 @@ impl Config {
     pub fn key_span(&self, pointer: &str) -> Option<Range<usize>> {
         let doc = self.doc.as_ref()?;
         let found = doc.root.pointer_or_parent(pointer);
-        Some(found.key_span.cloned().unwrap_or_else(|| found.node.span.clone()))
+        Some(
+            found
+                .key_span
+                .cloned()
+                .unwrap_or_else(|| found.node.span.clone()),
+        )
     }
 }
 
@@ -148,11 +153,17 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
             return config;
         }
     };
-    let id = repo.sources.add(SourceFile::new(display, path.to_path_buf(), text));
+    let id = repo
+        .sources
+        .add(SourceFile::new(display, path.to_path_buf(), text));
     config.file = Some(id);
     let parsed = yaml::parse(repo.sources.get(id));
-    repo.problems
-        .extend(parsed.problems.into_iter().map(|problem| LoadProblem::Yaml { file: id, problem }));
+    repo.problems.extend(
+        parsed
+            .problems
+            .into_iter()
+            .map(|problem| LoadProblem::Yaml { file: id, problem }),
+    );
     let mut documents = parsed.documents.into_iter();
     let Some(doc) = documents.next() else {
         return config;
@@ -160,7 +171,9 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     if let Some(extra) = documents.next() {
         config.problems.push(ConfigProblem {
             span: extra.root.span.clone(),
-            message: "the configuration file holds more than one YAML document; only the first is read".into(),
+            message:
+                "the configuration file holds more than one YAML document; only the first is read"
+                    .into(),
             help: Some("remove the `---` separator and merge the documents".into()),
         });
     }
@@ -172,7 +185,10 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
                 let found = doc.root.pointer_or_parent(&error.pointer);
                 let unknown = error.message.starts_with("unknown field");
                 let span = if unknown {
-                    found.key_span.cloned().unwrap_or_else(|| found.node.span.clone())
+                    found
+                        .key_span
+                        .cloned()
+                        .unwrap_or_else(|| found.node.span.clone())
                 } else {
                     found.node.span.clone()
                 };
@@ -180,7 +196,10 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
                 let expected = suggest::serde_expected(&error.message);
                 let help = suggest::closest(written, expected.iter().copied())
                     .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| (!expected.is_empty()).then(|| format!("expected one of {}", quoted_list(&expected))));
+                    .or_else(|| {
+                        (!expected.is_empty())
+                            .then(|| format!("expected one of {}", quoted_list(&expected)))
+                    });
                 config.problems.push(ConfigProblem {
                     span,
                     message: format!("invalid configuration: {}", error.message),
@@ -194,5 +213,9 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -95,10 +95,10 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         Input::Path(p) => Some(p.as_path()),
         Input::Stdin(_) => None,
     });
-    if let Some(explicit) = &request.config {
-        if !explicit.is_file() {
-            return Err(Error::ConfigNotFound(explicit.clone()));
-        }
+    if let Some(explicit) = &request.config
+        && !explicit.is_file()
+    {
+        return Err(Error::ConfigNotFound(explicit.clone()));
     }
     let mut repo = Repo::default();
     let config_path = config::locate(request.config.as_deref(), first_path);
@@ -138,9 +138,18 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let mut diagnostics = checks::run(&ctx, &levels);
     sort_diagnostics(&repo, &mut diagnostics);
     let summary = Summary {
-        errors: diagnostics.iter().filter(|d| d.severity == Severity::Error).count(),
-        warnings: diagnostics.iter().filter(|d| d.severity == Severity::Warning).count(),
-        infos: diagnostics.iter().filter(|d| d.severity == Severity::Info).count(),
+        errors: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count(),
+        warnings: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Warning)
+            .count(),
+        infos: diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Info)
+            .count(),
         files: repo.sources.len(),
         resources: model.resource_count(),
     };
@@ -159,18 +168,26 @@ fn sort_diagnostics(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
     diagnostics.sort_by(|a, b| {
         let fa = &repo.sources.get(a.finding.span.file).name;
         let fb = &repo.sources.get(b.finding.span.file).name;
-        (fa, a.finding.span.range.start, a.code, &a.finding.message, a.finding.span.range.end).cmp(&(
-            fb,
-            b.finding.span.range.start,
-            b.code,
-            &b.finding.message,
-            b.finding.span.range.end,
-        ))
+        (
+            fa,
+            a.finding.span.range.start,
+            a.code,
+            &a.finding.message,
+            a.finding.span.range.end,
+        )
+            .cmp(&(
+                fb,
+                b.finding.span.range.start,
+                b.code,
+                &b.finding.message,
+                b.finding.span.range.end,
+            ))
     });
     diagnostics.dedup_by(|a, b| {
         a.code == b.code
             && a.finding.message == b.finding.message
             && a.finding.span.range == b.finding.span.range
-            && repo.sources.get(a.finding.span.file).name == repo.sources.get(b.finding.span.file).name
+            && repo.sources.get(a.finding.span.file).name
+                == repo.sources.get(b.finding.span.file).name
     });
 }

@@ -30,7 +30,11 @@ where
 /// Extracts the backticked names a serde "expected one of `a`, `b`" message lists.
 #[must_use]
 pub fn serde_expected(message: &str) -> Vec<&str> {
-    let Some(rest) = message.split("expected one of ").nth(1).or_else(|| message.split("expected ").nth(1)) else {
+    let Some(rest) = message
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| message.split("expected ").nth(1))
+    else {
         return Vec::new();
     };
     rest.split('`').skip(1).step_by(2).collect()

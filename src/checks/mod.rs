@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod config;
+pub mod docs;
 pub mod load;
 pub mod products;
 pub mod references;
@@ -53,7 +54,10 @@ impl Rule {
     #[must_use]
     pub fn summary(&self) -> String {
         let md = self.markdown();
-        let mut lines = md.lines().skip_while(|l| !l.starts_with("## What it does")).skip(1);
+        let mut lines = md
+            .lines()
+            .skip_while(|l| !l.starts_with("## What it does"))
+            .skip(1);
         let mut text = String::new();
         for line in lines.by_ref() {
             if line.trim().is_empty() {
@@ -118,7 +122,14 @@ impl Context<'_> {
     pub fn span(&self, meta: &Meta, path: &str) -> Span {
         let range = self
             .document(meta)
-            .map(|d| d.doc.root.pointer_or_parent(&meta.pointer(path)).node.span.clone())
+            .map(|d| {
+                d.doc
+                    .root
+                    .pointer_or_parent(&meta.pointer(path))
+                    .node
+                    .span
+                    .clone()
+            })
             .unwrap_or(0..0);
         Span::new(meta.file, range)
     }
@@ -130,7 +141,10 @@ impl Context<'_> {
             .document(meta)
             .map(|d| {
                 let found = d.doc.root.pointer_or_parent(&meta.pointer(path));
-                found.key_span.cloned().unwrap_or_else(|| found.node.span.clone())
+                found
+                    .key_span
+                    .cloned()
+                    .unwrap_or_else(|| found.node.span.clone())
             })
             .unwrap_or(0..0);
         Span::new(meta.file, range)
@@ -175,7 +189,9 @@ pub fn run(ctx: &Context<'_>, levels: &Levels) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut findings = Vec::new();
     for rule in registry::RULES {
-        let Some(severity) = levels.severity(rule) else { continue };
+        let Some(severity) = levels.severity(rule) else {
+            continue;
+        };
         findings.clear();
         (rule.check)(ctx, &mut findings);
         out.extend(findings.drain(..).map(|finding| Diagnostic {
@@ -190,7 +206,9 @@ pub fn run(ctx: &Context<'_>, levels: &Levels) -> Vec<Diagnostic> {
 /// Looks a rule up by code.
 #[must_use]
 pub fn rule(code: &str) -> Option<&'static Rule> {
-    registry::RULES.iter().find(|r| r.code.eq_ignore_ascii_case(code))
+    registry::RULES
+        .iter()
+        .find(|r| r.code.eq_ignore_ascii_case(code))
 }
 
 /// Formats "did you mean `x`?".

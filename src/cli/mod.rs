@@ -50,8 +50,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let result = portico::check(&request).map_err(|e| e.to_string())?;
             let text = match args.format {
                 Format::Human => {
-                    let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                    let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
+                    let color = std::io::stdout().is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                    let width = std::env::var("COLUMNS")
+                        .ok()
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or(100);
                     portico::report::human::render(&result, HumanOptions { color, width })
                 }
                 Format::Json => portico::report::json::render(&result),
@@ -62,7 +66,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 args::FailOn::Warning => Severity::Warning,
                 args::FailOn::Info => Severity::Info,
             };
-            Ok(if result.fails_at(fail_on) { ExitCode::from(1) } else { ExitCode::SUCCESS })
+            Ok(if result.fails_at(fail_on) {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Explain { code } => {
             let rule = portico::checks::rule(&code).ok_or_else(|| {
@@ -86,7 +94,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 RulesFormat::Text => {
                     let mut out = String::new();
                     for rule in RULES {
-                        out.push_str(&format!("{:<6} {:<8} {:<36} {}\n", rule.code, rule.default_severity.as_str(), rule.slug, rule.summary()));
+                        out.push_str(&format!(
+                            "{:<6} {:<8} {:<36} {}\n",
+                            rule.code,
+                            rule.default_severity.as_str(),
+                            rule.slug,
+                            rule.summary()
+                        ));
                     }
                     out
                 }

@@ -136,12 +136,18 @@ mod tests {
             .map(|f| f.node.clone());
         let node = node.unwrap_or_else(|| unreachable!("no policy.rego"));
         let rego = node.as_str().unwrap_or_default();
-        let offset = rego.find(needle).unwrap_or_else(|| unreachable!("{needle} not in {rego:?}"));
+        let offset = rego
+            .find(needle)
+            .unwrap_or_else(|| unreachable!("{needle} not in {rego:?}"));
         let map = map_scalar(&file, &node);
         assert!(map.is_exact());
         let at = map.file_offset(offset);
         let lc = file.line_col(at);
-        (lc.line, lc.column, file.text[at..at + needle.len()].to_owned())
+        (
+            lc.line,
+            lc.column,
+            file.text[at..at + needle.len()].to_owned(),
+        )
     }
 
     const BODY: &str = "    package test\n\n    default allow = false\n    allow {\n      input.state.jwtAccessToken.scp[_] == \"x\"\n    }\n";
@@ -150,7 +156,10 @@ mod tests {
     fn literal_block() {
         let text = format!("data:\n  policy.rego: |\n{BODY}");
         assert_eq!(locate(&text, "package"), (3, 5, "package".into()));
-        assert_eq!(locate(&text, "jwtAccessToken"), (7, 19, "jwtAccessToken".into()));
+        assert_eq!(
+            locate(&text, "jwtAccessToken"),
+            (7, 19, "jwtAccessToken".into())
+        );
     }
 
     #[test]
@@ -175,8 +184,14 @@ mod tests {
 
     #[test]
     fn crlf_line_endings() {
-        let text = format!("data:\r\n  policy.rego: |\r\n{}", BODY.replace('\n', "\r\n"));
-        assert_eq!(locate(&text, "jwtAccessToken"), (7, 19, "jwtAccessToken".into()));
+        let text = format!(
+            "data:\r\n  policy.rego: |\r\n{}",
+            BODY.replace('\n', "\r\n")
+        );
+        assert_eq!(
+            locate(&text, "jwtAccessToken"),
+            (7, 19, "jwtAccessToken".into())
+        );
         assert_eq!(locate(&text, "}"), (8, 5, "}".into()));
     }
 
@@ -193,7 +208,10 @@ mod tests {
         let text = "data:\n  policy.rego: >\n    package test\n    allow\n";
         let file = SourceFile::new("cm.yaml".into(), PathBuf::from("cm.yaml"), text.into());
         let parsed = yaml::parse(&file);
-        let node = parsed.documents[0].root.pointer("/data/policy.rego").map(|f| f.node.clone());
+        let node = parsed.documents[0]
+            .root
+            .pointer("/data/policy.rego")
+            .map(|f| f.node.clone());
         let node = node.unwrap_or_else(|| unreachable!());
         let map = map_scalar(&file, &node);
         assert!(!map.is_exact());

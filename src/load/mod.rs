@@ -117,24 +117,35 @@ pub enum LoadError {
 /// # Errors
 /// When an input path does not exist.
 pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
-    let config = options.config_file.as_ref().and_then(|p| p.canonicalize().ok());
+    let config = options
+        .config_file
+        .as_ref()
+        .and_then(|p| p.canonicalize().ok());
     for input in &options.inputs {
         match input {
             Input::Stdin(text) => {
-                let file = SourceFile::new("<stdin>".into(), PathBuf::from("<stdin>"), text.clone());
+                let file =
+                    SourceFile::new("<stdin>".into(), PathBuf::from("<stdin>"), text.clone());
                 add_text_file(repo, file);
             }
             Input::Path(path) => {
-                let meta = std::fs::metadata(path).map_err(|_| LoadError::NotFound(path.clone()))?;
+                let meta =
+                    std::fs::metadata(path).map_err(|_| LoadError::NotFound(path.clone()))?;
                 if meta.is_dir() {
                     let (files, problems) = walk::walk_dir(path, &options.walk);
                     for problem in problems {
-                        let id = repo
-                            .sources
-                            .add(SourceFile::new(problem.name, problem.path, String::new()));
+                        let id = repo.sources.add(SourceFile::new(
+                            problem.name,
+                            problem.path,
+                            String::new(),
+                        ));
                         let problem = match problem.kind {
-                            WalkProblemKind::Unreadable(message) => FileProblem::Unreadable(message),
-                            WalkProblemKind::OutsideRoot(target) => FileProblem::OutsideRoot(target),
+                            WalkProblemKind::Unreadable(message) => {
+                                FileProblem::Unreadable(message)
+                            }
+                            WalkProblemKind::OutsideRoot(target) => {
+                                FileProblem::OutsideRoot(target)
+                            }
                         };
                         repo.problems.push(LoadProblem::File { file: id, problem });
                     }
@@ -162,13 +173,17 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
 /// Reads one file's text, or records why it could not be read. Returns its id.
 pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result<FileId, FileId> {
     match read_text(&found.path, max_bytes) {
-        Ok(text) => Ok(repo
-            .sources
-            .add(SourceFile::new(found.name.clone(), found.path.clone(), text))),
+        Ok(text) => Ok(repo.sources.add(SourceFile::new(
+            found.name.clone(),
+            found.path.clone(),
+            text,
+        ))),
         Err(problem) => {
-            let id = repo
-                .sources
-                .add(SourceFile::new(found.name.clone(), found.path.clone(), String::new()));
+            let id = repo.sources.add(SourceFile::new(
+                found.name.clone(),
+                found.path.clone(),
+                String::new(),
+            ));
             repo.problems.push(LoadProblem::File { file: id, problem });
             Err(id)
         }
@@ -188,7 +203,9 @@ fn read_file(repo: &mut Repo, found: &FoundFile, max_bytes: u64) {
 
 fn add_text_file(repo: &mut Repo, file: SourceFile) {
     if file.text.contains('\0') {
-        let id = repo.sources.add(SourceFile::new(file.name, file.path, String::new()));
+        let id = repo
+            .sources
+            .add(SourceFile::new(file.name, file.path, String::new()));
         repo.problems.push(LoadProblem::File {
             file: id,
             problem: FileProblem::Binary,
@@ -202,10 +219,18 @@ fn add_text_file(repo: &mut Repo, file: SourceFile) {
 /// Parses a loaded file as YAML and records its documents and problems.
 pub fn parse_yaml_file(repo: &mut Repo, id: FileId) {
     let parsed = yaml::parse(repo.sources.get(id));
-    repo.problems
-        .extend(parsed.problems.into_iter().map(|problem| LoadProblem::Yaml { file: id, problem }));
-    repo.documents
-        .extend(parsed.documents.into_iter().map(|doc| LoadedDocument { file: id, doc }));
+    repo.problems.extend(
+        parsed
+            .problems
+            .into_iter()
+            .map(|problem| LoadProblem::Yaml { file: id, problem }),
+    );
+    repo.documents.extend(
+        parsed
+            .documents
+            .into_iter()
+            .map(|doc| LoadedDocument { file: id, doc }),
+    );
 }
 
 /// Reads a file as UTF-8 text within the size limit.

@@ -128,10 +128,14 @@ impl Node {
                 node: &e.value,
                 key_span: Some(&e.key_span),
             }),
-            Value::Seq(items) => token.parse::<usize>().ok().and_then(|i| items.get(i)).map(|n| Found {
-                node: n,
-                key_span: None,
-            }),
+            Value::Seq(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| items.get(i))
+                .map(|n| Found {
+                    node: n,
+                    key_span: None,
+                }),
             _ => None,
         }
     }
@@ -144,7 +148,9 @@ impl Node {
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => serde_json::Value::Number(n.clone()),
             Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Seq(items) => serde_json::Value::Array(items.iter().map(Node::to_json).collect()),
+            Value::Seq(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_json).collect())
+            }
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
@@ -155,7 +161,11 @@ impl Node {
     }
 
     /// Calls `visit` for every scalar string below this node with its JSON pointer.
-    pub fn walk_strings<'a>(&'a self, pointer: &mut String, visit: &mut dyn FnMut(&str, &'a Node, &'a str)) {
+    pub fn walk_strings<'a>(
+        &'a self,
+        pointer: &mut String,
+        visit: &mut dyn FnMut(&str, &'a Node, &'a str),
+    ) {
         match &self.value {
             Value::String(s) => visit(pointer, self, s),
             Value::Seq(items) => {

@@ -25,15 +25,24 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Yaml11Reading>) {
         "true" | "True" | "TRUE" => return (Value::Bool(true), None),
         "false" | "False" | "FALSE" => return (Value::Bool(false), None),
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-            return (Value::String(text.to_owned()), Some(Yaml11Reading::Bool(true)));
+            return (
+                Value::String(text.to_owned()),
+                Some(Yaml11Reading::Bool(true)),
+            );
         }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-            return (Value::String(text.to_owned()), Some(Yaml11Reading::Bool(false)));
+            return (
+                Value::String(text.to_owned()),
+                Some(Yaml11Reading::Bool(false)),
+            );
         }
         _ => {}
     }
     if let Some(reading) = yaml11_only_number(text) {
-        return (Value::String(text.to_owned()), Some(Yaml11Reading::Number(reading)));
+        return (
+            Value::String(text.to_owned()),
+            Some(Yaml11Reading::Number(reading)),
+        );
     }
     if let Some(n) = core_number(text) {
         return (Value::Number(n), None);
@@ -72,7 +81,8 @@ fn core_number(text: &str) -> Option<serde_json::Number> {
     let dots = mantissa.matches('.').count();
     let digits_ok = mantissa.chars().all(|c| c.is_ascii_digit() || c == '.') && dots <= 1;
     let has_digit = mantissa.chars().any(|c| c.is_ascii_digit());
-    let leading_zero = mantissa.len() > 1 && mantissa.starts_with('0') && !mantissa.starts_with("0.");
+    let leading_zero =
+        mantissa.len() > 1 && mantissa.starts_with('0') && !mantissa.starts_with("0.");
     let exponent_ok = exponent.is_none_or(|e| {
         let e = e.strip_prefix(['-', '+']).unwrap_or(e);
         !e.is_empty() && e.chars().all(|c| c.is_ascii_digit())
@@ -84,7 +94,9 @@ fn core_number(text: &str) -> Option<serde_json::Number> {
 }
 
 fn float(text: &str) -> Option<serde_json::Number> {
-    text.parse::<f64>().ok().and_then(serde_json::Number::from_f64)
+    text.parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
 }
 
 /// Number forms only YAML 1.1 knows; returns the value YAML 1.1 gives.
@@ -102,7 +114,9 @@ fn yaml11_only_number(text: &str) -> Option<String> {
     }
     if unsigned.contains('_')
         && unsigned.starts_with(|c: char| c.is_ascii_digit())
-        && unsigned.chars().all(|c| c.is_ascii_digit() || c == '_' || c == '.')
+        && unsigned
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '_' || c == '.')
     {
         return Some(format!("{sign}{}", unsigned.replace('_', "")));
     }
@@ -150,16 +164,34 @@ mod tests {
         );
         assert_eq!(
             resolve_plain("OFF"),
-            (Value::String("OFF".into()), Some(Yaml11Reading::Bool(false)))
+            (
+                Value::String("OFF".into()),
+                Some(Yaml11Reading::Bool(false))
+            )
         );
         assert_eq!(
             resolve_plain("0755"),
-            (Value::String("0755".into()), Some(Yaml11Reading::Number("493".into())))
+            (
+                Value::String("0755".into()),
+                Some(Yaml11Reading::Number("493".into()))
+            )
         );
-        assert_eq!(resolve_plain("1_000").1, Some(Yaml11Reading::Number("1000".into())));
-        assert_eq!(resolve_plain("1:30").1, Some(Yaml11Reading::Number("90".into())));
-        assert_eq!(resolve_plain("0b101").1, Some(Yaml11Reading::Number("5".into())));
-        assert_eq!(resolve_plain("10:00:00").1, Some(Yaml11Reading::Number("36000".into())));
+        assert_eq!(
+            resolve_plain("1_000").1,
+            Some(Yaml11Reading::Number("1000".into()))
+        );
+        assert_eq!(
+            resolve_plain("1:30").1,
+            Some(Yaml11Reading::Number("90".into()))
+        );
+        assert_eq!(
+            resolve_plain("0b101").1,
+            Some(Yaml11Reading::Number("5".into()))
+        );
+        assert_eq!(
+            resolve_plain("10:00:00").1,
+            Some(Yaml11Reading::Number("36000".into()))
+        );
         assert_eq!(resolve_plain("12:30pm").1, None);
     }
 }

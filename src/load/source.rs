@@ -49,7 +49,11 @@ impl SourceFile {
         let offset = self.floor_char_boundary(offset);
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
         let start = self.line_starts.get(line).copied().unwrap_or(0);
-        let column = self.text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
         LineCol {
             line: line + 1,
             column,
@@ -122,9 +126,9 @@ impl Sources {
     #[must_use]
     pub fn get(&self, id: FileId) -> &SourceFile {
         static EMPTY: std::sync::OnceLock<SourceFile> = std::sync::OnceLock::new();
-        self.files
-            .get(id.0 as usize)
-            .unwrap_or_else(|| EMPTY.get_or_init(|| SourceFile::new(String::new(), PathBuf::new(), String::new())))
+        self.files.get(id.0 as usize).unwrap_or_else(|| {
+            EMPTY.get_or_init(|| SourceFile::new(String::new(), PathBuf::new(), String::new()))
+        })
     }
 
     /// All files in load order.

@@ -145,7 +145,9 @@ fn has_walked_extension(path: &Path) -> bool {
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {
     match error {
         ignore::Error::WithPath { path, .. } => Some(path.clone()),
-        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => error_path(err),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
         ignore::Error::Loop { child, .. } => Some(child.clone()),
         _ => None,
     }
@@ -173,7 +175,13 @@ mod tests {
 
     #[test]
     fn relative_names_use_slashes() {
-        assert_eq!(relative_name(Path::new("a"), Path::new("a/b/c.yaml")), "b/c.yaml");
-        assert_eq!(relative_name(Path::new("."), Path::new("./b/c.yaml")), "b/c.yaml");
+        assert_eq!(
+            relative_name(Path::new("a"), Path::new("a/b/c.yaml")),
+            "b/c.yaml"
+        );
+        assert_eq!(
+            relative_name(Path::new("."), Path::new("./b/c.yaml")),
+            "b/c.yaml"
+        );
     }
 }

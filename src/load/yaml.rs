@@ -207,7 +207,9 @@ impl Builder<'_> {
             Event::Scalar(text, style, anchor, tag) => {
                 let (value, style) = match style {
                     ScalarStyle::Plain => {
-                        let explicit_str = tag.as_ref().is_some_and(|t| t.is_yaml_core_schema_tag("str"));
+                        let explicit_str = tag
+                            .as_ref()
+                            .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                         let (value, reading) = if explicit_str {
                             (Value::String(text.to_string()), None)
                         } else {
@@ -224,8 +226,12 @@ impl Builder<'_> {
                         }
                         (value, Style::Plain)
                     }
-                    ScalarStyle::SingleQuoted => (Value::String(text.to_string()), Style::SingleQuoted),
-                    ScalarStyle::DoubleQuoted => (Value::String(text.to_string()), Style::DoubleQuoted),
+                    ScalarStyle::SingleQuoted => {
+                        (Value::String(text.to_string()), Style::SingleQuoted)
+                    }
+                    ScalarStyle::DoubleQuoted => {
+                        (Value::String(text.to_string()), Style::DoubleQuoted)
+                    }
                     ScalarStyle::Literal => (Value::String(text.to_string()), Style::Literal),
                     ScalarStyle::Folded => (Value::String(text.to_string()), Style::Folded),
                 };
@@ -253,7 +259,12 @@ impl Builder<'_> {
                 keys: HashMap::new(),
             }),
             Event::SequenceEnd => {
-                if let Some(Frame::Seq { start, anchor, items }) = self.frames.pop() {
+                if let Some(Frame::Seq {
+                    start,
+                    anchor,
+                    items,
+                }) = self.frames.pop()
+                {
                     let node = Node {
                         span: start..r.end.max(start),
                         style: Style::Collection,
@@ -292,7 +303,8 @@ impl Builder<'_> {
                     self.push(node);
                 }
                 None => {
-                    self.problems.push(YamlProblem::UnknownAlias { span: r.clone() });
+                    self.problems
+                        .push(YamlProblem::UnknownAlias { span: r.clone() });
                     self.push(Node {
                         span: r,
                         style: Style::Plain,
@@ -301,7 +313,8 @@ impl Builder<'_> {
                 }
             },
             Event::UnresolvedAlias(_) => {
-                self.problems.push(YamlProblem::UnknownAlias { span: r.clone() });
+                self.problems
+                    .push(YamlProblem::UnknownAlias { span: r.clone() });
                 self.push(Node {
                     span: r,
                     style: Style::Plain,
@@ -313,7 +326,13 @@ impl Builder<'_> {
     }
 
     fn expecting_key(&self) -> bool {
-        matches!(self.frames.last(), Some(Frame::Map { pending_key: None, .. }))
+        matches!(
+            self.frames.last(),
+            Some(Frame::Map {
+                pending_key: None,
+                ..
+            })
+        )
     }
 
     fn finish(&mut self, node: Node, anchor: usize) {
@@ -438,9 +457,15 @@ mod tests {
     fn spans_of_keys_and_values() {
         let (f, p) = parse_str("a:\n  b: [1, two]\n---\nc: d\n");
         assert_eq!(p.documents.len(), 2);
-        let found = p.documents[0].root.pointer("/a/b/1").map(|f| f.node.span.clone());
+        let found = p.documents[0]
+            .root
+            .pointer("/a/b/1")
+            .map(|f| f.node.span.clone());
         assert_eq!(found.map(|r| &f.text[r]), Some("two"));
-        let key = p.documents[1].root.pointer("/c").and_then(|f| f.key_span.cloned());
+        let key = p.documents[1]
+            .root
+            .pointer("/c")
+            .and_then(|f| f.key_span.cloned());
         assert_eq!(key.map(|r| &f.text[r]), Some("c"));
     }
 
@@ -464,7 +489,10 @@ mod tests {
         assert_eq!(key, "a");
         assert_eq!(f.line_col(span.start).line, 3);
         assert_eq!(f.line_col(first.start).line, 1);
-        assert_eq!(p.documents[0].root.get("a").map(|n| n.to_json()), Some(3.into()));
+        assert_eq!(
+            p.documents[0].root.get("a").map(|n| n.to_json()),
+            Some(3.into())
+        );
     }
 
     #[test]
@@ -488,16 +516,27 @@ mod tests {
         let started = std::time::Instant::now();
         let (_, p) = parse_str(&text);
         assert!(started.elapsed() < std::time::Duration::from_secs(5));
-        assert!(p.problems.iter().any(|x| matches!(x, YamlProblem::AliasBudget { .. })));
+        assert!(
+            p.problems
+                .iter()
+                .any(|x| matches!(x, YamlProblem::AliasBudget { .. }))
+        );
         // The bomb's document is dropped; the next one still loads.
         assert_eq!(p.documents.len(), 1);
-        assert_eq!(p.documents[0].root.get("next").and_then(Node::as_str), Some("ok"));
+        assert_eq!(
+            p.documents[0].root.get("next").and_then(Node::as_str),
+            Some("ok")
+        );
     }
 
     #[test]
     fn yaml11_scalars_are_recorded() {
         let (_, p) = parse_str("a: yes\nb: \"on\"\nc: 0755\nd: !!str off\n");
-        let texts: Vec<_> = p.documents[0].yaml11.iter().map(|s| s.text.as_str()).collect();
+        let texts: Vec<_> = p.documents[0]
+            .yaml11
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect();
         assert_eq!(texts, vec!["yes", "0755"]);
     }
 }

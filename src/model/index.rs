@@ -100,7 +100,9 @@ impl Index {
         let mut children_of: HashMap<RouteRef, Vec<usize>> = HashMap::new();
         for (t, table) in tables.iter().enumerate() {
             for (r, route) in table.spec.http.iter().enumerate() {
-                let Some(delegate) = &route.delegate else { continue };
+                let Some(delegate) = &route.delegate else {
+                    continue;
+                };
                 let parent = RouteRef { table: t, route: r };
                 let mut all = Vec::new();
                 for (s, selector) in delegate.route_tables.iter().enumerate() {
@@ -176,7 +178,11 @@ impl Index {
 
     /// Tables a delegate selector picks, sorted by index.
     #[must_use]
-    pub fn select_tables(&self, tables: &[Resource<RouteTableSpec>], selector: &ObjectSelector) -> Vec<usize> {
+    pub fn select_tables(
+        &self,
+        tables: &[Resource<RouteTableSpec>],
+        selector: &ObjectSelector,
+    ) -> Vec<usize> {
         let candidates: Vec<usize> = if let Some(name) = &selector.name {
             self.tables_by_name.get(name).cloned().unwrap_or_default()
         } else if let Some((k, v)) = selector.labels.iter().next() {
@@ -191,8 +197,14 @@ impl Index {
             .into_iter()
             .filter(|&t| {
                 let meta = &tables[t].meta;
-                selector.namespace.as_ref().is_none_or(|ns| *ns == meta.id.namespace)
-                    && selector.labels.iter().all(|(k, v)| meta.labels.get(k) == Some(v))
+                selector
+                    .namespace
+                    .as_ref()
+                    .is_none_or(|ns| *ns == meta.id.namespace)
+                    && selector
+                        .labels
+                        .iter()
+                        .all(|(k, v)| meta.labels.get(k) == Some(v))
             })
             .collect();
         out.sort_unstable();
@@ -253,12 +265,19 @@ struct Expander<'a> {
 }
 
 impl Expander<'_> {
-    fn expand(&mut self, table: usize, inherited: &BTreeMap<String, String>, product: Option<usize>) {
+    fn expand(
+        &mut self,
+        table: usize,
+        inherited: &BTreeMap<String, String>,
+        product: Option<usize>,
+    ) {
         if self.path.len() >= MAX_DEPTH || self.instances.len() >= MAX_INSTANCES {
             self.truncated = true;
             return;
         }
-        let Some(t) = self.tables.get(table) else { return };
+        let Some(t) = self.tables.get(table) else {
+            return;
+        };
         self.path.push(table);
         let mut table_labels = inherited.clone();
         table_labels.extend(t.meta.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -280,7 +299,10 @@ impl Expander<'_> {
                     self.parents.push(here);
                     for &child in children {
                         if self.path.contains(&child) {
-                            self.cycles.push(DelegationCycle { route: here, table: child });
+                            self.cycles.push(DelegationCycle {
+                                route: here,
+                                table: child,
+                            });
                             continue;
                         }
                         self.expand(child, &labels, product);
@@ -308,7 +330,10 @@ impl Expander<'_> {
     }
 }
 
-fn with_route_labels(table_labels: &BTreeMap<String, String>, route: &HttpRoute) -> BTreeMap<String, String> {
+fn with_route_labels(
+    table_labels: &BTreeMap<String, String>,
+    route: &HttpRoute,
+) -> BTreeMap<String, String> {
     if route.labels.is_empty() {
         return table_labels.clone();
     }

@@ -13,7 +13,9 @@ use serde_json::Value as Json;
 use crate::load::source::FileId;
 use crate::load::{LoadedDocument, Repo};
 use crate::schema::{self, ShapeError};
-use kinds::{AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec};
+use kinds::{
+    AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec,
+};
 
 /// The namespace kubectl applies to an object that names none.
 pub const DEFAULT_NAMESPACE: &str = "default";
@@ -198,7 +200,13 @@ pub fn build(repo: &Repo) -> Model {
         if is_list {
             if let Some(items) = json.get("items").and_then(Json::as_array) {
                 for (i, item) in items.iter().enumerate() {
-                    add_object(&mut model, loaded.file, doc_index, &format!("/items/{i}"), item);
+                    add_object(
+                        &mut model,
+                        loaded.file,
+                        doc_index,
+                        &format!("/items/{i}"),
+                        item,
+                    );
                 }
             }
         } else {
@@ -220,10 +228,20 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
         return;
     };
     let metadata = json.get("metadata").cloned().unwrap_or(Json::Null);
+    // `metadata:` with nothing under it (its keys dedented by mistake) is as good as absent.
+    let metadata = if metadata.is_null() {
+        Json::Object(serde_json::Map::new())
+    } else {
+        metadata
+    };
     let meta: ObjectMeta = match schema::decode(&metadata, &format!("{base}/metadata")) {
         Ok(meta) => meta,
         Err(error) => {
-            model.problems.push(ShapeProblem { doc, id: None, error });
+            model.problems.push(ShapeProblem {
+                doc,
+                id: None,
+                error,
+            });
             return;
         }
     };
@@ -240,7 +258,9 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
     };
     let id = ResourceId {
         kind,
-        namespace: meta.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
+        namespace: meta
+            .namespace
+            .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         name,
     };
     let meta = Meta {
@@ -254,11 +274,36 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
     let spec = json.get("spec").cloned().unwrap_or(Json::Null);
     let spec_base = format!("{base}/spec");
     let result = match kind {
-        Kind::RouteTable => decode_spec(&spec, &spec_base).map(|spec| model.route_tables.push(Resource { meta: meta.clone(), spec })),
-        Kind::ExtAuthPolicy => decode_spec(&spec, &spec_base).map(|spec| model.ext_auth_policies.push(Resource { meta: meta.clone(), spec })),
-        Kind::ExtAuthServer => decode_spec(&spec, &spec_base).map(|spec| model.ext_auth_servers.push(Resource { meta: meta.clone(), spec })),
-        Kind::AuthConfig => decode_spec(&spec, &spec_base).map(|spec| model.auth_configs.push(Resource { meta: meta.clone(), spec })),
-        Kind::ConfigMap => schema::decode(json, base).map(|spec| model.config_maps.push(Resource { meta: meta.clone(), spec })),
+        Kind::RouteTable => decode_spec(&spec, &spec_base).map(|spec| {
+            model.route_tables.push(Resource {
+                meta: meta.clone(),
+                spec,
+            })
+        }),
+        Kind::ExtAuthPolicy => decode_spec(&spec, &spec_base).map(|spec| {
+            model.ext_auth_policies.push(Resource {
+                meta: meta.clone(),
+                spec,
+            })
+        }),
+        Kind::ExtAuthServer => decode_spec(&spec, &spec_base).map(|spec| {
+            model.ext_auth_servers.push(Resource {
+                meta: meta.clone(),
+                spec,
+            })
+        }),
+        Kind::AuthConfig => decode_spec(&spec, &spec_base).map(|spec| {
+            model.auth_configs.push(Resource {
+                meta: meta.clone(),
+                spec,
+            })
+        }),
+        Kind::ConfigMap => schema::decode(json, base).map(|spec| {
+            model.config_maps.push(Resource {
+                meta: meta.clone(),
+                spec,
+            })
+        }),
     };
     if let Err(error) = result {
         model.broken.insert(meta.id.clone());
@@ -271,7 +316,10 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
 }
 
 /// A missing or null `spec` decodes as the empty spec; the schema stage reports what is required.
-fn decode_spec<T: serde::de::DeserializeOwned + Default>(spec: &Json, base: &str) -> Result<T, ShapeError> {
+fn decode_spec<T: serde::de::DeserializeOwned + Default>(
+    spec: &Json,
+    base: &str,
+) -> Result<T, ShapeError> {
     if spec.is_null() {
         return Ok(T::default());
     }
@@ -280,7 +328,9 @@ fn decode_spec<T: serde::de::DeserializeOwned + Default>(spec: &Json, base: &str
 
 /// Every Gloo auth configuration in the repo: `glooAuth` of each ExtAuthPolicy (at
 /// `/spec/config/glooAuth`) and the spec of each hand-kept AuthConfig (at `/spec`).
-pub fn gloo_auth_specs(model: &Model) -> impl Iterator<Item = (&Meta, &'static str, &AuthConfigSpec)> {
+pub fn gloo_auth_specs(
+    model: &Model,
+) -> impl Iterator<Item = (&Meta, &'static str, &AuthConfigSpec)> {
     model
         .ext_auth_policies
         .iter()
@@ -291,5 +341,10 @@ pub fn gloo_auth_specs(model: &Model) -> impl Iterator<Item = (&Meta, &'static s
                 .and_then(|c| c.gloo_auth.as_ref())
                 .map(|g| (&p.meta, "/spec/config/glooAuth", g))
         })
-        .chain(model.auth_configs.iter().map(|a| (&a.meta, "/spec", &a.spec)))
+        .chain(
+            model
+                .auth_configs
+                .iter()
+                .map(|a| (&a.meta, "/spec", &a.spec)),
+        )
 }

@@ -62,7 +62,8 @@ pub fn select_all(model: &Model, index: &Index) -> Vec<PolicySelection> {
             PolicySelection {
                 policy: p,
                 by_selector,
-                applies_to_all: spec.apply_to_routes.is_none() && spec.apply_to_destinations.is_none(),
+                applies_to_all: spec.apply_to_routes.is_none()
+                    && spec.apply_to_destinations.is_none(),
             }
         })
         .collect()
@@ -70,7 +71,12 @@ pub fn select_all(model: &Model, index: &Index) -> Vec<PolicySelection> {
 
 /// Routes forwarding to destinations a selector picks by name; selectors by labels are unknown.
 #[must_use]
-pub fn routes_to_destinations(model: &Model, index: &Index, dest: &DestinationSelector, _policy_ns: &str) -> Selected {
+pub fn routes_to_destinations(
+    model: &Model,
+    index: &Index,
+    dest: &DestinationSelector,
+    _policy_ns: &str,
+) -> Selected {
     let Some(selector) = &dest.selector else {
         return Selected::Unknown;
     };
@@ -82,9 +88,15 @@ pub fn routes_to_destinations(model: &Model, index: &Index, dest: &DestinationSe
     }
     let mut ids = Vec::new();
     for (i, inst) in index.instances.iter().enumerate() {
-        let Some(table) = model.route_tables.get(inst.route.table) else { continue };
-        let Some(route) = table.spec.http.get(inst.route.route) else { continue };
-        let Some(forward) = &route.forward_to else { continue };
+        let Some(table) = model.route_tables.get(inst.route.table) else {
+            continue;
+        };
+        let Some(route) = table.spec.http.get(inst.route.route) else {
+            continue;
+        };
+        let Some(forward) = &route.forward_to else {
+            continue;
+        };
         let hit = forward.destinations.iter().any(|d| {
             d.reference.as_ref().is_some_and(|r| {
                 r.name.as_deref() == Some(name.as_str())

@@ -3,7 +3,10 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic as MietteDiagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan,
+    NamedSource, SourceSpan,
+};
 
 use crate::CheckResult;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -20,7 +23,10 @@ pub struct HumanOptions {
 
 impl Default for HumanOptions {
     fn default() -> Self {
-        Self { color: false, width: 100 }
+        Self {
+            color: false,
+            width: 100,
+        }
     }
 }
 
@@ -88,16 +94,23 @@ impl View {
     fn new(sources: &Sources, d: &Diagnostic) -> Self {
         let f = &d.finding;
         let primary = sources.get(f.span.file);
-        let mut labels = vec![LabeledSpan::new_primary_with_span(f.label.clone(), span(&f.span.range))];
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            f.label.clone(),
+            span(&f.span.range),
+        )];
         let mut related = Vec::new();
         for r in &f.related {
             if r.span.file == f.span.file {
-                labels.push(LabeledSpan::new_with_span(Some(r.message.clone()), span(&r.span.range)));
+                labels.push(LabeledSpan::new_with_span(
+                    Some(r.message.clone()),
+                    span(&r.span.range),
+                ));
             } else {
                 let file = sources.get(r.span.file);
                 related.push(Related {
                     message: r.message.clone(),
-                    source: NamedSource::new(file.name.clone(), Arc::clone(&file.text)).with_language("yaml"),
+                    source: NamedSource::new(file.name.clone(), Arc::clone(&file.text))
+                        .with_language("yaml"),
                     label: LabeledSpan::new_with_span(Some(r.message.clone()), span(&r.span.range)),
                 });
             }
@@ -146,7 +159,9 @@ impl MietteDiagnostic for View {
     }
 
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -161,7 +176,9 @@ impl MietteDiagnostic for View {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(self.related.iter().map(|r| r as &dyn MietteDiagnostic)))
+        Some(Box::new(
+            self.related.iter().map(|r| r as &dyn MietteDiagnostic),
+        ))
     }
 }
 

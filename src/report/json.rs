@@ -98,16 +98,24 @@ pub fn render(result: &CheckResult) -> String {
             resources: s.resources,
         },
     };
-    let mut out = serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }
 
 /// File name, start (line, column) and end (line, column) of a span; 1-based.
 #[must_use]
-pub fn position<'a>(sources: &'a Sources, span: &Span) -> (&'a str, (usize, usize), (usize, usize)) {
+pub fn position<'a>(
+    sources: &'a Sources,
+    span: &Span,
+) -> (&'a str, (usize, usize), (usize, usize)) {
     let file = sources.get(span.file);
     let start = file.line_col(span.range.start);
     let end = file.line_col(span.range.end);
-    (&file.name, (start.line, start.column), (end.line, end.column))
+    (
+        &file.name,
+        (start.line, start.column),
+        (end.line, end.column),
+    )
 }

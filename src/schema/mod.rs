@@ -29,7 +29,8 @@ pub fn decode<T: DeserializeOwned>(value: &serde_json::Value, base: &str) -> Res
                     pointer.push('/');
                     pointer.push_str(&crate::load::node::escape_token(key));
                 }
-                serde_path_to_error::Segment::Enum { .. } | serde_path_to_error::Segment::Unknown => {}
+                serde_path_to_error::Segment::Enum { .. }
+                | serde_path_to_error::Segment::Unknown => {}
             }
         }
         ShapeError {
@@ -63,6 +64,9 @@ mod tests {
             labels: BTreeMap<String, String>,
         }
         let err = decode::<T>(&value, "/metadata").err();
-        assert_eq!(err.map(|e| e.pointer), Some("/metadata/labels/c".to_owned()));
+        assert_eq!(
+            err.map(|e| e.pointer),
+            Some("/metadata/labels/c".to_owned())
+        );
     }
 }

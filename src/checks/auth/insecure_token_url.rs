@@ -35,14 +35,22 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if looks_templated(value) {
             continue;
         }
-        let Ok(url) = url::Url::parse(value) else { continue };
+        let Ok(url) = url::Url::parse(value) else {
+            continue;
+        };
         if url.scheme() != "http" || url.host_str().is_none_or(str::is_empty) {
             continue;
         }
         out.push(
-            Finding::new(format!("{what} `{value}` uses plain http"), ctx.span(meta, &path))
-                .help(format!("use `https://{}`", value.trim_start_matches("http://")))
-                .resource(meta.id.to_string()),
+            Finding::new(
+                format!("{what} `{value}` uses plain http"),
+                ctx.span(meta, &path),
+            )
+            .help(format!(
+                "use `https://{}`",
+                value.trim_start_matches("http://")
+            ))
+            .resource(meta.id.to_string()),
         );
     }
 }

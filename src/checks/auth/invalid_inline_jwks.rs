@@ -39,11 +39,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if analysis.problems.is_empty() {
             continue;
         }
-        let Some(found) = ctx.node(meta, &path) else { continue };
+        let Some(found) = ctx.node(meta, &path) else {
+            continue;
+        };
         let map = map_scalar(ctx.repo.sources.get(meta.file), found.node);
         for problem in analysis.problems {
             let start = map.file_offset(problem.range.start);
-            let end = if map.is_exact() { map.file_offset(problem.range.end).max(start) } else { start };
+            let end = if map.is_exact() {
+                map.file_offset(problem.range.end).max(start)
+            } else {
+                start
+            };
             out.push(
                 Finding::new(problem.message, Span::new(meta.file, start..end))
                     .help(problem.help)

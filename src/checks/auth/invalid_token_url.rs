@@ -38,8 +38,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let problem = match url::Url::parse(value) {
             Err(e) => Some(format!("{what} `{value}` is not a valid URL: {e}")),
-            Ok(url) if !matches!(url.scheme(), "https" | "http") => Some(format!("{what} `{value}` uses scheme `{}`", url.scheme())),
-            Ok(url) if url.host_str().is_none_or(str::is_empty) => Some(format!("{what} `{value}` has no host")),
+            Ok(url) if !matches!(url.scheme(), "https" | "http") => {
+                Some(format!("{what} `{value}` uses scheme `{}`", url.scheme()))
+            }
+            Ok(url) if url.host_str().is_none_or(str::is_empty) => {
+                Some(format!("{what} `{value}` has no host"))
+            }
             Ok(_) => None,
         };
         if let Some(message) = problem {

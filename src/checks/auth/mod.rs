@@ -11,14 +11,25 @@ use crate::model::kinds::AccessTokenValidation;
 use crate::model::{Meta, Model, gloo_auth_specs};
 
 /// Every `oauth2.accessTokenValidation` with the resource and its pointer.
-pub(crate) fn access_token_validations(model: &Model) -> impl Iterator<Item = (&Meta, String, &AccessTokenValidation)> {
+pub(crate) fn access_token_validations(
+    model: &Model,
+) -> impl Iterator<Item = (&Meta, String, &AccessTokenValidation)> {
     gloo_auth_specs(model).flat_map(|(meta, base, spec)| {
-        spec.configs.iter().enumerate().filter_map(move |(c, step)| {
-            step.oauth2
-                .as_ref()
-                .and_then(|o| o.access_token_validation.as_ref())
-                .map(|atv| (meta, format!("{base}/configs/{c}/oauth2/accessTokenValidation"), atv))
-        })
+        spec.configs
+            .iter()
+            .enumerate()
+            .filter_map(move |(c, step)| {
+                step.oauth2
+                    .as_ref()
+                    .and_then(|o| o.access_token_validation.as_ref())
+                    .map(|atv| {
+                        (
+                            meta,
+                            format!("{base}/configs/{c}/oauth2/accessTokenValidation"),
+                            atv,
+                        )
+                    })
+            })
     })
 }
 
@@ -28,7 +39,12 @@ pub(crate) fn token_urls(model: &Model) -> Vec<(&Meta, String, &'static str, &st
     for (meta, base, atv) in access_token_validations(model) {
         let Some(jwt) = &atv.jwt else { continue };
         if let Some(url) = jwt.remote_jwks.as_ref().and_then(|r| r.url.as_deref()) {
-            out.push((meta, format!("{base}/jwt/remoteJwks/url"), "remote JWKS URL", url));
+            out.push((
+                meta,
+                format!("{base}/jwt/remoteJwks/url"),
+                "remote JWKS URL",
+                url,
+            ));
         }
         if let Some(issuer) = jwt.issuer.as_deref().filter(|i| !i.is_empty()) {
             out.push((meta, format!("{base}/jwt/issuer"), "issuer", issuer));
@@ -36,7 +52,6 @@ pub(crate) fn token_urls(model: &Model) -> Vec<(&Meta, String, &'static str, &st
     }
     out
 }
-
 
 /// Every `localJwks.inlineString` with its resource and pointer.
 pub(crate) fn inline_jwks(model: &Model) -> Vec<(&Meta, String, &str)> {
@@ -71,7 +86,11 @@ pub(crate) struct JwksAnalysis {
 
 /// Encryption-only JWA algorithms (RFC 7518 §4): a key marked with one cannot verify a JWT.
 fn is_encryption_alg(alg: &str) -> bool {
-    alg == "RSA1_5" || alg == "dir" || alg.starts_with("RSA-OAEP") || alg.starts_with("ECDH-ES") || alg.ends_with("KW")
+    alg == "RSA1_5"
+        || alg == "dir"
+        || alg.starts_with("RSA-OAEP")
+        || alg.starts_with("ECDH-ES")
+        || alg.ends_with("KW")
 }
 
 /// Checks that `text` is a JWKS the ext auth service can use, as precisely as the text allows.
@@ -92,7 +111,8 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
                 range: at..at,
                 message: format!("inline JWKS is not valid JSON: {e}"),
                 help: if unquoted {
-                    "JSON keys and strings need double quotes: {\"keys\": [{\"kty\": \"RSA\", …}]}".to_owned()
+                    "JSON keys and strings need double quotes: {\"keys\": [{\"kty\": \"RSA\", …}]}"
+                        .to_owned()
                 } else {
                     "the value must be a JSON object {\"keys\": [...]}".to_owned()
                 },
@@ -105,7 +125,8 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
     let parsed = crate::load::yaml::parse(&file);
     let root = parsed.documents.into_iter().next().map(|d| d.root);
     let span_of = |pointer: &str| -> std::ops::Range<usize> {
-        root.as_ref().map_or(0..0, |r| r.pointer_or_parent(pointer).node.span.clone())
+        root.as_ref()
+            .map_or(0..0, |r| r.pointer_or_parent(pointer).node.span.clone())
     };
     let Some(keys) = json.get("keys").and_then(serde_json::Value::as_array) else {
         analysis.problems.push(JwksProblem {
@@ -138,7 +159,10 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
             continue;
         };
         let mut ok = true;
-        for (field, why) in [("kty", "the key type (`RSA`, `EC`, `OKP`)"), ("kid", "the key id; Gloo ignores keys without one")] {
+        for (field, why) in [
+            ("kty", "the key type (`RSA`, `EC`, `OKP`)"),
+            ("kid", "the key id; Gloo ignores keys without one"),
+        ] {
             if !object.get(field).is_some_and(serde_json::Value::is_string) {
                 ok = false;
                 analysis.problems.push(JwksProblem {
@@ -155,12 +179,16 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
             analysis.problems.push(JwksProblem {
                 range: span_of(&pointer),
                 message: format!("key {i} of the inline JWKS is not a valid JWK: {e}"),
-                help: "copy the key exactly as the identity provider publishes it at its JWKS URL".to_owned(),
+                help: "copy the key exactly as the identity provider publishes it at its JWKS URL"
+                    .to_owned(),
             });
             continue;
         }
         let is_enc = object.get("use").and_then(serde_json::Value::as_str) == Some("enc")
-            || object.get("alg").and_then(serde_json::Value::as_str).is_some_and(is_encryption_alg);
+            || object
+                .get("alg")
+                .and_then(serde_json::Value::as_str)
+                .is_some_and(is_encryption_alg);
         if !is_enc {
             analysis.signing_keys += 1;
         }

@@ -34,7 +34,9 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for selection in ctx.selections.iter().filter(|s| s.applies_to_all) {
-        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else { continue };
+        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else {
+            continue;
+        };
         out.push(
             Finding::new(
                 format!("{} has neither applyToRoutes nor applyToDestinations: it applies to every destination in its workspace", policy.meta.id),

@@ -32,12 +32,23 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (meta, base, atv) in access_token_validations(ctx.model) {
-        let Some(serde_json::Value::Array(items)) = &atv.required_scopes else { continue };
-        let scopes: Vec<String> = items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+        let Some(serde_json::Value::Array(items)) = &atv.required_scopes else {
+            continue;
+        };
+        let scopes: Vec<String> = items
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect();
         out.push(
-            Finding::new("`requiredScopes` is a bare list; it must be an object with a `scope` list", ctx.span(meta, &format!("{base}/requiredScopes")))
-                .help(format!("write `requiredScopes: {{scope: [{}]}}`", scopes.join(", ")))
-                .resource(meta.id.to_string()),
+            Finding::new(
+                "`requiredScopes` is a bare list; it must be an object with a `scope` list",
+                ctx.span(meta, &format!("{base}/requiredScopes")),
+            )
+            .help(format!(
+                "write `requiredScopes: {{scope: [{}]}}`",
+                scopes.join(", ")
+            ))
+            .resource(meta.id.to_string()),
         );
     }
 }

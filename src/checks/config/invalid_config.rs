@@ -32,6 +32,12 @@ crate::declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config.file else { return };
     for problem in &ctx.config.problems {
-        out.push(Finding::new(problem.message.clone(), Span::new(file, problem.span.clone())).maybe_help(problem.help.clone()));
+        out.push(
+            Finding::new(
+                problem.message.clone(),
+                Span::new(file, problem.span.clone()),
+            )
+            .maybe_help(problem.help.clone()),
+        );
     }
 }

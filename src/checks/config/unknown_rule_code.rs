@@ -34,12 +34,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if RULES.iter().any(|r| r.code == code) {
             continue;
         }
-        let span = ctx.config.key_span(&format!("/rules/{}", escape_token(code))).unwrap_or(0..0);
+        let span = ctx
+            .config
+            .key_span(&format!("/rules/{}", escape_token(code)))
+            .unwrap_or(0..0);
         let by_slug = RULES.iter().find(|r| r.slug == code).map(|r| r.code);
         let suggestion = by_slug.or_else(|| closest(code, RULES.iter().map(|r| r.code)));
         out.push(
-            Finding::new(format!("unknown rule code `{code}`"), Span::new(file, span))
-                .maybe_help(did_you_mean(suggestion).or_else(|| Some("`portico rules` lists every code".into()))),
+            Finding::new(format!("unknown rule code `{code}`"), Span::new(file, span)).maybe_help(
+                did_you_mean(suggestion)
+                    .or_else(|| Some("`portico rules` lists every code".into())),
+            ),
         );
     }
 }

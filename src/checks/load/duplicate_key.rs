@@ -40,10 +40,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         out.push(
-            Finding::new(format!("duplicate key `{key}`"), Span::new(*file, span.clone()))
-                .label("defined again here")
-                .related(Span::new(*file, first.clone()), "first defined here")
-                .help("remove one of the two, or merge their values"),
+            Finding::new(
+                format!("duplicate key `{key}`"),
+                Span::new(*file, span.clone()),
+            )
+            .label("defined again here")
+            .related(Span::new(*file, first.clone()), "first defined here")
+            .help("remove one of the two, or merge their values"),
         );
     }
 }

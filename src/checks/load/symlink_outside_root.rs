@@ -33,10 +33,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(
             Finding::new(
-                format!("symlink leads outside the checked directory (to {}); not followed", target.display()),
+                format!(
+                    "symlink leads outside the checked directory (to {}); not followed",
+                    target.display()
+                ),
                 Span::new(*file, 0..0),
             )
-            .help("commit the target into the repository, or name it on the command line to check it"),
+            .help(
+                "commit the target into the repository, or name it on the command line to check it",
+            ),
         );
     }
 }

@@ -25,9 +25,14 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for problem in &ctx.repo.problems {
-        let LoadProblem::File { file, problem } = problem else { continue };
+        let LoadProblem::File { file, problem } = problem else {
+            continue;
+        };
         let (message, help) = match problem {
-            FileProblem::Unreadable(e) => (format!("cannot read file: {e}"), "check the file's permissions and links"),
+            FileProblem::Unreadable(e) => (
+                format!("cannot read file: {e}"),
+                "check the file's permissions and links",
+            ),
             FileProblem::TooLarge { size, limit } => (
                 format!("file is {size} bytes, over the {limit}-byte limit; not read"),
                 "split it, or exclude it with `ignore:` in portico.yaml if it is not configuration",

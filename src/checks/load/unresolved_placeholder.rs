@@ -36,12 +36,24 @@ crate::declare_rule! {
 }
 
 /// Keys whose values are free text or patterns where `$` and `<…>` are legitimate.
-const SKIPPED_KEYS: &[&str] = &["regex", "pattern", "substitution", "description", "body", "termsOfService", "query"];
+const SKIPPED_KEYS: &[&str] = &[
+    "regex",
+    "pattern",
+    "substitution",
+    "description",
+    "body",
+    "termsOfService",
+    "query",
+];
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for meta in ctx.model.all_meta() {
-        let Some(doc) = ctx.document(meta) else { continue };
-        let Some(object) = doc.doc.root.pointer(&meta.base) else { continue };
+        let Some(doc) = ctx.document(meta) else {
+            continue;
+        };
+        let Some(object) = doc.doc.root.pointer(&meta.base) else {
+            continue;
+        };
         let file = ctx.repo.sources.get(meta.file);
         let mut pointer = String::new();
         object.node.walk_strings(&mut pointer, &mut |path, node, value| {
@@ -76,7 +88,15 @@ fn find_placeholder(value: &str) -> Option<(std::ops::Range<usize>, String)> {
                 if bytes.get(i + 1) == Some(&b'{') {
                     if let Some(close) = value[i..].find('}') {
                         let inner = &value[i + 2..i + close];
-                        if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == ':' || c == '-') {
+                        if !inner.is_empty()
+                            && inner.chars().all(|c| {
+                                c.is_ascii_alphanumeric()
+                                    || c == '_'
+                                    || c == '.'
+                                    || c == ':'
+                                    || c == '-'
+                            })
+                        {
                             return Some((i..i + close + 1, value[i..=i + close].to_owned()));
                         }
                     }
@@ -85,7 +105,8 @@ fn find_placeholder(value: &str) -> Option<(std::ops::Range<usize>, String)> {
                         .chars()
                         .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
                         .count();
-                    let starts_upper = value[i + 1..].starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
+                    let starts_upper =
+                        value[i + 1..].starts_with(|c: char| c.is_ascii_uppercase() || c == '_');
                     if name_len >= 2 && starts_upper {
                         return Some((i..i + 1 + name_len, value[i..i + 1 + name_len].to_owned()));
                     }
@@ -119,12 +140,17 @@ fn is_angle_placeholder(inner: &str) -> bool {
     if lower.starts_with("http://") || lower.starts_with("https://") {
         return !inner.contains(char::is_whitespace);
     }
-    if ["your", "insert", "replace", "enter", "add ", "fill"].iter().any(|p| lower.starts_with(p)) {
+    if ["your", "insert", "replace", "enter", "add ", "fill"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+    {
         return true;
     }
     !inner.contains(char::is_whitespace)
         && inner.chars().any(|c| c.is_ascii_uppercase())
-        && inner.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
+        && inner
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 #[cfg(test)]
@@ -138,11 +164,23 @@ mod tests {
     #[test]
     fn placeholders() {
         assert_eq!(found("$CLUSTER_NAME"), Some("$CLUSTER_NAME".into()));
-        assert_eq!(found("https://${OKTA_DOMAIN}/keys"), Some("${OKTA_DOMAIN}".into()));
-        assert_eq!(found("<https://your-okta-domain>/oauth2"), Some("<https://your-okta-domain>".into()));
+        assert_eq!(
+            found("https://${OKTA_DOMAIN}/keys"),
+            Some("${OKTA_DOMAIN}".into())
+        );
+        assert_eq!(
+            found("<https://your-okta-domain>/oauth2"),
+            Some("<https://your-okta-domain>".into())
+        );
         assert_eq!(found("<CLIENT_ID>"), Some("<CLIENT_ID>".into()));
-        assert_eq!(found("<your okta domain>"), Some("<your okta domain>".into()));
-        assert_eq!(found("{{ .Values.host }}"), Some("{{ .Values.host }}".into()));
+        assert_eq!(
+            found("<your okta domain>"),
+            Some("<your okta domain>".into())
+        );
+        assert_eq!(
+            found("{{ .Values.host }}"),
+            Some("{{ .Values.host }}".into())
+        );
     }
 
     #[test]

@@ -30,7 +30,9 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for problem in &ctx.repo.problems {
-        let LoadProblem::Yaml { file, problem } = problem else { continue };
+        let LoadProblem::Yaml { file, problem } = problem else {
+            continue;
+        };
         match problem {
             YamlProblem::Syntax { span, message } => out.push(
                 Finding::new(format!("invalid YAML: {message}"), Span::new(*file, span.clone()))

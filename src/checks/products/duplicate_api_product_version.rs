@@ -30,11 +30,20 @@ crate::declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut seen: BTreeMap<(&str, Option<&str>), usize> = BTreeMap::new();
     let mut order: Vec<usize> = (0..ctx.model.route_tables.len()).collect();
-    order.sort_by(|&a, &b| ctx.model.route_tables[a].meta.id.cmp(&ctx.model.route_tables[b].meta.id));
+    order.sort_by(|&a, &b| {
+        ctx.model.route_tables[a]
+            .meta
+            .id
+            .cmp(&ctx.model.route_tables[b].meta.id)
+    });
     for t in order {
         let table = &ctx.model.route_tables[t];
-        let Some(pm) = &table.spec.portal_metadata else { continue };
-        let Some(product) = pm.api_product_id.as_deref() else { continue };
+        let Some(pm) = &table.spec.portal_metadata else {
+            continue;
+        };
+        let Some(product) = pm.api_product_id.as_deref() else {
+            continue;
+        };
         let key = (product, pm.api_version.as_deref());
         match seen.get(&key) {
             None => {
@@ -42,8 +51,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             Some(&first) => {
                 let other = &ctx.model.route_tables[first];
-                let path = if pm.api_version.is_some() { "/spec/portalMetadata/apiVersion" } else { "/spec/portalMetadata/apiProductId" };
-                let version = pm.api_version.as_deref().map_or_else(|| "no apiVersion".to_owned(), |v| format!("apiVersion `{v}`"));
+                let path = if pm.api_version.is_some() {
+                    "/spec/portalMetadata/apiVersion"
+                } else {
+                    "/spec/portalMetadata/apiProductId"
+                };
+                let version = pm.api_version.as_deref().map_or_else(
+                    || "no apiVersion".to_owned(),
+                    |v| format!("apiVersion `{v}`"),
+                );
                 out.push(
                     Finding::new(format!("API product `{product}` with {version} is also declared by {}", other.meta.id), ctx.span(&table.meta, path))
                         .label("declared again here")

@@ -60,15 +60,24 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .collect();
     let mut reported: BTreeSet<RouteRef> = BTreeSet::new();
     for (i, inst) in ctx.index.instances.iter().enumerate() {
-        let Some(product_table) = inst.product_table.and_then(|t| ctx.model.route_tables.get(t)) else { continue };
+        let Some(product_table) = inst
+            .product_table
+            .and_then(|t| ctx.model.route_tables.get(t))
+        else {
+            continue;
+        };
         if covered.get(i).copied().unwrap_or(false) {
             continue;
         }
         if !reported.insert(inst.route) {
             continue;
         }
-        let Some(table) = ctx.model.route_tables.get(inst.route.table) else { continue };
-        let Some(route) = table.spec.http.get(inst.route.route) else { continue };
+        let Some(table) = ctx.model.route_tables.get(inst.route.table) else {
+            continue;
+        };
+        let Some(route) = table.spec.http.get(inst.route.route) else {
+            continue;
+        };
         let product = product_table
             .spec
             .portal_metadata
@@ -85,16 +94,27 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             format!(
                 "no ExtAuthPolicy selects it; policies here select routes labelled {}",
-                policy_labels.iter().take(4).cloned().collect::<Vec<_>>().join(", ")
+                policy_labels
+                    .iter()
+                    .take(4)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         };
         out.push(
             Finding::new(
-                format!("route `{}` of API product `{product}` is not protected by any ExtAuthPolicy", route_name(route, inst.route.route)),
+                format!(
+                    "route `{}` of API product `{product}` is not protected by any ExtAuthPolicy",
+                    route_name(route, inst.route.route)
+                ),
                 ctx.span(&table.meta, &path),
             )
             .label("reachable without a token")
-            .related(ctx.span(&product_table.meta, "/spec/portalMetadata/apiProductId"), "API product declared here")
+            .related(
+                ctx.span(&product_table.meta, "/spec/portalMetadata/apiProductId"),
+                "API product declared here",
+            )
             .help(help)
             .resource(table.meta.id.to_string()),
         );

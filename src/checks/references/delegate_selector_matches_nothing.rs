@@ -41,7 +41,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !edge.children.is_empty() {
             continue;
         }
-        let Some(table) = tables.get(edge.parent.table) else { continue };
+        let Some(table) = tables.get(edge.parent.table) else {
+            continue;
+        };
         let Some(selector) = table
             .spec
             .http
@@ -51,15 +53,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if selector.name.as_deref().is_some_and(crate::checks::looks_templated) {
+        if selector
+            .name
+            .as_deref()
+            .is_some_and(crate::checks::looks_templated)
+        {
             continue;
         }
-        let base = format!("/spec/http/{}/delegate/routeTables/{}", edge.parent.route, edge.selector);
+        let base = format!(
+            "/spec/http/{}/delegate/routeTables/{}",
+            edge.parent.route, edge.selector
+        );
         let meta = &table.meta;
         // A table that exists but could not be read is reported where it is broken.
         if let Some(name) = &selector.name {
             let ns = selector.namespace.as_deref().unwrap_or(&meta.id.namespace);
-            if ctx.model.is_broken(crate::model::Kind::RouteTable, ns, name) {
+            if ctx
+                .model
+                .is_broken(crate::model::Kind::RouteTable, ns, name)
+            {
                 continue;
             }
         }
@@ -73,13 +85,23 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 )
                 .label("no route table has this name")
                 .maybe_help(did_you_mean(suggestion));
-                if let Some(t) = suggestion.and_then(|s| tables.iter().find(|t| t.meta.id.name == s)) {
+                if let Some(t) =
+                    suggestion.and_then(|s| tables.iter().find(|t| t.meta.id.name == s))
+                {
                     f = f.related(ctx.span(&t.meta, "/metadata/name"), "closest route table");
                 }
                 f
-            } else if let Some(ns) = selector.namespace.as_ref().filter(|ns| same_name.iter().all(|t| &t.meta.id.namespace != *ns)) {
-                let namespaces: BTreeSet<&str> = same_name.iter().map(|t| t.meta.id.namespace.as_str()).collect();
-                let suggestion = closest(ns, namespaces.iter().copied()).or_else(|| namespaces.iter().next().copied());
+            } else if let Some(ns) = selector
+                .namespace
+                .as_ref()
+                .filter(|ns| same_name.iter().all(|t| &t.meta.id.namespace != *ns))
+            {
+                let namespaces: BTreeSet<&str> = same_name
+                    .iter()
+                    .map(|t| t.meta.id.namespace.as_str())
+                    .collect();
+                let suggestion = closest(ns, namespaces.iter().copied())
+                    .or_else(|| namespaces.iter().next().copied());
                 let mut f = Finding::new(
                     format!("delegates to route table `{name}` in namespace `{ns}`, but that table is in another namespace"),
                     ctx.span(meta, &format!("{base}/namespace")),
@@ -87,14 +109,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .label("no table of that name here")
                 .maybe_help(did_you_mean(suggestion));
                 if let Some(t) = same_name.first() {
-                    f = f.related(ctx.span(&t.meta, "/metadata/namespace"), "the table's namespace");
+                    f = f.related(
+                        ctx.span(&t.meta, "/metadata/namespace"),
+                        "the table's namespace",
+                    );
                 }
                 f
             } else {
-                let missing = selector.labels.iter().find(|(k, v)| same_name.iter().all(|t| t.meta.labels.get(*k) != Some(*v)));
-                let path = missing.map_or_else(|| base.clone(), |(k, _)| format!("{base}/labels/{}", escape_token(k)));
+                let missing = selector
+                    .labels
+                    .iter()
+                    .find(|(k, v)| same_name.iter().all(|t| t.meta.labels.get(*k) != Some(*v)));
+                let path = missing.map_or_else(
+                    || base.clone(),
+                    |(k, _)| format!("{base}/labels/{}", escape_token(k)),
+                );
                 let mut f = Finding::new(
-                    format!("delegates to route table `{name}`, but that table does not carry the selector's labels"),
+                    format!(
+                        "delegates to route table `{name}`, but that table does not carry the selector's labels"
+                    ),
                     ctx.span(meta, &path),
                 );
                 if let Some(t) = same_name.first() {
@@ -108,20 +141,30 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .find(|(k, v)| !tables.iter().any(|t| t.meta.labels.get(*k) == Some(*v)))
         {
             let path = format!("{base}/labels/{}", escape_token(key));
-            let values: BTreeSet<&str> = tables.iter().filter_map(|t| t.meta.labels.get(key)).map(String::as_str).collect();
+            let values: BTreeSet<&str> = tables
+                .iter()
+                .filter_map(|t| t.meta.labels.get(key))
+                .map(String::as_str)
+                .collect();
             if values.is_empty() {
-                let keys: BTreeSet<&str> = tables.iter().flat_map(|t| t.meta.labels.keys()).map(String::as_str).collect();
+                let keys: BTreeSet<&str> = tables
+                    .iter()
+                    .flat_map(|t| t.meta.labels.keys())
+                    .map(String::as_str)
+                    .collect();
                 Finding::new(
-                    format!("delegate selector matches no route table: no table has a label `{key}`"),
+                    format!(
+                        "delegate selector matches no route table: no table has a label `{key}`"
+                    ),
                     ctx.key_span(meta, &path),
                 )
-                .maybe_help(did_you_mean(closest(key, keys.into_iter())))
+                .maybe_help(did_you_mean(closest(key, keys)))
             } else {
                 Finding::new(
                     format!("delegate selector matches no route table: no table has label `{key}: {value}`"),
                     ctx.span(meta, &path),
                 )
-                .maybe_help(did_you_mean(closest(value, values.into_iter())))
+                .maybe_help(did_you_mean(closest(value, values)))
             }
         } else {
             Finding::new("delegate selector matches no route table", ctx.span(meta, &base))

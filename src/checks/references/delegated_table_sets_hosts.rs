@@ -50,12 +50,22 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ctx.key_span(&table.meta, &format!("/spec/{field}")),
             )
             .label("set on a delegated table")
-            .help(format!("remove `{field}`: a delegated table inherits it from the parent"))
+            .help(format!(
+                "remove `{field}`: a delegated table inherits it from the parent"
+            ))
             .resource(table.meta.id.to_string());
-            if let Some(parent_table) = parent.and_then(|e| ctx.model.route_tables.get(e.parent.table).map(|p| (p, e))) {
+            if let Some(parent_table) =
+                parent.and_then(|e| ctx.model.route_tables.get(e.parent.table).map(|p| (p, e)))
+            {
                 let (p, e) = parent_table;
                 finding = finding.related(
-                    ctx.span(&p.meta, &format!("/spec/http/{}/delegate/routeTables/{}", e.parent.route, e.selector)),
+                    ctx.span(
+                        &p.meta,
+                        &format!(
+                            "/spec/http/{}/delegate/routeTables/{}",
+                            e.parent.route, e.selector
+                        ),
+                    ),
                     format!("delegated to from {}", p.meta.id),
                 );
             }

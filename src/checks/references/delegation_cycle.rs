@@ -30,7 +30,10 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for cycle in &ctx.index.cycles {
-        let (Some(parent), Some(target)) = (ctx.model.route_tables.get(cycle.route.table), ctx.model.route_tables.get(cycle.table)) else {
+        let (Some(parent), Some(target)) = (
+            ctx.model.route_tables.get(cycle.route.table),
+            ctx.model.route_tables.get(cycle.table),
+        ) else {
             continue;
         };
         out.push(
@@ -44,15 +47,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .resource(parent.meta.id.to_string()),
         );
     }
-    if ctx.index.truncated {
-        if let Some(table) = ctx.model.route_tables.first() {
-            out.push(
+    if ctx.index.truncated
+        && let Some(table) = ctx.model.route_tables.first()
+    {
+        out.push(
                 Finding::new(
                     format!("delegation is deeper than {MAX_DEPTH} levels or expands to more than {MAX_INSTANCES} routes; the rest was not analysed"),
                     ctx.span(&table.meta, "/metadata/name"),
                 )
                 .help("check for delegation that selects many tables at every level"),
             );
-        }
     }
 }

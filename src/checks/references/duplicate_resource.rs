@@ -27,7 +27,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut first: HashMap<&ResourceId, &Meta> = HashMap::new();
     let mut all: Vec<&Meta> = ctx.model.all_meta().collect();
     // Stable "first" regardless of kind grouping: file order, then document order.
-    all.sort_by_key(|m| (ctx.repo.sources.get(m.file).name.clone(), m.doc, m.base.clone()));
+    all.sort_by_key(|m| {
+        (
+            ctx.repo.sources.get(m.file).name.clone(),
+            m.doc,
+            m.base.clone(),
+        )
+    });
     for meta in all {
         match first.get(&meta.id) {
             None => {

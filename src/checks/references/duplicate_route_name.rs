@@ -38,7 +38,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, route) in table.spec.http.iter().enumerate() {
-            let Some(name) = route.name.as_deref() else { continue };
+            let Some(name) = route.name.as_deref() else {
+                continue;
+            };
             if let Some(&first) = seen.get(name) {
                 out.push(
                     Finding::new(format!("route name `{name}` is used twice in {}", table.meta.id), ctx.span(&table.meta, &format!("/spec/http/{i}/name")))

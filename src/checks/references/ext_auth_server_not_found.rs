@@ -36,13 +36,22 @@ crate::declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let servers = &ctx.model.ext_auth_servers;
     for policy in &ctx.model.ext_auth_policies {
-        let Some(server) = policy.spec.config.as_ref().and_then(|c| c.server.as_ref()) else { continue };
-        let Some(name) = server.name.as_deref() else { continue };
+        let Some(server) = policy.spec.config.as_ref().and_then(|c| c.server.as_ref()) else {
+            continue;
+        };
+        let Some(name) = server.name.as_deref() else {
+            continue;
+        };
         if crate::checks::looks_templated(name) {
             continue;
         }
-        let namespace = server.namespace.as_deref().unwrap_or(&policy.meta.id.namespace);
-        if servers.iter().any(|s| s.meta.id.name == name && s.meta.id.namespace == namespace)
+        let namespace = server
+            .namespace
+            .as_deref()
+            .unwrap_or(&policy.meta.id.namespace);
+        if servers
+            .iter()
+            .any(|s| s.meta.id.name == name && s.meta.id.namespace == namespace)
             || ctx.model.is_broken(Kind::ExtAuthServer, namespace, name)
         {
             continue;
@@ -52,10 +61,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = if let Some(other) = same_name {
             Finding::new(
                 format!("ExtAuthServer `{name}` is not in namespace `{namespace}`"),
-                ctx.span(meta, if server.namespace.is_some() { "/spec/config/server/namespace" } else { "/spec/config/server" }),
+                ctx.span(
+                    meta,
+                    if server.namespace.is_some() {
+                        "/spec/config/server/namespace"
+                    } else {
+                        "/spec/config/server"
+                    },
+                ),
             )
             .help(format!("it is in namespace `{}`", other.meta.id.namespace))
-            .related(ctx.span(&other.meta, "/metadata/namespace"), "ExtAuthServer defined here")
+            .related(
+                ctx.span(&other.meta, "/metadata/namespace"),
+                "ExtAuthServer defined here",
+            )
         } else {
             let suggestion = closest(name, servers.iter().map(|s| s.meta.id.name.as_str()));
             let mut f = Finding::new(
@@ -63,7 +82,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ctx.span(meta, "/spec/config/server/name"),
             )
             .label("no ExtAuthServer has this name")
-            .maybe_help(did_you_mean(suggestion).or_else(|| Some("add the ExtAuthServer, or fix the reference".into())));
+            .maybe_help(
+                did_you_mean(suggestion)
+                    .or_else(|| Some("add the ExtAuthServer, or fix the reference".into())),
+            );
             if let Some(s) = suggestion.and_then(|s| servers.iter().find(|x| x.meta.id.name == s)) {
                 f = f.related(ctx.span(&s.meta, "/metadata/name"), "closest ExtAuthServer");
             }

@@ -16,7 +16,11 @@ use crate::model::index::RouteInstance;
 
 /// Where label `key` of a route instance is defined: the first of child route, child table,
 /// parent route, parent table (the precedence order) that sets it.
-pub(crate) fn label_source(ctx: &Context<'_>, inst: &RouteInstance, key: &str) -> Option<(Span, String)> {
+pub(crate) fn label_source(
+    ctx: &Context<'_>,
+    inst: &RouteInstance,
+    key: &str,
+) -> Option<(Span, String)> {
     let esc = crate::load::node::escape_token(key);
     let chain = std::iter::once(inst.route).chain(inst.parents.iter().rev().copied());
     for r in chain {
@@ -25,7 +29,11 @@ pub(crate) fn label_source(ctx: &Context<'_>, inst: &RouteInstance, key: &str) -
         if route.labels.contains_key(key) {
             return Some((
                 ctx.span(&table.meta, &format!("/spec/http/{}/labels/{esc}", r.route)),
-                format!("label of route `{}` in {}", route_name(route, r.route), table.meta.id),
+                format!(
+                    "label of route `{}` in {}",
+                    route_name(route, r.route),
+                    table.meta.id
+                ),
             ));
         }
         if table.meta.labels.contains_key(key) {

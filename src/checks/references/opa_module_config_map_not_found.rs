@@ -41,24 +41,40 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for (c, step) in spec.configs.iter().enumerate() {
             let Some(opa) = &step.opa_auth else { continue };
             for (m, module) in opa.modules.iter().enumerate() {
-                let Some(name) = module.name.as_deref() else { continue };
+                let Some(name) = module.name.as_deref() else {
+                    continue;
+                };
                 if crate::checks::looks_templated(name) {
                     continue;
                 }
                 let namespace = module.namespace.as_deref().unwrap_or(&meta.id.namespace);
-                if maps.iter().any(|cm| cm.meta.id.name == name && cm.meta.id.namespace == namespace)
+                if maps
+                    .iter()
+                    .any(|cm| cm.meta.id.name == name && cm.meta.id.namespace == namespace)
                     || ctx.model.is_broken(Kind::ConfigMap, namespace, name)
                 {
                     continue;
                 }
                 let path = format!("{base}/configs/{c}/opaAuth/modules/{m}");
-                let mut finding = if let Some(other) = maps.iter().find(|cm| cm.meta.id.name == name) {
+                let mut finding = if let Some(other) =
+                    maps.iter().find(|cm| cm.meta.id.name == name)
+                {
                     Finding::new(
                         format!("ConfigMap `{name}` is not in namespace `{namespace}`"),
-                        ctx.span(meta, &if module.namespace.is_some() { format!("{path}/namespace") } else { path.clone() }),
+                        ctx.span(
+                            meta,
+                            &if module.namespace.is_some() {
+                                format!("{path}/namespace")
+                            } else {
+                                path.clone()
+                            },
+                        ),
                     )
                     .help(format!("it is in namespace `{}`", other.meta.id.namespace))
-                    .related(ctx.span(&other.meta, "/metadata/namespace"), "ConfigMap defined here")
+                    .related(
+                        ctx.span(&other.meta, "/metadata/namespace"),
+                        "ConfigMap defined here",
+                    )
                 } else {
                     let suggestion = closest(name, maps.iter().map(|cm| cm.meta.id.name.as_str()));
                     let mut f = Finding::new(
@@ -66,8 +82,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         ctx.span(meta, &format!("{path}/name")),
                     )
                     .label("no ConfigMap has this name")
-                    .maybe_help(did_you_mean(suggestion).or_else(|| Some("add the ConfigMap holding the Rego module, or fix the reference".into())));
-                    if let Some(cm) = suggestion.and_then(|s| maps.iter().find(|cm| cm.meta.id.name == s)) {
+                    .maybe_help(did_you_mean(suggestion).or_else(|| {
+                        Some(
+                            "add the ConfigMap holding the Rego module, or fix the reference"
+                                .into(),
+                        )
+                    }));
+                    if let Some(cm) =
+                        suggestion.and_then(|s| maps.iter().find(|cm| cm.meta.id.name == s))
+                    {
                         f = f.related(ctx.span(&cm.meta, "/metadata/name"), "closest ConfigMap");
                     }
                     f

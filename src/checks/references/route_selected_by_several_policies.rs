@@ -46,9 +46,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut by_route: BTreeMap<RouteRef, BTreeMap<usize, usize>> = BTreeMap::new();
     for selection in ctx.selections {
         for (s, selected) in selection.by_selector.iter().enumerate() {
-            let Selected::Routes(ids) = selected else { continue };
+            let Selected::Routes(ids) = selected else {
+                continue;
+            };
             for &id in ids {
-                let Some(inst) = ctx.index.instance(id) else { continue };
+                let Some(inst) = ctx.index.instance(id) else {
+                    continue;
+                };
                 by_route
                     .entry(inst.route)
                     .or_default()
@@ -67,6 +71,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         ordered.sort_by(|a, b| policies[a.0].meta.id.cmp(&policies[b.0].meta.id));
         for (i, &(first, first_sel)) in ordered.iter().enumerate() {
             for &(second, second_sel) in &ordered[i + 1..] {
+                // Two definitions of one policy are one object to Kubernetes (PC206 reports them).
+                if policies[first].meta.id == policies[second].meta.id {
+                    continue;
+                }
                 let entry = pairs
                     .entry((first, second))
                     .or_insert_with(|| (BTreeSet::new(), first_sel, second_sel));
@@ -75,10 +83,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     }
     for ((first, second), (routes, first_sel, second_sel)) in pairs {
-        let (Some(a), Some(b)) = (policies.get(first), policies.get(second)) else { continue };
-        let Some(route) = routes.iter().next() else { continue };
-        let Some(table) = ctx.model.route_tables.get(route.table) else { continue };
-        let Some(http) = table.spec.http.get(route.route) else { continue };
+        let (Some(a), Some(b)) = (policies.get(first), policies.get(second)) else {
+            continue;
+        };
+        let Some(route) = routes.iter().next() else {
+            continue;
+        };
+        let Some(table) = ctx.model.route_tables.get(route.table) else {
+            continue;
+        };
+        let Some(http) = table.spec.http.get(route.route) else {
+            continue;
+        };
         let name = route_name(http, route.route);
         let more = match routes.len() {
             1 => String::new(),

@@ -15,9 +15,8 @@ crate::declare_rule! {
     /// ## Why is this bad?
     /// The policy is accepted and protects nothing (`numSelectedRoutes: 0`). The routes it was
     /// meant to protect stay open, or answer 403 for lack of the auth they expect. A typo in a
-    /// label is the usual cause; so is a label set on a table that delegates, when Gloo looks at
-    /// the child routes. portico compares with each route's effective labels (child route >
-    /// child table > parent route > parent table).
+    /// label is the usual cause. portico compares with each route's effective labels, inherited
+    /// through delegation (child route > child table > parent route > parent table).
     ///
     /// ## Example
     /// ```yaml
@@ -47,15 +46,22 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut values_by_key: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut first_with: BTreeMap<(&str, &str), u32> = BTreeMap::new();
     for ((k, v), id) in ctx.index.label_pairs() {
-        values_by_key.entry(k.as_str()).or_default().insert(v.as_str());
+        values_by_key
+            .entry(k.as_str())
+            .or_default()
+            .insert(v.as_str());
         first_with.insert((k.as_str(), v.as_str()), id);
     }
     for selection in ctx.selections {
-        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else { continue };
+        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else {
+            continue;
+        };
         let meta = &policy.meta;
         let selectors = policy.spec.apply_to_routes.iter().flatten();
         for (i, (selector, selected)) in selectors.zip(&selection.by_selector).enumerate() {
-            let Some(route_selector) = &selector.route else { continue };
+            let Some(route_selector) = &selector.route else {
+                continue;
+            };
             if !matches!(selected, Selected::Routes(ids) if ids.is_empty()) {
                 continue;
             }
@@ -74,14 +80,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     )
                     .label("no route carries this value")
                     .maybe_help(did_you_mean(suggestion).or_else(|| {
-                        Some(format!("routes carry `{key}` with {}", list(values.iter().copied())))
+                        Some(format!(
+                            "routes carry `{key}` with {}",
+                            list(values.iter().copied())
+                        ))
                     }));
-                    if let Some(s) = suggestion {
-                        if let Some(inst) = first_with.get(&(key.as_str(), s)).and_then(|&id| ctx.index.instance(id)) {
-                            if let Some((span, _)) = label_source(ctx, inst, key) {
-                                f = f.related(span, "closest route label");
-                            }
-                        }
+                    if let Some(s) = suggestion
+                        && let Some(inst) = first_with
+                            .get(&(key.as_str(), s))
+                            .and_then(|&id| ctx.index.instance(id))
+                        && let Some((span, _)) = label_source(ctx, inst, key)
+                    {
+                        f = f.related(span, "closest route label");
                     }
                     f
                 } else {
@@ -120,7 +130,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ctx.span(meta, &format!("{base}/namespace")),
                 );
                 if !elsewhere.is_empty() {
-                    f = f.help(format!("routes with these labels exist in namespace {}", list(elsewhere.into_iter())));
+                    f = f.help(format!(
+                        "routes with these labels exist in namespace {}",
+                        list(elsewhere.into_iter())
+                    ));
                 }
                 f
             } else {

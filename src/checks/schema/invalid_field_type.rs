@@ -33,10 +33,15 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for problem in &ctx.model.problems {
-        let Some(doc) = ctx.repo.documents.get(problem.doc) else { continue };
+        let Some(doc) = ctx.repo.documents.get(problem.doc) else {
+            continue;
+        };
         let found = doc.doc.root.pointer_or_parent(&problem.error.pointer);
-        let mut finding = Finding::new(problem.error.message.clone(), Span::new(doc.file, found.node.span.clone()))
-            .help(help_for(&problem.error.message));
+        let mut finding = Finding::new(
+            problem.error.message.clone(),
+            Span::new(doc.file, found.node.span.clone()),
+        )
+        .help(help_for(&problem.error.message));
         if let Some(id) = &problem.id {
             finding = finding.resource(id.to_string());
         }

@@ -1,0 +1,155 @@
+//! The binary on example repositories: exit code, stdout and stderr, snapshotted.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+fn run(args: &[&str], stdin: Option<&str>) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portico"))
+        .args(args)
+        .current_dir(common::root())
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+macro_rules! cli_snapshot {
+    ($name:literal, $args:expr) => {
+        cli_snapshot!($name, $args, None)
+    };
+    ($name:literal, $args:expr, $stdin:expr) => {
+        insta::with_settings!({snapshot_path => "snapshots/cli", prepend_module_to_snapshot => false}, {
+            insta::assert_snapshot!($name, run(&$args, $stdin));
+        })
+    };
+}
+
+#[test]
+fn example_is_clean() {
+    cli_snapshot!("example_human", ["check", "testdata/repos/portal-okta"]);
+    cli_snapshot!(
+        "example_json",
+        ["check", "--format", "json", "testdata/repos/portal-okta"]
+    );
+}
+
+#[test]
+fn broken_example_fails_with_cross_file_labels() {
+    cli_snapshot!(
+        "broken_human",
+        ["check", "testdata/repos/portal-okta-broken"]
+    );
+    cli_snapshot!(
+        "broken_json",
+        [
+            "check",
+            "--format",
+            "json",
+            "testdata/repos/portal-okta-broken"
+        ]
+    );
+}
+
+#[test]
+fn fail_on_warning() {
+    // The fixture holds only warnings: clean by default, failing with --fail-on warning.
+    let dir = "testdata/rules/PC403-insecure-token-url/fail";
+    let default = run(&["check", "--format", "json", dir], None);
+    assert!(default.starts_with("exit: 0\n"), "{default}");
+    cli_snapshot!("fail_on_warning", ["check", "--fail-on", "warning", dir]);
+}
+
+#[test]
+fn reads_a_stream_from_stdin() {
+    let mut stream = String::new();
+    for file in [
+        "routes/api-example-com.yaml",
+        "routes/petstore-rt.yaml",
+        "routes/tracks-rt.yaml",
+        "auth/ext-auth-policy.yaml",
+    ] {
+        let text = std::fs::read_to_string(
+            common::root()
+                .join("testdata/repos/portal-okta-broken")
+                .join(file),
+        )
+        .unwrap();
+        stream.push_str("---\n");
+        stream.push_str(&text);
+    }
+    cli_snapshot!(
+        "stdin_json",
+        ["check", "--format", "json", "-"],
+        Some(&stream)
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    cli_snapshot!("missing_path", ["check", "testdata/repos/does-not-exist"]);
+    cli_snapshot!(
+        "missing_config",
+        [
+            "check",
+            "--config",
+            "nope.yaml",
+            "testdata/repos/portal-okta"
+        ]
+    );
+    cli_snapshot!(
+        "bad_format",
+        ["check", "--format", "xml", "testdata/repos/portal-okta"]
+    );
+    cli_snapshot!("explain_unknown", ["explain", "PC2011"]);
+}
+
+#[test]
+fn rule_documentation() {
+    cli_snapshot!("explain_pc201", ["explain", "PC201"]);
+    cli_snapshot!("rules", ["rules"]);
+}
+
+#[test]
+fn discovery_order_does_not_change_the_report() {
+    let files = [
+        "testdata/repos/portal-okta-broken/auth/ext-auth-policy.yaml",
+        "testdata/repos/portal-okta-broken/auth/ext-auth-server.yaml",
+        "testdata/repos/portal-okta-broken/auth/okta-scope-policy.yaml",
+        "testdata/repos/portal-okta-broken/routes/api-example-com.yaml",
+        "testdata/repos/portal-okta-broken/routes/petstore-rt.yaml",
+        "testdata/repos/portal-okta-broken/routes/tracks-rt.yaml",
+    ];
+    let mut forward = vec!["check", "--format", "json"];
+    forward.extend(files);
+    let mut backward = vec!["check", "--format", "json"];
+    backward.extend(files.iter().rev());
+    let a = run(&forward, None);
+    let b = run(&backward, None);
+    assert!(a.starts_with("exit: 1\n"), "{a}");
+    assert_eq!(a, b);
+}

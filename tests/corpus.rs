@@ -1,0 +1,112 @@
+//! The real-world corpus (../shared/corpus/real-world): over a thousand published Gloo
+//! documents. Every file loads without a crash and without a loader error; the error-level
+//! findings are kept in a reviewed snapshot (each kind is explained in docs/corpus.md).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
+
+use portico::diagnostic::Severity;
+use portico::report::json::position;
+
+fn corpus_dir() -> PathBuf {
+    let dir = common::shared().join("corpus/real-world");
+    assert!(
+        dir.is_dir(),
+        "the real-world corpus is missing at {} (set PORTICO_SHARED to the shared/ directory)",
+        dir.display()
+    );
+    dir
+}
+
+fn yaml_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = entry.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn every_corpus_file_loads_and_errors_are_the_reviewed_ones() {
+    let dir = corpus_dir();
+    let files = yaml_files(&dir);
+    assert!(
+        files.len() > 200,
+        "expected the whole corpus, found {} files",
+        files.len()
+    );
+    let mut documents = 0;
+    let mut resources = 0;
+    let mut by_code: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut listing = String::new();
+    for file in &files {
+        let result = common::check_path(file);
+        documents += result.repo.documents.len();
+        resources += result.summary.resources;
+        let rel = file
+            .strip_prefix(&dir)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        for d in &result.diagnostics {
+            // Every corpus file is valid YAML: a loader finding here is a portico bug.
+            assert!(
+                !matches!(d.code, "PC001" | "PC004" | "PC005"),
+                "{rel}: loader error {} {}",
+                d.code,
+                d.finding.message
+            );
+            if d.severity == Severity::Error {
+                *by_code.entry(d.code).or_default() += 1;
+                let (_, (line, column), _) = position(&result.repo.sources, &d.finding.span);
+                writeln!(
+                    listing,
+                    "{rel}:{line}:{column} {} {}",
+                    d.code, d.finding.message
+                )
+                .unwrap();
+            }
+        }
+    }
+    assert!(
+        documents > 1000,
+        "expected over a thousand documents, read {documents}"
+    );
+    let mut summary = format!(
+        "files: {}\ndocuments: {documents}\nresources: {resources}\nerrors by code:\n",
+        files.len()
+    );
+    for (code, n) in &by_code {
+        writeln!(summary, "  {code}: {n}").unwrap();
+    }
+    insta::with_settings!({snapshot_path => "snapshots/corpus", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("corpus_summary", summary);
+        insta::assert_snapshot!("corpus_errors", listing);
+    });
+}
+
+#[test]
+fn whole_corpus_as_one_repository() {
+    let result = common::check_path(&corpus_dir());
+    assert!(result.summary.files > 200);
+    assert!(result.summary.resources > 250, "{:?}", result.summary);
+    assert!(
+        !result
+            .diagnostics
+            .iter()
+            .any(|d| matches!(d.code, "PC001" | "PC004" | "PC005"))
+    );
+}

@@ -1,0 +1,107 @@
+//! The rule registry: codes, docs, fixtures, and the generated rule pages.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use portico::checks::docs::{index_page, rule_page};
+use portico::checks::registry::RULES;
+
+#[test]
+fn codes_are_unique_well_formed_and_ordered() {
+    let mut seen = BTreeSet::new();
+    let mut previous = "";
+    for rule in RULES {
+        assert!(
+            rule.code.len() == 5
+                && rule.code.starts_with("PC")
+                && rule.code[2..].chars().all(|c| c.is_ascii_digit()),
+            "bad code {}",
+            rule.code
+        );
+        assert!(seen.insert(rule.code), "duplicate code {}", rule.code);
+        assert!(
+            rule.code > previous,
+            "registry out of order at {}",
+            rule.code
+        );
+        previous = rule.code;
+        assert!(
+            rule.slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "slug {} is not kebab-case",
+            rule.slug
+        );
+        for prefix in ["no-", "avoid-", "prefer-", "use-"] {
+            assert!(
+                !rule.slug.starts_with(prefix),
+                "slug {} should name the problem",
+                rule.slug
+            );
+        }
+    }
+    let slugs: BTreeSet<_> = RULES.iter().map(|r| r.slug).collect();
+    assert_eq!(slugs.len(), RULES.len(), "duplicate slug");
+}
+
+#[test]
+fn every_rule_is_documented() {
+    for rule in RULES {
+        let md = rule.markdown();
+        for heading in [
+            "## What it does",
+            "## Why is this bad?",
+            "## Example",
+            "## Use instead",
+        ] {
+            assert!(md.contains(heading), "{} lacks `{heading}`", rule.code);
+        }
+        assert!(!rule.summary().is_empty(), "{} has no summary", rule.code);
+    }
+}
+
+#[test]
+fn every_rule_has_fixtures_and_every_fixture_a_rule() {
+    let dir = common::root().join("testdata/rules");
+    let dirs: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let expected: BTreeSet<String> = RULES
+        .iter()
+        .map(|r| format!("{}-{}", r.code, r.slug))
+        .collect();
+    let missing: Vec<_> = expected.difference(&dirs).collect();
+    let stray: Vec<_> = dirs.difference(&expected).collect();
+    assert!(missing.is_empty(), "rules without fixtures: {missing:?}");
+    assert!(stray.is_empty(), "fixtures without a rule: {stray:?}");
+    for name in &expected {
+        for side in ["pass", "fail"] {
+            assert!(
+                dir.join(name).join(side).is_dir(),
+                "{name}/{side} is missing"
+            );
+        }
+    }
+}
+
+#[test]
+fn rule_pages_are_current() {
+    let docs = common::root().join("docs/rules");
+    for rule in RULES {
+        common::assert_generated(&docs.join(format!("{}.md", rule.code)), &rule_page(rule));
+    }
+    common::assert_generated(&docs.join("README.md"), &index_page());
+    let pages: BTreeSet<String> = std::fs::read_dir(&docs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "README.md")
+        .collect();
+    let expected: BTreeSet<String> = RULES.iter().map(|r| format!("{}.md", r.code)).collect();
+    assert_eq!(
+        pages, expected,
+        "docs/rules holds pages for codes that no longer exist"
+    );
+}
