@@ -3,6 +3,7 @@
 
 pub mod index;
 pub mod kinds;
+pub mod rego;
 pub mod selection;
 
 use std::collections::{BTreeMap, HashSet};

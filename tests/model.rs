@@ -1,0 +1,102 @@
+//! The model and index on the example repository: delegation, effective labels, products,
+//! selectors and the Rego offset map through the ConfigMap block scalar.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use portico::model::index::Index;
+use portico::model::kinds::RouteLabelSelector;
+use portico::model::rego::{RegoOrigin, rego_sources};
+
+#[test]
+fn example_routes_resolve_through_delegation() {
+    let result = common::check_path(&common::root().join("testdata/repos/portal-okta"));
+    let model = &result.model;
+    let index = Index::build(model);
+    let mut routes: Vec<(String, String, Option<String>)> = index
+        .instances
+        .iter()
+        .map(|inst| {
+            let table = &model.route_tables[inst.route.table];
+            let route = &table.spec.http[inst.route.route];
+            let product = inst
+                .product_table
+                .and_then(|t| model.route_tables[t].spec.portal_metadata.as_ref())
+                .and_then(|p| p.api_product_id.clone());
+            (table.meta.id.name.clone(), route.name.clone().unwrap(), product)
+        })
+        .collect();
+    routes.sort();
+    let expected: Vec<(String, String, Option<String>)> = [
+        ("petstore-rt", "pets-api", "petstore"),
+        ("petstore-rt", "store-api", "petstore"),
+        ("petstore-rt", "users-api", "petstore"),
+        ("tracks-rt", "tracks-api", "tracks"),
+    ]
+    .iter()
+    .map(|(t, r, p)| (t.to_string(), r.to_string(), Some(p.to_string())))
+    .collect();
+    assert_eq!(routes, expected);
+    // Every leaf was reached from the host table.
+    assert!(index.instances.iter().all(|i| i.parents.len() == 1));
+    let selector = RouteLabelSelector {
+        labels: [("usagePlans".to_owned(), "dev-portal".to_owned())].into(),
+        ..RouteLabelSelector::default()
+    };
+    assert_eq!(index.select_routes(model, &selector).len(), 4);
+}
+
+#[test]
+fn effective_labels_follow_precedence() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rt.yaml"),
+        r"apiVersion: networking.gloo.solo.io/v2
+kind: RouteTable
+metadata: {name: parent, namespace: gw, labels: {a: parent-table, b: parent-table, c: parent-table, d: parent-table}}
+spec:
+  hosts: [x.example.com]
+  http:
+    - name: delegate
+      labels: {a: parent-route, b: parent-route, c: parent-route}
+      delegate: {routeTables: [{name: child}]}
+---
+apiVersion: networking.gloo.solo.io/v2
+kind: RouteTable
+metadata: {name: child, namespace: gw, labels: {a: child-table, b: child-table}}
+spec:
+  http:
+    - name: leaf
+      labels: {a: child-route}
+      forwardTo: {destinations: [{ref: {name: svc}, port: {number: 80}}]}
+",
+    )
+    .unwrap();
+    let result = common::check_path(dir.path());
+    let index = Index::build(&result.model);
+    assert_eq!(index.instances.len(), 1);
+    let labels = &index.instances[0].labels;
+    assert_eq!(labels["a"], "child-route");
+    assert_eq!(labels["b"], "child-table");
+    assert_eq!(labels["c"], "parent-route");
+    assert_eq!(labels["d"], "parent-table");
+}
+
+#[test]
+fn rego_offsets_map_into_the_config_map() {
+    let result = common::check_path(&common::root().join("testdata/repos/portal-okta"));
+    let sources = rego_sources(&result.repo, &result.model);
+    assert_eq!(sources.len(), 1);
+    let rego = &sources[0];
+    assert!(matches!(&rego.origin, RegoOrigin::ConfigMap { key, .. } if key == "policy.rego"));
+    let file = result.repo.sources.get(rego.file);
+    assert_eq!(file.name, "auth/okta-scope-policy.yaml");
+    for needle in ["package test", "default allow", "jwtAccessToken.scp"] {
+        let offset = rego.text.find(needle).unwrap();
+        let at = rego.file_offset(offset);
+        assert_eq!(&file.text[at..at + needle.len()], needle, "{needle} maps to the wrong place");
+    }
+    let at = rego.file_offset(rego.text.find("package").unwrap());
+    let lc = file.line_col(at);
+    assert_eq!((lc.line, lc.column), (10, 5));
+}
