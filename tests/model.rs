@@ -23,7 +23,11 @@ fn example_routes_resolve_through_delegation() {
                 .product_table
                 .and_then(|t| model.route_tables[t].spec.portal_metadata.as_ref())
                 .and_then(|p| p.api_product_id.clone());
-            (table.meta.id.name.clone(), route.name.clone().unwrap(), product)
+            (
+                table.meta.id.name.clone(),
+                route.name.clone().unwrap(),
+                product,
+            )
         })
         .collect();
     routes.sort();
@@ -94,7 +98,11 @@ fn rego_offsets_map_into_the_config_map() {
     for needle in ["package test", "default allow", "jwtAccessToken.scp"] {
         let offset = rego.text.find(needle).unwrap();
         let at = rego.file_offset(offset);
-        assert_eq!(&file.text[at..at + needle.len()], needle, "{needle} maps to the wrong place");
+        assert_eq!(
+            &file.text[at..at + needle.len()],
+            needle,
+            "{needle} maps to the wrong place"
+        );
     }
     let at = rego.file_offset(rego.text.find("package").unwrap());
     let lc = file.line_col(at);
