@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use crate::load::source::{FileId, SourceFile};
@@ -15,8 +16,9 @@ use crate::suggest;
 /// The default name of the configuration file at the root of the first input.
 pub const CONFIG_FILE_NAME: &str = "portico.yaml";
 
-/// The file as written.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `portico.yaml`: configuration of a portico run (identity providers, rule severities, paths
+/// not to read, build output directory).
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields, rename_all = "camelCase")]
 pub struct ConfigFile {
     /// Who issues the access tokens the policies validate.
@@ -30,7 +32,7 @@ pub struct ConfigFile {
 }
 
 /// A severity override.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum RuleLevel {
     /// Report as an error.
@@ -44,7 +46,7 @@ pub enum RuleLevel {
 }
 
 /// An identity provider.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IdentityProvider {
     /// Name used in findings.
@@ -70,7 +72,7 @@ pub struct IdentityProvider {
 }
 
 /// The provider types PRODUCT §2 names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderType {
     /// Okta: `scp` array.
@@ -218,4 +220,13 @@ fn quoted_list(items: &[&str]) -> String {
         .map(|i| format!("`{i}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The JSON Schema of `portico.yaml`, as committed in `schemas/portico.schema.json`.
+#[must_use]
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ConfigFile);
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
 }

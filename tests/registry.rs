@@ -105,3 +105,11 @@ fn rule_pages_are_current() {
         "docs/rules holds pages for codes that no longer exist"
     );
 }
+
+#[test]
+fn config_schema_is_current() {
+    common::assert_generated(
+        &common::root().join("schemas/portico.schema.json"),
+        &portico::config::json_schema(),
+    );
+}
