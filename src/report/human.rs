@@ -75,7 +75,6 @@ fn summary_line(result: &CheckResult) -> String {
 /// A diagnostic seen through miette's protocol: the primary file as source, labels for every
 /// location in that file, and one related sub-report per location in another file.
 struct View {
-    code: &'static str,
     severity: Severity,
     message: String,
     help: Option<String>,
@@ -116,9 +115,9 @@ impl View {
             }
         }
         Self {
-            code: d.code,
             severity: d.severity,
-            message: f.message.clone(),
+            // The code leads the message, as oxc and rustc print it: `× PC201: selector …`.
+            message: format!("{}: {}", d.code, f.message),
             help: f.help.clone(),
             source: NamedSource::new(primary.name.clone(), Arc::clone(&primary.text)),
             labels,
@@ -146,10 +145,6 @@ impl fmt::Display for View {
 impl std::error::Error for View {}
 
 impl MietteDiagnostic for View {
-    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(self.code))
-    }
-
     fn severity(&self) -> Option<miette::Severity> {
         Some(match self.severity {
             Severity::Error => miette::Severity::Error,
