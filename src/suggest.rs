@@ -1,14 +1,16 @@
 //! "Did you mean": the closest candidate to a misspelled name.
 
 /// The candidate closest to `target`, if any is close enough to be a likely typo: equal ignoring
-/// case, or within an edit distance of 2 (1 for short words), or sharing a long common prefix.
+/// case, within an edit distance of about a quarter of the word (at least 2; 1 for words of four
+/// letters or fewer), or one a prefix of the other (`warn` → `warning`).
 #[must_use]
 pub fn closest<'a, I>(target: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
     let lower = target.to_lowercase();
-    let limit = if target.chars().count() <= 4 { 1 } else { 2 };
+    let len = target.chars().count();
+    let limit = if len <= 4 { 1 } else { (len / 4).max(2) };
     let mut best: Option<(usize, &'a str)> = None;
     for candidate in candidates {
         if candidate == target {
@@ -19,7 +21,11 @@ where
         } else {
             strsim::damerau_levenshtein(target, candidate)
         };
-        let close = distance <= limit;
+        let prefix = len >= 3
+            && candidate.len() >= 3
+            && (candidate.to_lowercase().starts_with(&lower)
+                || lower.starts_with(&candidate.to_lowercase()));
+        let close = distance <= limit || prefix;
         if close && best.is_none_or(|(d, c)| (distance, candidate) < (d, c)) {
             best = Some((distance, candidate));
         }
@@ -51,6 +57,14 @@ mod tests {
         assert_eq!(closest("UsagePlans", c), Some("usagePlans"));
         assert_eq!(closest("zzz", c), None);
         assert_eq!(closest("dev-portal", c), None);
+        assert_eq!(
+            closest("ext-auth-srv", ["ext-auth-server", "other"]),
+            Some("ext-auth-server")
+        );
+        assert_eq!(
+            closest("warn", ["error", "warning", "info", "off"]),
+            Some("warning")
+        );
     }
 
     #[test]

@@ -179,10 +179,18 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
             text,
         ))),
         Err(problem) => {
+            // Keep a lossy copy of text that is not UTF-8 so the finding can show the line of
+            // the first bad byte; every byte before it is valid, so its offset is unchanged.
+            let text = match &problem {
+                FileProblem::NotUtf8 { .. } => std::fs::read(&found.path)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             let id = repo.sources.add(SourceFile::new(
                 found.name.clone(),
                 found.path.clone(),
-                String::new(),
+                text,
             ));
             repo.problems.push(LoadProblem::File { file: id, problem });
             Err(id)

@@ -99,10 +99,12 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> (Vec<FoundFile>, Vec<Walk
                 if entry.path_is_symlink() {
                     match path.canonicalize() {
                         Ok(target) if !target.starts_with(&canonical_root) => {
+                            // Report the link as written, not where it resolves on this machine.
+                            let written = std::fs::read_link(path).unwrap_or(target);
                             problems.push(WalkProblem {
                                 path: path.to_path_buf(),
                                 name,
-                                kind: WalkProblemKind::OutsideRoot(target),
+                                kind: WalkProblemKind::OutsideRoot(written),
                             });
                             continue;
                         }

@@ -5,8 +5,8 @@ use crate::diagnostic::Finding;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Reports a `remoteJwks.url` or JWT `issuer` that is not an absolute `https://` or
-    /// `http://` URL.
+    /// Reports a `remoteJwks.url` that is not an absolute `https://` or `http://` URL, and a JWT
+    /// `issuer` written as a URL (with `://`) that does not parse or has no host.
     ///
     /// ## Why is this bad?
     /// The ext auth service cannot fetch signing keys from a URL that does not parse, so every
@@ -33,7 +33,9 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (meta, path, what, value) in token_urls(ctx.model) {
-        if looks_templated(value) {
+        // RFC 7519 makes `iss` a StringOrURI: Google's ID tokens say `accounts.google.com`. An
+        // issuer is only held to URL syntax when it is written as one.
+        if looks_templated(value) || (what == "issuer" && !value.contains("://")) {
             continue;
         }
         let problem = match url::Url::parse(value) {

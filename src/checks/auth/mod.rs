@@ -175,6 +175,17 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
         if !ok {
             continue;
         }
+        if let Some(problem) = jwk_parameter_problem(object) {
+            let field_pointer = format!("{pointer}/{}", problem.0);
+            analysis.problems.push(JwksProblem {
+                range: span_of(&field_pointer),
+                message: format!("key {i} of the inline JWKS: {}", problem.1),
+                help: "copy the key exactly as the identity provider publishes it at its JWKS URL"
+                    .to_owned(),
+            });
+            continue;
+        }
+        // The common fields' types (`use`, `key_ops`, `x5c`, …) as jsonwebtoken reads them.
         if let Err(e) = serde_json::from_value::<jsonwebtoken::jwk::Jwk>(key.clone()) {
             analysis.problems.push(JwksProblem {
                 range: span_of(&pointer),
@@ -194,4 +205,106 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
         }
     }
     analysis
+}
+
+/// Signature and encryption algorithms JWA (RFC 7518) and RFC 8037 define.
+const KNOWN_ALGS: &[&str] = &[
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "ES256",
+    "ES384",
+    "ES512",
+    "ES256K",
+    "PS256",
+    "PS384",
+    "PS512",
+    "EdDSA",
+    "Ed25519",
+    "Ed448",
+    "RSA1_5",
+    "RSA-OAEP",
+    "RSA-OAEP-256",
+    "RSA-OAEP-384",
+    "RSA-OAEP-512",
+    "A128KW",
+    "A192KW",
+    "A256KW",
+    "dir",
+    "ECDH-ES",
+    "ECDH-ES+A128KW",
+    "ECDH-ES+A192KW",
+    "ECDH-ES+A256KW",
+    "A128GCMKW",
+    "A192GCMKW",
+    "A256GCMKW",
+    "PBES2-HS256+A128KW",
+    "PBES2-HS384+A192KW",
+    "PBES2-HS512+A256KW",
+];
+
+/// The first missing or malformed key-type parameter of a JWK (RFC 7518 §6): the field and what
+/// is wrong with it.
+fn jwk_parameter_problem(
+    key: &serde_json::Map<String, serde_json::Value>,
+) -> Option<(&'static str, String)> {
+    let kty = key
+        .get("kty")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or_default();
+    let required: &[&'static str] = match kty {
+        "RSA" => &["n", "e"],
+        "EC" => &["crv", "x", "y"],
+        "OKP" => &["crv", "x"],
+        "oct" => &["k"],
+        other => {
+            return Some((
+                "kty",
+                format!("unknown key type `{other}` (expected RSA, EC, OKP or oct)"),
+            ));
+        }
+    };
+    for &field in required {
+        match key.get(field).and_then(serde_json::Value::as_str) {
+            None => return Some((field, format!("{kty} key has no `{field}`"))),
+            Some(value) if field != "crv" && !is_base64url(value) => {
+                return Some((
+                    field,
+                    format!(
+                        "`{field}` is not base64url (RFC 7515 §2: A-Z, a-z, 0-9, `-`, `_`, no padding)"
+                    ),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    if let Some(crv) = key.get("crv").and_then(serde_json::Value::as_str) {
+        let known: &[&str] = if kty == "EC" {
+            &["P-256", "P-384", "P-521", "secp256k1"]
+        } else {
+            &["Ed25519", "Ed448", "X25519", "X448"]
+        };
+        if !known.contains(&crv) {
+            return Some(("crv", format!("unknown curve `{crv}` for a {kty} key")));
+        }
+    }
+    if let Some(alg) = key.get("alg").and_then(serde_json::Value::as_str)
+        && !KNOWN_ALGS.contains(&alg)
+    {
+        let hint = crate::suggest::closest(alg, KNOWN_ALGS.iter().copied())
+            .map(|s| format!("; did you mean `{s}`?"))
+            .unwrap_or_default();
+        return Some(("alg", format!("unknown algorithm `{alg}`{hint}")));
+    }
+    None
+}
+
+fn is_base64url(value: &str) -> bool {
+    !value.is_empty()
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

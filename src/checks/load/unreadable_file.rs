@@ -47,6 +47,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             FileProblem::OutsideRoot(_) => continue,
         };
-        out.push(Finding::new(message, Span::new(*file, 0..0)).help(help));
+        let at = match problem {
+            FileProblem::NotUtf8 { offset } => *offset..*offset + 1,
+            _ => 0..0,
+        };
+        out.push(Finding::new(message, Span::new(*file, at)).help(help));
     }
 }

@@ -64,8 +64,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             {
                 return;
             }
-            let Some((range, found)) = find_placeholder(value) else { return };
+            let found_all = find_placeholders(value);
+            if found_all.is_empty() {
+                return;
+            }
             let map = map_scalar(file, node);
+            for (range, found) in found_all {
             let start = map.file_offset(range.start);
             let end = if map.is_exact() { map.file_offset(range.end) } else { node.span.end };
             out.push(
@@ -74,8 +78,21 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .help("substitute the real value before committing (run envsubst, helm template or kustomize first, and check the output)")
                     .resource(meta.id.to_string()),
             );
+            }
         });
     }
+}
+
+/// Every placeholder in `value`: byte range and text.
+fn find_placeholders(value: &str) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some((range, text)) = value.get(from..).and_then(find_placeholder) {
+        let range = range.start + from..range.end + from;
+        from = range.end;
+        out.push((range, text));
+    }
+    out
 }
 
 /// The first placeholder in `value`: its byte range and text.
@@ -181,6 +198,15 @@ mod tests {
             found("{{ .Values.host }}"),
             Some("{{ .Values.host }}".into())
         );
+    }
+
+    #[test]
+    fn every_placeholder_of_a_value() {
+        let all: Vec<String> = super::find_placeholders("https://${A}/<B>/x")
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect();
+        assert_eq!(all, vec!["${A}".to_owned(), "<B>".to_owned()]);
     }
 
     #[test]

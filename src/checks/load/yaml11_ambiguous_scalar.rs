@@ -43,20 +43,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .chain(config_doc);
     for (file, doc) in docs {
         for scalar in &doc.yaml11 {
-            let reading = match &scalar.reading {
-                Yaml11Reading::Bool(b) => format!("the boolean {b}"),
-                Yaml11Reading::Number(n) => format!("the number {n}"),
-            };
             let what = if scalar.is_key { "key" } else { "value" };
+            let message = match &scalar.reading {
+                Yaml11Reading::Bool(b) => format!(
+                    "unquoted {what} `{}` is a string in YAML 1.2, but Kubernetes (YAML 1.1) reads it as the boolean {b}",
+                    scalar.text
+                ),
+                Yaml11Reading::Number(n) => format!(
+                    "Kubernetes (YAML 1.1) reads the unquoted {what} `{}` as the number {n}",
+                    scalar.text
+                ),
+            };
             out.push(
-                Finding::new(
-                    format!(
-                        "unquoted {what} `{}` is a string in YAML 1.2 but Kubernetes (YAML 1.1) reads it as {reading}",
-                        scalar.text
-                    ),
-                    Span::new(file, scalar.span.clone()),
-                )
-                .help(format!("quote it: `\"{}\"`", scalar.text)),
+                Finding::new(message, Span::new(file, scalar.span.clone()))
+                    .help(format!("quote it: `\"{}\"`", scalar.text)),
             );
         }
     }

@@ -66,7 +66,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     if server.namespace.is_some() {
                         "/spec/config/server/namespace"
                     } else {
-                        "/spec/config/server"
+                        "/spec/config/server/name"
                     },
                 ),
             )

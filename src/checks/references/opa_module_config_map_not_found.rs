@@ -66,7 +66,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                             &if module.namespace.is_some() {
                                 format!("{path}/namespace")
                             } else {
-                                path.clone()
+                                format!("{path}/name")
                             },
                         ),
                     )

@@ -108,8 +108,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(
                 format!(
-                    "ExtAuthPolicies `{}` and `{}` both select route `{name}` of {}{more}; only one policy applies to a route",
-                    a.meta.id, b.meta.id, table.meta.id
+                    "route `{name}` of {}{more} is selected by both {} and {}; only one ExtAuthPolicy applies to a route",
+                    table.meta.id, a.meta.id, b.meta.id
                 ),
                 ctx.span(&b.meta, &format!("/spec/applyToRoutes/{second_sel}")),
             )
