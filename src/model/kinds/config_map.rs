@@ -1,0 +1,16 @@
+//! ConfigMap (v1).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value as Json;
+
+/// A ConfigMap's data.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct ConfigMapData {
+    /// `data`.
+    pub data: BTreeMap<String, String>,
+    /// `binaryData`, kept raw.
+    pub binary_data: BTreeMap<String, Json>,
+}
