@@ -221,12 +221,3 @@ fn quoted_list(items: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
-
-/// The JSON Schema of `portico.yaml`, as committed in `schemas/portico.schema.json`.
-#[must_use]
-pub fn json_schema() -> String {
-    let schema = schemars::schema_for!(ConfigFile);
-    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
-    text.push('\n');
-    text
-}

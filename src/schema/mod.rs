@@ -1,6 +1,8 @@
 //! Stage 2: the shape of each document. Today the typed decode of the model kinds, with each
 //! error mapped to the JSON pointer of the offending value so it can be shown at its span.
 
+pub mod catalog;
+
 use serde::de::DeserializeOwned;
 
 /// A document (or part of one) that does not have the shape its kind requires.

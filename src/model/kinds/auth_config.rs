@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 /// `AuthConfig.spec`, also `ExtAuthPolicy.spec.config.glooAuth`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AuthConfigSpec {
     /// The auth steps.
@@ -18,7 +19,7 @@ pub struct AuthConfigSpec {
 }
 
 /// One entry of `configs`: a name and exactly one kind of step.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AuthStep {
     /// Name used in `booleanExpr`; defaults to `config_<index>`.
@@ -34,7 +35,7 @@ pub struct AuthStep {
 }
 
 /// `oauth2`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct OAuth2 {
     /// Access-token validation.
@@ -45,7 +46,7 @@ pub struct OAuth2 {
 }
 
 /// `accessTokenValidation`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct AccessTokenValidation {
     /// JWT validation.
@@ -66,7 +67,7 @@ pub struct AccessTokenValidation {
 }
 
 /// `jwt` under `accessTokenValidation`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct JwtValidation {
     /// Keys fetched from a URL.
@@ -78,7 +79,7 @@ pub struct JwtValidation {
 }
 
 /// `remoteJwks`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RemoteJwks {
     /// Where the keys are.
@@ -88,7 +89,7 @@ pub struct RemoteJwks {
 }
 
 /// `localJwks`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LocalJwks {
     /// The JWKS as a JSON string.
@@ -96,7 +97,7 @@ pub struct LocalJwks {
 }
 
 /// `opaAuth`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct OpaAuth {
     /// ConfigMaps holding the Rego modules.
@@ -108,7 +109,7 @@ pub struct OpaAuth {
 }
 
 /// solo-kit `ResourceRef` (no cluster).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ResourceRef {
     /// Name.

@@ -2,11 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 /// `metadata` of any object.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ObjectMeta {
     /// `metadata.name`.
@@ -20,7 +21,7 @@ pub struct ObjectMeta {
 }
 
 /// A reference by name, namespace and cluster (`ObjectReference` in the Gloo APIs).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ObjectReference {
     /// Name of the object.
@@ -32,7 +33,7 @@ pub struct ObjectReference {
 }
 
 /// `ObjectSelector`: selects objects by labels, name, namespace, cluster and workspace.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ObjectSelector {
     /// All of these labels must be present.
@@ -48,7 +49,7 @@ pub struct ObjectSelector {
 }
 
 /// `DestinationReference`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DestinationReference {
     /// The destination object.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
@@ -9,7 +10,7 @@ use super::auth_config::AuthConfigSpec;
 use super::common::{ObjectReference, ObjectSelector};
 
 /// `ExtAuthPolicy.spec`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ExtAuthPolicySpec {
     /// Route selectors; `None` (absent) differs from empty.
@@ -21,7 +22,7 @@ pub struct ExtAuthPolicySpec {
 }
 
 /// One entry of `applyToRoutes`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RouteSelector {
     /// Select routes by their effective labels.
@@ -31,7 +32,7 @@ pub struct RouteSelector {
 }
 
 /// `RouteLabelSelector`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RouteLabelSelector {
     /// All of these must be among the route's effective labels.
@@ -45,7 +46,7 @@ pub struct RouteLabelSelector {
 }
 
 /// `DestinationSelector`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct DestinationSelector {
     /// The object selector.
@@ -57,7 +58,7 @@ pub struct DestinationSelector {
 }
 
 /// `ExtAuthPolicy.spec.config`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ExtAuthPolicyConfig {
     /// The ExtAuthServer to use.

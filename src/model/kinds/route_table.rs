@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
 use super::common::{DestinationReference, ObjectReference, ObjectSelector};
 
 /// `RouteTable.spec`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct RouteTableSpec {
     /// Hosts; set only on root tables.
@@ -27,7 +28,7 @@ pub struct RouteTableSpec {
 }
 
 /// One entry of `spec.http`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct HttpRoute {
     /// Route name, unique per table.
@@ -49,7 +50,7 @@ pub struct HttpRoute {
 }
 
 /// `forwardTo`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ForwardTo {
     /// Destinations.
@@ -60,7 +61,7 @@ pub struct ForwardTo {
 }
 
 /// `delegate`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct Delegate {
     /// Selectors of the child tables.
@@ -73,7 +74,7 @@ pub struct Delegate {
 }
 
 /// `portalMetadata`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct PortalMetadata {
     /// The API product the table's routes belong to.
