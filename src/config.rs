@@ -11,7 +11,6 @@ use serde::Deserialize;
 use crate::load::source::{FileId, SourceFile};
 use crate::load::yaml::{self, Document};
 use crate::load::{LoadProblem, Repo, read_text};
-use crate::suggest;
 
 /// The default name of the configuration file at the root of the first input.
 pub const CONFIG_FILE_NAME: &str = "portico.yaml";
@@ -19,7 +18,7 @@ pub const CONFIG_FILE_NAME: &str = "portico.yaml";
 /// `portico.yaml`: configuration of a portico run (identity providers, rule severities, paths
 /// not to read, build output directory).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(default, deny_unknown_fields, rename_all = "camelCase")]
+#[serde(default, rename_all = "camelCase")]
 pub struct ConfigFile {
     /// Who issues the access tokens the policies validate.
     pub identity_providers: Vec<IdentityProvider>,
@@ -47,7 +46,7 @@ pub enum RuleLevel {
 
 /// An identity provider.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct IdentityProvider {
     /// Name used in findings.
     pub name: String,
@@ -179,45 +178,43 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
             help: Some("remove the `---` separator and merge the documents".into()),
         });
     }
-    let json = doc.root.to_json();
+    let mut json = doc.root.to_json();
+    crate::schema::validate::strip_nulls(&mut json);
+    let errors =
+        crate::schema::validate::validate(crate::schema::catalog::SchemaKind::Config, &json, "");
+    for error in &errors {
+        let found = doc.root.pointer_or_parent(&error.target());
+        let span = match error.issue {
+            crate::schema::validate::SchemaIssue::UnknownField { .. }
+            | crate::schema::validate::SchemaIssue::Required { .. } => found
+                .key_span
+                .cloned()
+                .unwrap_or_else(|| found.node.span.clone()),
+            _ => found.node.span.clone(),
+        };
+        let (message, help) = error.describe();
+        config.problems.push(ConfigProblem {
+            span,
+            message: format!("invalid configuration: {message}"),
+            help,
+        });
+    }
+    // Decoding is lenient about unknown keys (the schema reported them); a value it cannot read
+    // leaves the defaults in place, and the schema error above says why.
     if !json.is_null() {
         match crate::schema::decode::<ConfigFile>(&json, "") {
             Ok(settings) => config.settings = settings,
-            Err(error) => {
+            Err(error) if errors.is_empty() => {
                 let found = doc.root.pointer_or_parent(&error.pointer);
-                let unknown = error.message.starts_with("unknown field");
-                let span = if unknown {
-                    found
-                        .key_span
-                        .cloned()
-                        .unwrap_or_else(|| found.node.span.clone())
-                } else {
-                    found.node.span.clone()
-                };
-                let written = error.message.split('`').nth(1).unwrap_or_default();
-                let expected = suggest::serde_expected(&error.message);
-                let help = suggest::closest(written, expected.iter().copied())
-                    .map(|s| format!("did you mean `{s}`?"))
-                    .or_else(|| {
-                        (!expected.is_empty())
-                            .then(|| format!("expected one of {}", quoted_list(&expected)))
-                    });
                 config.problems.push(ConfigProblem {
-                    span,
+                    span: found.node.span.clone(),
                     message: format!("invalid configuration: {}", error.message),
-                    help,
+                    help: None,
                 });
             }
+            Err(_) => {}
         }
     }
     config.doc = Some(doc);
     config
-}
-
-fn quoted_list(items: &[&str]) -> String {
-    items
-        .iter()
-        .map(|i| format!("`{i}`"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

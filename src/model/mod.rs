@@ -13,6 +13,8 @@ use serde_json::Value as Json;
 
 use crate::load::source::FileId;
 use crate::load::{LoadedDocument, Repo};
+use crate::schema::catalog::SchemaKind;
+use crate::schema::validate::{SchemaError, strip_nulls, validate};
 use crate::schema::{self, ShapeError};
 use kinds::{
     AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec,
@@ -126,6 +128,17 @@ pub struct ShapeProblem {
     pub error: ShapeError,
 }
 
+/// A schema error in a document of a modelled kind.
+#[derive(Debug, Clone)]
+pub struct DocumentSchemaError {
+    /// The document, index into [`Repo::documents`].
+    pub doc: usize,
+    /// The resource, when its identity could be read.
+    pub id: Option<ResourceId>,
+    /// What and where.
+    pub error: SchemaError,
+}
+
 /// All modelled resources.
 #[derive(Debug, Default)]
 pub struct Model {
@@ -141,8 +154,10 @@ pub struct Model {
     pub auth_configs: Vec<Resource<AuthConfigSpec>>,
     /// Resources whose shape is wrong; references to them are not reported as missing.
     pub broken: HashSet<ResourceId>,
-    /// Shape problems.
+    /// Typed-decode problems not already explained by a schema error.
     pub problems: Vec<ShapeProblem>,
+    /// Schema errors, in document order.
+    pub schema_errors: Vec<DocumentSchemaError>,
     /// Kubernetes objects of kinds portico does not model.
     pub other_objects: usize,
 }
@@ -195,7 +210,8 @@ pub fn modelled_kind(doc: &LoadedDocument) -> Option<Kind> {
 pub fn build(repo: &Repo) -> Model {
     let mut model = Model::default();
     for (doc_index, loaded) in repo.documents.iter().enumerate() {
-        let json = loaded.doc.root.to_json();
+        let mut json = loaded.doc.root.to_json();
+        strip_nulls(&mut json);
         let is_list = json.get("kind").and_then(Json::as_str) == Some("List")
             && json.get("items").is_some_and(Json::is_array);
         if is_list {
@@ -228,6 +244,40 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
         model.other_objects += 1;
         return;
     };
+    let schema_kind = match kind {
+        Kind::RouteTable => Some(SchemaKind::RouteTable),
+        Kind::ExtAuthPolicy => Some(SchemaKind::ExtAuthPolicy),
+        Kind::ExtAuthServer => Some(SchemaKind::ExtAuthServer),
+        Kind::AuthConfig => Some(SchemaKind::AuthConfig),
+        Kind::ConfigMap => None,
+    };
+    let schema_errors = schema_kind
+        .map(|k| validate(k, json, base))
+        .unwrap_or_default();
+    let has_schema_errors = !schema_errors.is_empty();
+    let name_reported = schema_errors.iter().any(|e| {
+        matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")
+            && e.pointer == format!("{base}/metadata")
+    });
+    let identity = json
+        .pointer("/metadata/name")
+        .and_then(Json::as_str)
+        .map(|name| ResourceId {
+            kind,
+            namespace: json
+                .pointer("/metadata/namespace")
+                .and_then(Json::as_str)
+                .unwrap_or(DEFAULT_NAMESPACE)
+                .to_owned(),
+            name: name.to_owned(),
+        });
+    model
+        .schema_errors
+        .extend(schema_errors.into_iter().map(|error| DocumentSchemaError {
+            doc,
+            id: identity.clone(),
+            error,
+        }));
     let metadata = json.get("metadata").cloned().unwrap_or(Json::Null);
     // `metadata:` with nothing under it (its keys dedented by mistake) is as good as absent.
     let metadata = if metadata.is_null() {
@@ -247,6 +297,9 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
         }
     };
     let Some(name) = meta.name.filter(|n| !n.is_empty()) else {
+        if name_reported {
+            return;
+        }
         model.problems.push(ShapeProblem {
             doc,
             id: None,
@@ -308,11 +361,13 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
     };
     if let Err(error) = result {
         model.broken.insert(meta.id.clone());
-        model.problems.push(ShapeProblem {
-            doc,
-            id: Some(meta.id),
-            error,
-        });
+        if !has_schema_errors {
+            model.problems.push(ShapeProblem {
+                doc,
+                id: Some(meta.id),
+                error,
+            });
+        }
     }
 }
 

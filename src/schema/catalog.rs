@@ -96,6 +96,7 @@ struct Object<S: Default> {
 pub fn schema(kind: SchemaKind) -> Json {
     let generator = schemars::generate::SchemaSettings::draft2020_12()
         .for_deserialize()
+        .with_transform(RecursiveTransform(drop_null))
         .with_transform(RecursiveTransform(close_objects))
         .into_generator();
     let (schema, title, api_version, kind_name) = match kind {
@@ -158,6 +159,38 @@ pub fn schema_text(kind: SchemaKind) -> String {
     let mut text = serde_json::to_string_pretty(&schema(kind)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// Kubernetes treats `field: null` as absent and portico strips nulls before validating, so an
+/// optional field's schema is just its type; errors then say "expected a list" rather than
+/// "matches none of anyOf".
+fn drop_null(schema: &mut Schema) {
+    let Some(object) = schema.as_object_mut() else {
+        return;
+    };
+    if let Some(Json::Array(types)) = object.get_mut("type") {
+        types.retain(|t| t != "null");
+        if types.len() == 1 {
+            let single = types.remove(0);
+            object.insert("type".into(), single);
+        }
+    }
+    let is_null = |v: &Json| v.get("type").and_then(Json::as_str) == Some("null");
+    let branch = match object.get("anyOf") {
+        Some(Json::Array(branches)) if branches.len() == 2 && branches.iter().any(is_null) => {
+            branches.iter().find(|b| !is_null(b)).cloned()
+        }
+        _ => None,
+    };
+    if let Some(Json::Object(branch)) = branch {
+        object.remove("anyOf");
+        for (k, v) in branch {
+            object.entry(k).or_insert(v);
+        }
+    }
+    if object.get("default").is_some_and(Json::is_null) {
+        object.remove("default");
+    }
 }
 
 /// Closes every object schema that lists its properties and says nothing about others.

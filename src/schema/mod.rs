@@ -2,6 +2,7 @@
 //! error mapped to the JSON pointer of the offending value so it can be shown at its span.
 
 pub mod catalog;
+pub mod validate;
 
 use serde::de::DeserializeOwned;
 

@@ -1,5 +1,7 @@
 use crate::checks::Context;
+use crate::checks::schema::schema_findings;
 use crate::diagnostic::{Finding, Span};
+use crate::schema::validate::SchemaIssue;
 
 crate::declare_rule! {
     /// ## What it does
@@ -32,6 +34,19 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // A bare list under `requiredScopes` has its own rule (PC406) with a precise fix.
+    schema_findings(
+        ctx,
+        out,
+        |e| match &e.issue {
+            SchemaIssue::Type { found, .. } => {
+                !(found == "a list" && e.pointer.ends_with("/requiredScopes"))
+            }
+            SchemaIssue::Other(_) => true,
+            _ => false,
+        },
+        "wrong type",
+    );
     for problem in &ctx.model.problems {
         let Some(doc) = ctx.repo.documents.get(problem.doc) else {
             continue;

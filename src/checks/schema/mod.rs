@@ -1,3 +1,51 @@
 //! PC1xx: documents whose shape is wrong for their kind.
 
+pub mod conflicting_fields;
+pub mod default_destination_without_forward;
+pub mod destination_weight_over_100;
+pub mod direct_response_status_out_of_range;
+pub mod forward_without_destination;
+pub mod invalid_enum_value;
 pub mod invalid_field_type;
+pub mod invalid_host;
+pub mod missing_required_field;
+pub mod root_only_field_without_hosts;
+pub mod unknown_field;
+
+use crate::checks::Context;
+use crate::diagnostic::{Finding, Span};
+use crate::schema::validate::{SchemaError, SchemaIssue};
+
+/// Findings for the schema errors `select` picks, at the offending key (unknown field), the
+/// object (missing field) or the value (anything else).
+pub(crate) fn schema_findings(
+    ctx: &Context<'_>,
+    out: &mut Vec<Finding>,
+    select: impl Fn(&SchemaError) -> bool,
+    label: &str,
+) {
+    for e in &ctx.model.schema_errors {
+        if !select(&e.error) {
+            continue;
+        }
+        let Some(doc) = ctx.repo.documents.get(e.doc) else {
+            continue;
+        };
+        let found = doc.doc.root.pointer_or_parent(&e.error.target());
+        let range = match e.error.issue {
+            SchemaIssue::UnknownField { .. } | SchemaIssue::Required { .. } => found
+                .key_span
+                .cloned()
+                .unwrap_or_else(|| found.node.span.clone()),
+            _ => found.node.span.clone(),
+        };
+        let (message, help) = e.error.describe();
+        let mut finding = Finding::new(message, Span::new(doc.file, range))
+            .label(label)
+            .maybe_help(help);
+        if let Some(id) = &e.id {
+            finding = finding.resource(id.to_string());
+        }
+        out.push(finding);
+    }
+}

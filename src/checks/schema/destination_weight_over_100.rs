@@ -1,0 +1,68 @@
+use crate::checks::Context;
+use crate::diagnostic::Finding;
+use crate::load::node::Value;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports `forwardTo` destinations whose `weight`s add up to more than 100.
+    ///
+    /// ## Why is this bad?
+    /// Weights are percentages of the route's traffic; Gloo spreads the remainder of 100 over
+    /// unweighted destinations and rejects weights over 100, so the traffic split you wrote is
+    /// not the one you get.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// destinations:
+    ///   - ref: {name: pets-v1}
+    ///     weight: 80
+    ///   - ref: {name: pets-v2}
+    ///     weight: 30
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// destinations:
+    ///   - ref: {name: pets-v1}
+    ///     weight: 70
+    ///   - ref: {name: pets-v2}
+    ///     weight: 30
+    /// ```
+    code: "PC111",
+    slug: "destination-weight-over-100",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for table in &ctx.model.route_tables {
+        for i in 0..table.spec.http.len() {
+            let base = format!("/spec/http/{i}/forwardTo/destinations");
+            let Some(found) = ctx.node(&table.meta, &base) else {
+                continue;
+            };
+            let Value::Seq(items) = &found.node.value else {
+                continue;
+            };
+            let weights: Vec<(usize, f64)> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(d, item)| match item.get("weight").map(|w| &w.value) {
+                    Some(Value::Number(n)) => n.as_f64().map(|w| (d, w)),
+                    _ => None,
+                })
+                .collect();
+            let total: f64 = weights.iter().map(|(_, w)| w).sum();
+            if total <= 100.0 {
+                continue;
+            }
+            let Some(&(last, _)) = weights.last() else {
+                continue;
+            };
+            out.push(
+                Finding::new(format!("destination weights add up to {total}, more than 100"), ctx.span(&table.meta, &format!("{base}/{last}/weight")))
+                    .help("weights are percentages of the route's traffic: make them add up to 100 at most")
+                    .resource(table.meta.id.to_string()),
+            );
+        }
+    }
+}

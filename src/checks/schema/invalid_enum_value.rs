@@ -1,0 +1,39 @@
+use crate::checks::Context;
+use crate::checks::schema::schema_findings;
+use crate::diagnostic::Finding;
+use crate::schema::validate::SchemaIssue;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a value outside the set the API allows (an enum such as `sortMethod`,
+    /// `transportApiVersion` or `kind: SERVICE`, and the `apiVersion` of the kind), listing the
+    /// allowed values and the closest one.
+    ///
+    /// ## Why is this bad?
+    /// The API server rejects the object, or an older controller ignores the unknown value and
+    /// falls back to the default behaviour.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// delegate:
+    ///   sortMethod: BY_WEIGHT
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// delegate:
+    ///   sortMethod: TABLE_WEIGHT
+    /// ```
+    code: "PC103",
+    slug: "invalid-enum-value",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    schema_findings(
+        ctx,
+        out,
+        |e| matches!(e.issue, SchemaIssue::Enum { .. }),
+        "not an allowed value",
+    );
+}

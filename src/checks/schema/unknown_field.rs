@@ -1,0 +1,42 @@
+use crate::checks::Context;
+use crate::checks::schema::schema_findings;
+use crate::diagnostic::Finding;
+use crate::schema::validate::SchemaIssue;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a key that the resource's API does not have: a typo (`applyToRoute`, `modlues`),
+    /// the snake_case spelling of a camelCase field (`remote_jwks` for `remoteJwks`), or a key
+    /// at the wrong level. It names the closest allowed key.
+    ///
+    /// ## Why is this bad?
+    /// Kubernetes silently prunes unknown fields. The object is accepted at apply time and the
+    /// setting is simply not there: a misspelled `applyToRoutes` makes the policy apply to every
+    /// destination, a misspelled `requiredScopes` requires no scope at all.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// jwt:
+    ///   remote_jwks:
+    ///     url: https://dev-1234567.okta.com/oauth2/default/v1/keys
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// jwt:
+    ///   remoteJwks:
+    ///     url: https://dev-1234567.okta.com/oauth2/default/v1/keys
+    /// ```
+    code: "PC102",
+    slug: "unknown-field",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    schema_findings(
+        ctx,
+        out,
+        |e| matches!(e.issue, SchemaIssue::UnknownField { .. }),
+        "not a field of this object",
+    );
+}
