@@ -21,6 +21,15 @@ pub enum Command {
         /// Rule code, e.g. PC201.
         code: String,
     },
+    /// Print the JSON Schema of a kind (routetable, extauthpolicy, extauthserver, authconfig,
+    /// config), or write every schema to a directory.
+    Schema {
+        /// The kind; omitted with --out, every kind.
+        kind: Option<String>,
+        /// Write `<kind>.schema.json` files into this directory instead of printing.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List every rule.
     Rules {
         /// Output format.
