@@ -70,7 +70,7 @@ impl SchemaError {
         match &self.issue {
             SchemaIssue::UnknownField { key, allowed } => {
                 let camel = snake_to_camel(key);
-                if key.contains('_') && allowed.iter().any(|a| *a == camel) {
+                if key.contains('_') && allowed.contains(&camel) {
                     return (
                         format!(
                             "`{key}` is the snake_case spelling of `{camel}`; the API only knows `{camel}`"
@@ -219,6 +219,18 @@ pub fn validate(kind: SchemaKind, instance: &Json, base: &str) -> Vec<SchemaErro
             issue,
         });
     }
+    // `remote_jwks` where `remoteJwks` is required is one mistake: report the misspelling only.
+    let misspelled: Vec<(String, String)> = out
+        .iter()
+        .filter_map(|e| match &e.issue {
+            SchemaIssue::UnknownField { key, .. } if key.contains('_') => Some((e.pointer.clone(), snake_to_camel(key))),
+            _ => None,
+        })
+        .collect();
+    out.retain(|e| match &e.issue {
+        SchemaIssue::Required { field } => !misspelled.iter().any(|(p, camel)| *p == e.pointer && camel == field),
+        _ => true,
+    });
     out.sort_by(|a, b| (&a.pointer, a.target()).cmp(&(&b.pointer, b.target())));
     out.dedup();
     out
@@ -328,12 +340,8 @@ fn subschema_at<'a>(root: &'a Json, pointer: &str) -> Option<&'a Json> {
             .filter(|_| token.parse::<usize>().is_ok())
         {
             items
-        } else if let Some(additional) =
-            schema.get("additionalProperties").filter(|a| a.is_object())
-        {
-            additional
         } else {
-            return None;
+            schema.get("additionalProperties").filter(|a| a.is_object())?
         };
         schema = resolve(root, next)?;
     }
