@@ -158,15 +158,26 @@ fn discovery_order_does_not_change_the_report() {
 #[test]
 fn schema_command_prints_and_writes_the_committed_schemas() {
     let printed = run(&["schema", "routetable"], None);
-    let committed = std::fs::read_to_string(common::root().join("schemas/routetable.schema.json")).unwrap();
-    assert_eq!(printed, format!("exit: 0\n--- stdout\n{committed}--- stderr\n"));
+    let committed =
+        std::fs::read_to_string(common::root().join("schemas/routetable.schema.json")).unwrap();
+    assert_eq!(
+        printed,
+        format!("exit: 0\n--- stdout\n{committed}--- stderr\n")
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = run(&["schema", "--out", dir.path().to_str().unwrap()], None);
     assert!(out.starts_with("exit: 0\n"), "{out}");
-    for name in ["authconfig", "extauthpolicy", "extauthserver", "portico", "routetable"] {
+    for name in [
+        "authconfig",
+        "extauthpolicy",
+        "extauthserver",
+        "portico",
+        "routetable",
+    ] {
         let file = format!("{name}.schema.json");
         let written = std::fs::read_to_string(dir.path().join(&file)).unwrap();
-        let committed = std::fs::read_to_string(common::root().join("schemas").join(&file)).unwrap();
+        let committed =
+            std::fs::read_to_string(common::root().join("schemas").join(&file)).unwrap();
         assert_eq!(written, committed, "{file}");
     }
 }

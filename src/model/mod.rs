@@ -154,6 +154,9 @@ pub struct Model {
     pub auth_configs: Vec<Resource<AuthConfigSpec>>,
     /// Resources whose shape is wrong; references to them are not reported as missing.
     pub broken: HashSet<ResourceId>,
+    /// Where those resources are: rules about the text of a document (placeholders,
+    /// duplicates) still look at them.
+    pub undecoded: Vec<Meta>,
     /// Typed-decode problems not already explained by a schema error.
     pub problems: Vec<ShapeProblem>,
     /// Schema errors, in document order.
@@ -182,6 +185,11 @@ impl Model {
             .chain(self.ext_auth_servers.iter().map(|r| &r.meta))
             .chain(self.config_maps.iter().map(|r| &r.meta))
             .chain(self.auth_configs.iter().map(|r| &r.meta))
+    }
+
+    /// Metadata of every resource, including those whose spec could not be decoded.
+    pub fn all_documents_meta(&self) -> impl Iterator<Item = &Meta> {
+        self.all_meta().chain(self.undecoded.iter())
     }
 
     /// Whether `id` names a resource that exists but could not be read.
@@ -361,6 +369,7 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
     };
     if let Err(error) = result {
         model.broken.insert(meta.id.clone());
+        model.undecoded.push(meta.clone());
         if !has_schema_errors {
             model.problems.push(ShapeProblem {
                 doc,

@@ -223,12 +223,16 @@ pub fn validate(kind: SchemaKind, instance: &Json, base: &str) -> Vec<SchemaErro
     let misspelled: Vec<(String, String)> = out
         .iter()
         .filter_map(|e| match &e.issue {
-            SchemaIssue::UnknownField { key, .. } if key.contains('_') => Some((e.pointer.clone(), snake_to_camel(key))),
+            SchemaIssue::UnknownField { key, .. } if key.contains('_') => {
+                Some((e.pointer.clone(), snake_to_camel(key)))
+            }
             _ => None,
         })
         .collect();
     out.retain(|e| match &e.issue {
-        SchemaIssue::Required { field } => !misspelled.iter().any(|(p, camel)| *p == e.pointer && camel == field),
+        SchemaIssue::Required { field } => !misspelled
+            .iter()
+            .any(|(p, camel)| *p == e.pointer && camel == field),
         _ => true,
     });
     out.sort_by(|a, b| (&a.pointer, a.target()).cmp(&(&b.pointer, b.target())));
@@ -341,7 +345,9 @@ fn subschema_at<'a>(root: &'a Json, pointer: &str) -> Option<&'a Json> {
         {
             items
         } else {
-            schema.get("additionalProperties").filter(|a| a.is_object())?
+            schema
+                .get("additionalProperties")
+                .filter(|a| a.is_object())?
         };
         schema = resolve(root, next)?;
     }

@@ -47,7 +47,7 @@ const SKIPPED_KEYS: &[&str] = &[
 ];
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for meta in ctx.model.all_meta() {
+    for meta in ctx.model.all_documents_meta() {
         let Some(doc) = ctx.document(meta) else {
             continue;
         };

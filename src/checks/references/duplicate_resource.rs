@@ -25,7 +25,7 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut first: HashMap<&ResourceId, &Meta> = HashMap::new();
-    let mut all: Vec<&Meta> = ctx.model.all_meta().collect();
+    let mut all: Vec<&Meta> = ctx.model.all_documents_meta().collect();
     // Stable "first" regardless of kind grouping: file order, then document order.
     all.sort_by_key(|m| {
         (

@@ -1,70 +1,45 @@
-//! ExtAuthPolicy (security.policy.gloo.solo.io/v2).
+//! ExtAuthPolicy (security.policy.gloo.solo.io/v2), field for field
+//! `api/gloo.solo.io/policy/v2/security/ext_auth_policy.proto` of solo-apis branch
+//! `gloo-mesh-v2.6.x`; `config.glooAuth` is the AuthConfig spec.
 
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::Value as Json;
 
 use super::auth_config::AuthConfigSpec;
-use super::common::{ObjectReference, ObjectSelector};
+use super::common::{DestinationSelector, ObjectReference, RouteSelector};
 
 /// `ExtAuthPolicy.spec`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ExtAuthPolicySpec {
-    /// Route selectors; `None` (absent) differs from empty.
+    /// Route selectors; `None` (absent) differs from empty, which selects no route.
     pub apply_to_routes: Option<Vec<RouteSelector>>,
-    /// Destination selectors.
+    /// Destination selectors (Kubernetes Services only).
     pub apply_to_destinations: Option<Vec<DestinationSelector>>,
     /// The policy's configuration.
     pub config: Option<ExtAuthPolicyConfig>,
 }
 
-/// One entry of `applyToRoutes`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(default, rename_all = "camelCase")]
-pub struct RouteSelector {
-    /// Select routes by their effective labels.
-    pub route: Option<RouteLabelSelector>,
-    /// Select routes by the destinations they forward to.
-    pub with_destinations: Option<DestinationSelector>,
-}
-
-/// `RouteLabelSelector`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(default, rename_all = "camelCase")]
-pub struct RouteLabelSelector {
-    /// All of these must be among the route's effective labels.
-    pub labels: BTreeMap<String, String>,
-    /// Namespace of the route's table; omitted selects in every namespace.
-    pub namespace: Option<String>,
-    /// Cluster.
-    pub cluster: Option<String>,
-    /// Workspace.
-    pub workspace: Option<String>,
-}
-
-/// `DestinationSelector`.
-#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
-#[serde(default, rename_all = "camelCase")]
-pub struct DestinationSelector {
-    /// The object selector.
-    pub selector: Option<ObjectSelector>,
-    /// Destination kind.
-    pub kind: Option<String>,
-    /// Port, kept raw.
-    pub port: Option<Json>,
-}
-
-/// `ExtAuthPolicy.spec.config`.
+/// `ExtAuthPolicy.spec.config`: the server and one kind of auth.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ExtAuthPolicyConfig {
-    /// The ExtAuthServer to use.
-    pub server: Option<ObjectReference>,
-    /// Gloo's ext auth service configuration (the AuthConfig spec).
+    /// Deprecated and rejected by the CRD: disables auth (one of `disable`, `glooAuth`, `customAuth`).
+    pub disable: Option<bool>,
+    /// Gloo ext auth service configuration, the AuthConfig spec (one of `disable`, `glooAuth`, `customAuth`).
     pub gloo_auth: Option<AuthConfigSpec>,
-    /// Custom ext auth server configuration, kept raw.
-    pub custom_auth: Option<Json>,
+    /// Configuration for a custom ext auth server (one of `disable`, `glooAuth`, `customAuth`).
+    pub custom_auth: Option<CustomAuth>,
+    /// The ExtAuthServer to use; omitted uses the default server configuration.
+    pub server: Option<ObjectReference>,
+}
+
+/// `Config.CustomAuth`: auth by your own ext auth server.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct CustomAuth {
+    /// Context extensions added to the check request sent to the server.
+    pub context_extensions: BTreeMap<String, String>,
 }
