@@ -8,8 +8,9 @@ crate::declare_rule! {
     /// Reports an object that sets more than one member of a group the API allows only one of
     /// (a "oneof"): two actions on one route (`forwardTo` and `redirect`), two kinds in one auth
     /// config step, both `remoteJwks` and `localJwks`, both `jwt` and `introspection` token
-    /// validation, `route` and `withDestinations` in one selector. A route with no action at
-    /// all is reported too.
+    /// validation, `route` and `withDestinations` in one selector, `exact` and `prefix` in one
+    /// URI match, `pathRewrite` and `regexRewrite`, a port by `number` and `name`. A route with
+    /// no action and a route table with no routes at all are reported too.
     ///
     /// ## Why is this bad?
     /// Proto-JSON rejects an object with two members of a oneof, so the API server or the Gloo
@@ -64,9 +65,28 @@ const TOKEN_VALIDATIONS: &[&str] = &["jwt", "introspection", "introspectionUrl"]
 const JWKS_SOURCES: &[&str] = &["remoteJwks", "localJwks"];
 const ROUTE_SELECTORS: &[&str] = &["route", "withDestinations"];
 const POLICY_CONFIGS: &[&str] = &["glooAuth", "customAuth", "disable"];
+const URI_MATCHES: &[&str] = &["exact", "prefix", "regex", "suffix"];
+const PATH_REWRITES: &[&str] = &["pathRewrite", "regexRewrite"];
+const HOST_REWRITES: &[&str] = &["hostRewrite", "autoHostRewrite"];
+const DESTINATION_TARGETS: &[&str] = &["ref", "awsLambda"];
+const PORT_FORMS: &[&str] = &["number", "name"];
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
+        let has_routes = ["http", "tcp", "tls"].iter().any(|k| {
+            ctx.node(&table.meta, &format!("/spec/{k}"))
+                .is_some_and(|n| items(n.node).next().is_some())
+        });
+        if !has_routes {
+            out.push(
+                Finding::new(
+                    "route table has no routes",
+                    ctx.key_span(&table.meta, "/spec"),
+                )
+                .help("a RouteTable needs at least one of `http`, `tcp` or `tls`")
+                .resource(table.meta.id.to_string()),
+            );
+        }
         let Some(http) = ctx.node(&table.meta, "/spec/http") else {
             continue;
         };
@@ -93,6 +113,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     "a route takes exactly one action",
                 );
             }
+            route_details(ctx, out, &table.meta, &path, route.node);
         }
     }
     for policy in &ctx.model.ext_auth_policies {
@@ -125,6 +146,72 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     for auth in &ctx.model.auth_configs {
         auth_configs(ctx, out, &auth.meta, "/spec/configs");
+    }
+}
+
+/// The oneofs inside a route: URI match kinds, rewrites, destination targets, port forms.
+fn route_details(ctx: &Context<'_>, out: &mut Vec<Finding>, meta: &Meta, path: &str, route: &Node) {
+    if let Some(matchers) = route.get("matchers") {
+        for (m, matcher) in items(matchers).enumerate() {
+            if let Some(uri) = matcher.get("uri") {
+                conflict(
+                    ctx,
+                    out,
+                    meta,
+                    &format!("{path}/matchers/{m}/uri"),
+                    uri,
+                    URI_MATCHES,
+                    "a URI match is of one kind",
+                );
+            }
+        }
+    }
+    let Some(forward) = route.get("forwardTo") else {
+        return;
+    };
+    let fpath = format!("{path}/forwardTo");
+    conflict(
+        ctx,
+        out,
+        meta,
+        &fpath,
+        forward,
+        PATH_REWRITES,
+        "a path is rewritten one way",
+    );
+    conflict(
+        ctx,
+        out,
+        meta,
+        &fpath,
+        forward,
+        HOST_REWRITES,
+        "a host is rewritten one way",
+    );
+    if let Some(destinations) = forward.get("destinations") {
+        for (d, destination) in items(destinations).enumerate() {
+            let dpath = format!("{fpath}/destinations/{d}");
+            conflict(
+                ctx,
+                out,
+                meta,
+                &dpath,
+                destination,
+                DESTINATION_TARGETS,
+                "a destination is one target",
+            );
+            if let Some(port) = destination.get("port") {
+                conflict(
+                    ctx,
+                    out,
+                    meta,
+                    &format!("{dpath}/port"),
+                    port,
+                    PORT_FORMS,
+                    "a port is given by number or by name",
+                );
+            }
+        }
     }
 }
 
