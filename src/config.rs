@@ -8,9 +8,10 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::load::source::{FileId, SourceFile};
-use crate::load::yaml::{self, Document};
-use crate::load::{LoadProblem, Repo, read_text};
+use crate::load::source::FileId;
+use crate::load::walk::FoundFile;
+use crate::load::yaml::Document;
+use crate::load::{Repo, parse_yaml_documents, read_source};
 
 /// The default name of the configuration file at the root of the first input.
 pub const CONFIG_FILE_NAME: &str = "portico.yaml";
@@ -143,29 +144,19 @@ pub fn locate(explicit: Option<&Path>, first_path: Option<&Path>) -> Option<Path
 #[must_use]
 pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     let mut config = Config::default();
-    let text = match read_text(path, crate::load::DEFAULT_MAX_FILE_BYTES) {
-        Ok(text) => text,
-        Err(problem) => {
-            let id = repo
-                .sources
-                .add(SourceFile::new(display, path.to_path_buf(), String::new()));
-            repo.problems.push(LoadProblem::File { file: id, problem });
+    let found = FoundFile {
+        path: path.to_path_buf(),
+        name: display,
+    };
+    let id = match read_source(repo, &found, crate::load::DEFAULT_MAX_FILE_BYTES) {
+        Ok(id) => id,
+        Err(id) => {
             config.file = Some(id);
             return config;
         }
     };
-    let id = repo
-        .sources
-        .add(SourceFile::new(display, path.to_path_buf(), text));
     config.file = Some(id);
-    let parsed = yaml::parse(repo.sources.get(id));
-    repo.problems.extend(
-        parsed
-            .problems
-            .into_iter()
-            .map(|problem| LoadProblem::Yaml { file: id, problem }),
-    );
-    let mut documents = parsed.documents.into_iter();
+    let mut documents = parse_yaml_documents(repo, id).into_iter();
     let Some(doc) = documents.next() else {
         return config;
     };
@@ -183,15 +174,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     let errors =
         crate::schema::validate::validate(crate::schema::catalog::SchemaKind::Config, &json, "");
     for error in &errors {
-        let found = doc.root.pointer_or_parent(&error.target());
-        let span = match error.issue {
-            crate::schema::validate::SchemaIssue::UnknownField { .. }
-            | crate::schema::validate::SchemaIssue::Required { .. } => found
-                .key_span
-                .cloned()
-                .unwrap_or_else(|| found.node.span.clone()),
-            _ => found.node.span.clone(),
-        };
+        let span = error.span_in(&doc.root);
         let (message, help) = error.describe();
         config.problems.push(ConfigProblem {
             span,

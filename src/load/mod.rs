@@ -226,6 +226,16 @@ fn add_text_file(repo: &mut Repo, file: SourceFile) {
 
 /// Parses a loaded file as YAML and records its documents and problems.
 pub fn parse_yaml_file(repo: &mut Repo, id: FileId) {
+    let documents = parse_yaml_documents(repo, id);
+    repo.documents.extend(
+        documents
+            .into_iter()
+            .map(|doc| LoadedDocument { file: id, doc }),
+    );
+}
+
+/// Parses a loaded file as YAML, records its problems and returns its documents.
+pub fn parse_yaml_documents(repo: &mut Repo, id: FileId) -> Vec<Document> {
     let parsed = yaml::parse(repo.sources.get(id));
     repo.problems.extend(
         parsed
@@ -233,12 +243,7 @@ pub fn parse_yaml_file(repo: &mut Repo, id: FileId) {
             .into_iter()
             .map(|problem| LoadProblem::Yaml { file: id, problem }),
     );
-    repo.documents.extend(
-        parsed
-            .documents
-            .into_iter()
-            .map(|doc| LoadedDocument { file: id, doc }),
-    );
+    parsed.documents
 }
 
 /// Reads a file as UTF-8 text within the size limit.

@@ -64,6 +64,20 @@ impl SchemaError {
         }
     }
 
+    /// The byte range to underline in the document whose root is `root`: the key of an unknown
+    /// field, the key holding an object that misses a field, or the value.
+    #[must_use]
+    pub fn span_in(&self, root: &crate::load::node::Node) -> std::ops::Range<usize> {
+        let found = root.pointer_or_parent(&self.target());
+        match self.issue {
+            SchemaIssue::UnknownField { .. } | SchemaIssue::Required { .. } => found
+                .key_span
+                .cloned()
+                .unwrap_or_else(|| found.node.span.clone()),
+            _ => found.node.span.clone(),
+        }
+    }
+
     /// One-sentence message and help text.
     #[must_use]
     pub fn describe(&self) -> (String, Option<String>) {

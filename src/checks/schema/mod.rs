@@ -14,7 +14,7 @@ pub mod unknown_field;
 
 use crate::checks::Context;
 use crate::diagnostic::{Finding, Span};
-use crate::schema::validate::{SchemaError, SchemaIssue};
+use crate::schema::validate::SchemaError;
 
 /// Findings for the schema errors `select` picks, at the offending key (unknown field), the
 /// object (missing field) or the value (anything else).
@@ -31,14 +31,7 @@ pub(crate) fn schema_findings(
         let Some(doc) = ctx.repo.documents.get(e.doc) else {
             continue;
         };
-        let found = doc.doc.root.pointer_or_parent(&e.error.target());
-        let range = match e.error.issue {
-            SchemaIssue::UnknownField { .. } | SchemaIssue::Required { .. } => found
-                .key_span
-                .cloned()
-                .unwrap_or_else(|| found.node.span.clone()),
-            _ => found.node.span.clone(),
-        };
+        let range = e.error.span_in(&doc.doc.root);
         let (message, help) = e.error.describe();
         let mut finding = Finding::new(message, Span::new(doc.file, range))
             .label(label)
