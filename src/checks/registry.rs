@@ -34,6 +34,8 @@ pub static RULES: &[Rule] = &[
     references::delegation_cycle::RULE,
     products::unprotected_product_route::RULE,
     products::duplicate_api_product_version::RULE,
+    products::product_without_scope::RULE,
+    products::policy_without_provider::RULE,
     auth::policy_applies_to_all_destinations::RULE,
     auth::invalid_token_url::RULE,
     auth::insecure_token_url::RULE,

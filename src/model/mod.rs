@@ -1,6 +1,7 @@
 //! Stage 3: typed resources built from the loaded documents, and the [`index::Index`] that
 //! resolves delegation, effective route labels and selectors.
 
+pub mod identity;
 pub mod index;
 pub mod kinds;
 pub mod rego;

@@ -1,0 +1,130 @@
+use std::collections::BTreeMap;
+
+use crate::checks::Context;
+use crate::config::ProviderType;
+use crate::diagnostic::{Finding, Span};
+use crate::model::identity::{link_policies, near_miss, token_scopes};
+use crate::model::selection::Selected;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an API product (`portalMetadata.apiProductId`) whose routes are protected by an
+    /// ExtAuthPolicy linked to an identity provider that declares no scope spelled exactly as
+    /// the product id, in the form its tokens carry (Cognito: `identifier/name`, e.g.
+    /// `https://api.example.com/tracks`). The help names the declared scope it most likely meant:
+    /// case only, `http` vs `https`, a trailing slash, the bare name where the URI form is
+    /// needed and the reverse, or a small typo.
+    ///
+    /// A policy is linked to the provider whose `jwksUri` or `issuer` in `portico.yaml` equals
+    /// its `remoteJwks.url` or `jwt.issuer`; with one provider, every JWT policy is. Scopes come
+    /// from `scopes:` in `portico.yaml`; a provider that lists `scopeSources` is not checked yet.
+    ///
+    /// ## Why is this bad?
+    /// The policy grants a request only when the token carries the product's scope. If the
+    /// identity provider has no such scope, no user can ever get one: every request to the
+    /// product is denied with 403, and the portal shows a product nobody can call.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # portico.yaml: cognito, resourceServer https://api.example.com, scopes [tracks]
+    /// portalMetadata:
+    ///   apiProductId: tracks
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// portalMetadata:
+    ///   apiProductId: https://api.example.com/tracks
+    /// ```
+    code: "PC303",
+    slug: "product-without-scope",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let providers = &ctx.config.settings.identity_providers;
+    if providers.is_empty() {
+        return;
+    }
+    let links = link_policies(ctx.model, providers);
+    let inventories: Vec<_> = providers.iter().map(token_scopes).collect();
+    // (product table, provider) → first policy protecting one of its routes.
+    let mut pairs: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+    for selection in ctx.selections {
+        let Some(provider) = links.get(selection.policy).copied().flatten() else {
+            continue;
+        };
+        for selected in &selection.by_selector {
+            let Selected::Routes(ids) = selected else {
+                continue;
+            };
+            for &id in ids {
+                let Some(table) = ctx.index.instance(id).and_then(|i| i.product_table) else {
+                    continue;
+                };
+                pairs.entry((table, provider)).or_insert(selection.policy);
+            }
+        }
+    }
+    for ((t, p), policy) in pairs {
+        let (Some(table), Some(provider), Some(Some(scopes))) = (
+            ctx.model.route_tables.get(t),
+            providers.get(p),
+            inventories.get(p),
+        ) else {
+            continue;
+        };
+        let Some(product) = table
+            .spec
+            .portal_metadata
+            .as_ref()
+            .and_then(|m| m.api_product_id.as_deref())
+        else {
+            continue;
+        };
+        if scopes.contains(product) {
+            continue;
+        }
+        // A Cognito token scope is always `identifier/name`: a bare product id can never match,
+        // so declaring it at the provider is no fix.
+        let declarable = provider.provider_type != ProviderType::Cognito || product.contains('/');
+        let help = match (near_miss(product, scopes), declarable) {
+            (Some((scope, why)), true) => format!(
+                "the closest declared scope is `{scope}` ({why}): write `apiProductId: {scope}`, or declare `{product}` at {}",
+                provider.name
+            ),
+            (Some((scope, why)), false) => format!("write `apiProductId: {scope}` ({why})"),
+            (None, true) => format!(
+                "declare the scope `{product}` at {} and list it under `scopes:` in portico.yaml",
+                provider.name
+            ),
+            (None, false) => format!(
+                "Cognito tokens carry `<resource server identifier>/<scope>`: write the full form as `apiProductId`"
+            ),
+        };
+        let mut finding = Finding::new(
+            format!("API product `{product}` has no scope at identity provider `{}`: no token can carry it", provider.name),
+            ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
+        )
+        .label("no declared scope matches")
+        .help(help)
+        .resource(table.meta.id.to_string());
+        if let (Some(file), Some(range)) = (
+            ctx.config.file,
+            ctx.config
+                .key_span(&format!("/identityProviders/{p}/scopes")),
+        ) {
+            finding = finding.related(
+                Span::new(file, range),
+                format!("scopes declared for {}", provider.name),
+            );
+        }
+        if let Some(policy) = ctx.model.ext_auth_policies.get(policy) {
+            finding = finding.related(
+                ctx.key_span(&policy.meta, "/spec/applyToRoutes"),
+                format!("{} protects the product", policy.meta.id),
+            );
+        }
+        out.push(finding);
+    }
+}
