@@ -98,9 +98,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "declare the scope `{product}` at {} and list it under `scopes:` in portico.yaml",
                 provider.name
             ),
-            (None, false) => format!(
-                "Cognito tokens carry `<resource server identifier>/<scope>`: write the full form as `apiProductId`"
-            ),
+            (None, false) => "Cognito tokens carry `<resource server identifier>/<scope>`: write the full form as `apiProductId`".to_owned(),
         };
         let mut finding = Finding::new(
             format!("API product `{product}` has no scope at identity provider `{}`: no token can carry it", provider.name),
