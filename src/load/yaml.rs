@@ -27,6 +27,17 @@ pub struct Document {
     pub root: Node,
     /// Plain scalars YAML 1.1 reads differently.
     pub yaml11: Vec<Yaml11Scalar>,
+    /// Local tags (`!Ref`, `!Sub`, `!GetAtt` in CloudFormation) by the start offset of the
+    /// node they are on. Core tags (`!!str`) are applied, not kept.
+    pub tags: std::collections::BTreeMap<usize, String>,
+}
+
+impl Document {
+    /// The local tag on the node starting at `start`, if any.
+    #[must_use]
+    pub fn tag_at(&self, start: usize) -> Option<&str> {
+        self.tags.get(&start).map(String::as_str)
+    }
 }
 
 /// A plain scalar whose YAML 1.1 reading differs from its YAML 1.2 one.
@@ -105,6 +116,7 @@ struct Builder<'s> {
     expanded: usize,
     root: Option<Node>,
     yaml11: Vec<Yaml11Scalar>,
+    tags: std::collections::BTreeMap<usize, String>,
     problems: Vec<YamlProblem>,
     /// Set when the current document is abandoned (budget exceeded): events are skipped to its end.
     abandoned: bool,
@@ -125,6 +137,7 @@ pub fn parse(file: &SourceFile) -> ParsedYaml {
         expanded: 0,
         root: None,
         yaml11: Vec::new(),
+        tags: std::collections::BTreeMap::new(),
         problems: Vec::new(),
         abandoned: false,
     };
@@ -146,6 +159,7 @@ pub fn parse(file: &SourceFile) -> ParsedYaml {
                             index: doc_index,
                             root,
                             yaml11: std::mem::take(&mut b.yaml11),
+                            tags: std::mem::take(&mut b.tags),
                         });
                     }
                     doc_index += 1;
@@ -187,6 +201,7 @@ impl Builder<'_> {
         self.expanded = 0;
         self.root = None;
         self.yaml11.clear();
+        self.tags.clear();
         self.abandoned = false;
     }
 
@@ -203,6 +218,9 @@ impl Builder<'_> {
 
     fn event(&mut self, event: Event<'_>, span: &YamlSpan) {
         let r = range(span);
+        if let Some(tag) = event.tag().filter(|t| t.is_custom()) {
+            self.tags.insert(r.start, tag.original());
+        }
         match event {
             Event::Scalar(text, style, anchor, tag) => {
                 let (value, style) = match style {
@@ -527,6 +545,23 @@ mod tests {
             p.documents[0].root.get("next").and_then(Node::as_str),
             Some("ok")
         );
+    }
+
+    #[test]
+    fn local_tags_are_kept_by_node_start() {
+        let (_, p) =
+            parse_str("a: !Ref Pool\nb: !Sub \"${Id}/read\"\nc: !GetAtt [X, Y]\nd: !!str 1\n");
+        let doc = &p.documents[0];
+        let tag = |k: &str| {
+            doc.root
+                .get(k)
+                .and_then(|n| doc.tag_at(n.span.start))
+                .map(str::to_owned)
+        };
+        assert_eq!(tag("a").as_deref(), Some("!Ref"));
+        assert_eq!(tag("b").as_deref(), Some("!Sub"));
+        assert_eq!(tag("c").as_deref(), Some("!GetAtt"));
+        assert_eq!(tag("d"), None);
     }
 
     #[test]

@@ -5,6 +5,7 @@ pub mod identity;
 pub mod index;
 pub mod kinds;
 pub mod rego;
+pub mod scopes;
 pub mod selection;
 
 use std::collections::{BTreeMap, HashSet};

@@ -1,0 +1,102 @@
+//! Scope declarations read from identity-provider files (PRODUCT §3): Terraform, CloudFormation,
+//! and the JSON/YAML exports of Cognito, Okta, Keycloak, Auth0, Entra and OIDC discovery
+//! metadata. The format is detected from the content. Every declaration keeps its byte span in
+//! the source file, so findings point at it.
+
+pub mod documents;
+pub mod terraform;
+
+use std::ops::Range;
+
+use crate::load::source::SourceFile;
+use crate::load::yaml::Document;
+
+/// Which kind of file declared the scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SourceFormat {
+    /// Terraform (`okta_auth_server_scope`, `aws_cognito_resource_server`,
+    /// `auth0_resource_server_scope(s)`, `azuread_application`, `keycloak_openid_client_scope`).
+    Terraform,
+    /// CloudFormation or SAM (`AWS::Cognito::UserPoolResourceServer`, `UserPoolClient`).
+    CloudFormation,
+    /// `aws cognito-idp describe-resource-server` / `list-resource-servers` output.
+    CognitoCli,
+    /// Okta `GET /api/v1/authorizationServers/{id}/scopes` output.
+    OktaScopes,
+    /// RFC 8414 / OpenID discovery metadata (`scopes_supported`): may be incomplete.
+    OidcMetadata,
+    /// Keycloak realm export (`clientScopes`).
+    KeycloakRealm,
+    /// Auth0 Deploy CLI (`tenant.yaml` `resourceServers`, `resource-servers/*.json`).
+    Auth0DeployCli,
+    /// Microsoft Entra application manifest (`oauth2PermissionScopes`).
+    EntraManifest,
+}
+
+/// One declared scope.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredScope {
+    /// The scope's own name or value as declared (Cognito `ScopeName`, Okta `name`, Auth0
+    /// `value`, Entra `value`, Keycloak client scope `name`). `None` when it could not be
+    /// resolved (Terraform interpolation of a variable, an unresolvable `!Ref`): unknown, never
+    /// missing.
+    pub name: Option<String>,
+    /// The resource server the scope belongs to, when the format has one: Cognito `Identifier`,
+    /// Auth0 API `identifier` (audience), Entra App ID URI. `None` when absent or unresolved.
+    pub resource_server: Option<String>,
+    /// The resource server's display name (Cognito `Name`), a common wrong prefix.
+    pub resource_server_name: Option<String>,
+    /// `false` when the source marks the scope disabled (Entra `isEnabled: false`).
+    pub enabled: bool,
+    /// Byte range of the name in the source file (or of the declaration when unresolved).
+    pub span: Range<usize>,
+}
+
+/// A scope an application client is allowed to request: Okta policy rule `scope_whitelist`,
+/// Cognito `AllowedOAuthScopes`, Keycloak client default/optional scopes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantedScope {
+    /// The scope as the grant writes it (Cognito: the full `identifier/name`; `*` = all);
+    /// `None` when unresolved.
+    pub scope: Option<String>,
+    /// Byte range in the source file.
+    pub span: Range<usize>,
+}
+
+/// What one source file declares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeSource {
+    /// The detected format.
+    pub format: SourceFormat,
+    /// Declared scopes, in file order.
+    pub scopes: Vec<DeclaredScope>,
+    /// Grants, when the file shows them (`None`: the file says nothing about grants).
+    pub grants: Option<Vec<GrantedScope>>,
+    /// Whether the declarations are complete. Discovery metadata lists only published scopes.
+    pub complete: bool,
+    /// Problems in the file itself (a declaration without a name, an unexpected shape), with
+    /// their byte ranges.
+    pub problems: Vec<(Range<usize>, String)>,
+}
+
+/// Why a file could not be read as a scope source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceError {
+    /// The file does not parse in its language; range and message of the parser.
+    Syntax(Range<usize>, String),
+    /// It parses, but is none of the known formats.
+    UnknownFormat,
+}
+
+/// Reads a scope source: Terraform by extension (`.tf`), everything else as JSON/YAML (the
+/// caller passes the documents the loader parsed from `file`).
+///
+/// # Errors
+/// When the file does not parse, or its content matches no known format.
+pub fn read(file: &SourceFile, documents: &[Document]) -> Result<ScopeSource, SourceError> {
+    if file.name.ends_with(".tf") {
+        terraform::parse(file)
+    } else {
+        documents::detect(file, documents)
+    }
+}
