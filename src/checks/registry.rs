@@ -36,6 +36,7 @@ pub static RULES: &[Rule] = &[
     products::duplicate_api_product_version::RULE,
     products::product_without_scope::RULE,
     products::policy_without_provider::RULE,
+    products::invalid_product_id::RULE,
     auth::policy_applies_to_all_destinations::RULE,
     auth::invalid_token_url::RULE,
     auth::insecure_token_url::RULE,
