@@ -124,6 +124,14 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         config_file: config_path,
     };
     load::load(&options, &mut repo)?;
+    let scope_base = options
+        .config_file
+        .as_deref()
+        .and_then(|p| p.parent())
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let scope_sources =
+        model::scopes::load_sources(&mut repo, &config.settings.identity_providers, &scope_base);
     let model = model::build(&repo);
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
@@ -133,6 +141,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         index: &index,
         selections: &selections,
         config: &config,
+        scope_sources: &scope_sources,
     };
     let levels = checks::Levels::new(config.settings.rules.clone());
     let mut diagnostics = checks::run(&ctx, &levels);

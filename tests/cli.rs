@@ -59,6 +59,11 @@ fn example_is_clean() {
 }
 
 #[test]
+fn cognito_example_is_clean() {
+    cli_snapshot!("cognito_human", ["check", "testdata/repos/portal-cognito"]);
+}
+
+#[test]
 fn broken_example_fails_with_cross_file_labels() {
     cli_snapshot!(
         "broken_human",

@@ -102,6 +102,8 @@ pub struct Context<'a> {
     pub selections: &'a [PolicySelection],
     /// Configuration.
     pub config: &'a Config,
+    /// The identity providers' scope sources, read.
+    pub scope_sources: &'a [crate::model::scopes::LoadedSource],
 }
 
 impl Context<'_> {

@@ -4,7 +4,12 @@
 
 use std::collections::BTreeSet;
 
+use std::ops::Range;
+
 use crate::config::{IdentityProvider, ProviderType};
+use crate::load::source::FileId;
+
+use super::scopes::{LoadedSource, SourceState};
 
 use super::Model;
 use super::kinds::JwtValidation;
@@ -49,12 +54,107 @@ pub fn link_policies(model: &Model, providers: &[IdentityProvider]) -> Vec<Optio
         .collect()
 }
 
-/// The scope strings a token of `provider` carries for its declared scopes, or `None` when the
-/// inventory is unknown: nothing declared inline, or scope source files that portico does not
-/// read yet (then a scope absent from the inline list may be declared there).
+/// What a provider is known to declare and grant.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    /// The scope strings its tokens can carry.
+    pub tokens: BTreeSet<String>,
+    /// Some declaration could not be resolved (a Terraform variable, an unresolvable `!Ref`):
+    /// a scope absent from `tokens` may still exist.
+    pub unknown: bool,
+    /// `false` when the scopes come only from discovery metadata, which lists published
+    /// scopes only.
+    pub complete: bool,
+    /// Scopes some client is granted, when a source shows grants (`*` grants everything).
+    pub grants: Option<BTreeSet<String>>,
+    /// Where each token scope is declared: file and byte range (`None` for inline scopes,
+    /// which live in portico.yaml).
+    pub declared_at: std::collections::BTreeMap<String, Option<(FileId, Range<usize>)>>,
+}
+
+/// The provider's inventory from its inline `scopes:` and the sources read for it, or `None`
+/// when it declares nothing at all (then nothing can be missing).
+#[must_use]
+pub fn inventory(
+    provider: &IdentityProvider,
+    provider_index: usize,
+    sources: &[LoadedSource],
+) -> Option<Inventory> {
+    let mine: Vec<&LoadedSource> = sources
+        .iter()
+        .filter(|s| s.provider == provider_index)
+        .collect();
+    if provider.scopes.is_empty() && mine.is_empty() {
+        return None;
+    }
+    let mut inv = Inventory {
+        complete: !provider.scopes.is_empty(),
+        ..Inventory::default()
+    };
+    for name in &provider.scopes {
+        let token = token_scope(provider, name);
+        inv.declared_at.entry(token.clone()).or_insert(None);
+        inv.tokens.insert(token);
+    }
+    for loaded in mine {
+        let SourceState::Read(source) = &loaded.state else {
+            // A source that could not be read may declare anything.
+            inv.unknown = true;
+            continue;
+        };
+        inv.complete |= source.complete;
+        for scope in &source.scopes {
+            if !scope.enabled {
+                continue;
+            }
+            let Some(name) = &scope.name else {
+                inv.unknown = true;
+                continue;
+            };
+            let token = match (
+                provider.provider_type,
+                scope
+                    .resource_server
+                    .as_deref()
+                    .or(provider.resource_server.as_deref()),
+            ) {
+                (ProviderType::Cognito, _) if name.contains('/') => name.clone(),
+                (ProviderType::Cognito, Some(identifier)) => format!("{identifier}/{name}"),
+                (ProviderType::Cognito, None) => {
+                    inv.unknown = true;
+                    continue;
+                }
+                _ => name.clone(),
+            };
+            if let Some(file) = loaded.file {
+                inv.declared_at
+                    .entry(token.clone())
+                    .or_insert(Some((file, scope.span.clone())));
+            }
+            inv.tokens.insert(token);
+        }
+        if let Some(grants) = &source.grants {
+            let set = inv.grants.get_or_insert_with(BTreeSet::new);
+            for grant in grants {
+                match &grant.scope {
+                    Some(scope) => {
+                        set.insert(scope.clone());
+                    }
+                    None => {
+                        set.insert("*".to_owned());
+                    }
+                }
+            }
+        }
+    }
+    Some(inv)
+}
+
+/// The scope strings a token of `provider` carries for its inline `scopes:`, or `None` when
+/// there are none.
 #[must_use]
 pub fn token_scopes(provider: &IdentityProvider) -> Option<BTreeSet<String>> {
-    if provider.scopes.is_empty() || !provider.scope_sources.is_empty() {
+    if provider.scopes.is_empty() {
         return None;
     }
     Some(
@@ -121,7 +221,7 @@ pub fn near_miss(product: &str, scopes: &BTreeSet<String>) -> Option<(String, &'
         return Some((name.to_owned(), "the token carries the bare scope name"));
     }
     crate::suggest::closest(product, scopes.iter().map(String::as_str))
-        .map(|s| (s.to_owned(), "closest declared scope"))
+        .map(|s| (s.to_owned(), "a small typo"))
 }
 
 #[cfg(test)]

@@ -1,7 +1,53 @@
 //! PC3xx: API products.
 
 pub mod duplicate_api_product_version;
+pub mod empty_scope_source;
 pub mod invalid_product_id;
 pub mod policy_without_provider;
+pub mod product_missing_from_metadata;
 pub mod product_without_scope;
+pub mod scope_not_granted;
+pub mod scope_source_unreadable;
 pub mod unprotected_product_route;
+pub mod unused_scope;
+
+use std::collections::BTreeMap;
+
+use crate::checks::Context;
+use crate::model::identity::{Inventory, inventory, link_policies};
+use crate::model::selection::Selected;
+
+/// Each provider's inventory, in `identityProviders` order.
+pub(crate) fn inventories(ctx: &Context<'_>) -> Vec<Option<Inventory>> {
+    ctx.config
+        .settings
+        .identity_providers
+        .iter()
+        .enumerate()
+        .map(|(i, p)| inventory(p, i, ctx.scope_sources))
+        .collect()
+}
+
+/// (product table, provider) → the first policy linked to that provider that protects one of
+/// the product's routes.
+pub(crate) fn protected_products(ctx: &Context<'_>) -> BTreeMap<(usize, usize), usize> {
+    let links = link_policies(ctx.model, &ctx.config.settings.identity_providers);
+    let mut pairs = BTreeMap::new();
+    for selection in ctx.selections {
+        let Some(provider) = links.get(selection.policy).copied().flatten() else {
+            continue;
+        };
+        for selected in &selection.by_selector {
+            let Selected::Routes(ids) = selected else {
+                continue;
+            };
+            for &id in ids {
+                let Some(table) = ctx.index.instance(id).and_then(|i| i.product_table) else {
+                    continue;
+                };
+                pairs.entry((table, provider)).or_insert(selection.policy);
+            }
+        }
+    }
+    pairs
+}

@@ -1,10 +1,8 @@
-use std::collections::BTreeMap;
-
 use crate::checks::Context;
+use crate::checks::products::{inventories, protected_products};
 use crate::config::ProviderType;
 use crate::diagnostic::{Finding, Span};
-use crate::model::identity::{link_policies, near_miss, token_scopes};
-use crate::model::selection::Selected;
+use crate::model::identity::near_miss;
 
 crate::declare_rule! {
     /// ## What it does
@@ -17,7 +15,9 @@ crate::declare_rule! {
     ///
     /// A policy is linked to the provider whose `jwksUri` or `issuer` in `portico.yaml` equals
     /// its `remoteJwks.url` or `jwt.issuer`; with one provider, every JWT policy is. Scopes come
-    /// from `scopes:` in `portico.yaml`; a provider that lists `scopeSources` is not checked yet.
+    /// from `scopes:` in `portico.yaml` and the files under `scopeSources` (Terraform,
+    /// CloudFormation, provider exports). A scope whose declaration cannot be resolved (a
+    /// Terraform variable) makes the inventory unknown, and nothing is reported as missing.
     ///
     /// ## Why is this bad?
     /// The policy grants a request only when the token carries the product's scope. If the
@@ -46,34 +46,21 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if providers.is_empty() {
         return;
     }
-    let links = link_policies(ctx.model, providers);
-    let inventories: Vec<_> = providers.iter().map(token_scopes).collect();
-    // (product table, provider) → first policy protecting one of its routes.
-    let mut pairs: BTreeMap<(usize, usize), usize> = BTreeMap::new();
-    for selection in ctx.selections {
-        let Some(provider) = links.get(selection.policy).copied().flatten() else {
-            continue;
-        };
-        for selected in &selection.by_selector {
-            let Selected::Routes(ids) = selected else {
-                continue;
-            };
-            for &id in ids {
-                let Some(table) = ctx.index.instance(id).and_then(|i| i.product_table) else {
-                    continue;
-                };
-                pairs.entry((table, provider)).or_insert(selection.policy);
-            }
-        }
-    }
+    let inventories = inventories(ctx);
+    let pairs = protected_products(ctx);
     for ((t, p), policy) in pairs {
-        let (Some(table), Some(provider), Some(Some(scopes))) = (
+        let (Some(table), Some(provider), Some(Some(inventory))) = (
             ctx.model.route_tables.get(t),
             providers.get(p),
             inventories.get(p),
         ) else {
             continue;
         };
+        // Unknown is never missing; metadata-only inventories are PC307's.
+        if inventory.unknown || !inventory.complete {
+            continue;
+        }
+        let scopes = &inventory.tokens;
         let Some(product) = table
             .spec
             .portal_metadata
@@ -107,11 +94,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .label("no declared scope matches")
         .help(help)
         .resource(table.meta.id.to_string());
-        if let (Some(file), Some(range)) = (
-            ctx.config.file,
-            ctx.config
-                .key_span(&format!("/identityProviders/{p}/scopes")),
-        ) {
+        // The other end: where the closest scope is declared, or the inline scope list.
+        let near = near_miss(product, scopes)
+            .and_then(|(scope, _)| inventory.declared_at.get(&scope).cloned().flatten());
+        let inline = ctx
+            .config
+            .doc
+            .as_ref()
+            .and_then(|d| d.root.pointer(&format!("/identityProviders/{p}/scopes")))
+            .map(|f| f.node.span.clone());
+        if let Some((file, range)) = near {
+            finding = finding.related(Span::new(file, range), "closest declared scope");
+        } else if let (Some(file), Some(range)) = (ctx.config.file, inline) {
             finding = finding.related(
                 Span::new(file, range),
                 format!("scopes declared for {}", provider.name),

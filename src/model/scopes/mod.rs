@@ -100,3 +100,99 @@ pub fn read(file: &SourceFile, documents: &[Document]) -> Result<ScopeSource, So
         documents::detect(file, documents)
     }
 }
+
+/// What became of one `scopeSources` entry of a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceState {
+    /// Read.
+    Read(ScopeSource),
+    /// The file was read but is not a scope source.
+    Failed(SourceError),
+    /// The file does not exist or could not be read.
+    Missing,
+}
+
+/// One `scopeSources` entry, loaded.
+#[derive(Debug, Clone)]
+pub struct LoadedSource {
+    /// Index of the provider in `identityProviders`.
+    pub provider: usize,
+    /// Index of the entry in its `scopeSources`.
+    pub entry: usize,
+    /// The file, once read.
+    pub file: Option<crate::load::source::FileId>,
+    /// The outcome.
+    pub state: SourceState,
+}
+
+/// Reads every provider's `scopeSources`, relative to `base` (the directory of portico.yaml).
+/// A file the walk already read is not read again.
+pub fn load_sources(
+    repo: &mut crate::load::Repo,
+    providers: &[crate::config::IdentityProvider],
+    base: &std::path::Path,
+) -> Vec<LoadedSource> {
+    let mut out = Vec::new();
+    for (p, provider) in providers.iter().enumerate() {
+        for (entry, relative) in provider.scope_sources.iter().enumerate() {
+            let path = base.join(relative);
+            let wanted = path.canonicalize().ok();
+            let existing = wanted.as_ref().and_then(|w| {
+                repo.sources
+                    .iter()
+                    .find(|(_, f)| f.path.canonicalize().ok().as_ref() == Some(w))
+                    .map(|(id, _)| id)
+            });
+            let file = match existing {
+                Some(id) => Some(id),
+                None if path.is_file() => {
+                    let found = crate::load::walk::FoundFile {
+                        path: path.clone(),
+                        name: relative.replace('\\', "/"),
+                    };
+                    match crate::load::read_source(
+                        repo,
+                        &found,
+                        crate::load::DEFAULT_MAX_FILE_BYTES,
+                    ) {
+                        Ok(id) => {
+                            if !relative.ends_with(".tf") {
+                                let documents = crate::load::parse_yaml_documents(repo, id);
+                                repo.documents.extend(
+                                    documents
+                                        .into_iter()
+                                        .map(|doc| crate::load::LoadedDocument { file: id, doc }),
+                                );
+                            }
+                            Some(id)
+                        }
+                        Err(_) => None,
+                    }
+                }
+                None => None,
+            };
+            let state = match file {
+                None => SourceState::Missing,
+                Some(id) => {
+                    let documents: Vec<Document> = repo
+                        .documents
+                        .iter()
+                        .filter(|d| d.file == id)
+                        .map(|d| d.doc.clone())
+                        .collect();
+                    match read(repo.sources.get(id), &documents) {
+                        Ok(source) => SourceState::Read(source),
+                        Err(error) => SourceState::Failed(error),
+                    }
+                }
+            };
+            out.push(LoadedSource {
+                provider: p,
+                entry,
+                file,
+                state,
+            });
+        }
+    }
+    out
+}
