@@ -42,6 +42,7 @@ pub static RULES: &[Rule] = &[
     products::unused_scope::RULE,
     products::scope_not_granted::RULE,
     products::empty_scope_source::RULE,
+    products::product_with_several_providers::RULE,
     auth::policy_applies_to_all_destinations::RULE,
     auth::invalid_token_url::RULE,
     auth::insecure_token_url::RULE,

@@ -70,6 +70,21 @@ pub struct Inventory {
     /// Where each token scope is declared: file and byte range (`None` for inline scopes,
     /// which live in portico.yaml).
     pub declared_at: std::collections::BTreeMap<String, Option<(FileId, Range<usize>)>>,
+    /// Resource server display names (Cognito `Name`) to their identifiers: the name is a
+    /// common wrong prefix.
+    pub resource_server_names: std::collections::BTreeMap<String, String>,
+}
+
+impl Inventory {
+    /// The scope a product id meant when it uses a resource server's display name as prefix
+    /// (`Example API/tracks` for `https://api.example.com/tracks`).
+    #[must_use]
+    pub fn name_prefix_fix(&self, product: &str) -> Option<String> {
+        let (prefix, scope) = product.rsplit_once('/')?;
+        let identifier = self.resource_server_names.get(prefix)?;
+        let fixed = format!("{identifier}/{scope}");
+        self.tokens.contains(&fixed).then_some(fixed)
+    }
 }
 
 /// The provider's inventory from its inline `scopes:` and the sources read for it, or `None`
@@ -126,6 +141,12 @@ pub fn inventory(
                 }
                 _ => name.clone(),
             };
+            if let (Some(display), Some(identifier)) =
+                (&scope.resource_server_name, &scope.resource_server)
+            {
+                inv.resource_server_names
+                    .insert(display.clone(), identifier.clone());
+            }
             if let Some(file) = loaded.file {
                 inv.declared_at
                     .entry(token.clone())

@@ -6,7 +6,8 @@ use crate::model::modelled_kind;
 crate::declare_rule! {
     /// ## What it does
     /// Reports unquoted values such as `yes`, `on`, `off`, `y`, `0755`, `1_000` or `1:30` in
-    /// the resources portico checks (and in `portico.yaml`).
+    /// the Kubernetes resources portico checks. (`portico.yaml` is read as YAML 1.2 by portico
+    /// alone, so `PC403: off` there means what it says.)
     ///
     /// ## Why is this bad?
     /// YAML 1.2 reads them as strings, but Kubernetes reads manifests as YAML 1.1, where `yes`
@@ -33,14 +34,12 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let config_doc = ctx.config.file.zip(ctx.config.doc.as_ref());
     let docs = ctx
         .repo
         .documents
         .iter()
         .filter(|d| modelled_kind(d).is_some())
-        .map(|d| (d.file, &d.doc))
-        .chain(config_doc);
+        .map(|d| (d.file, &d.doc));
     for (file, doc) in docs {
         for scalar in &doc.yaml11 {
             let what = if scalar.is_key { "key" } else { "value" };

@@ -75,7 +75,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // A Cognito token scope is always `identifier/name`: a bare product id can never match,
         // so declaring it at the provider is no fix.
         let declarable = provider.provider_type != ProviderType::Cognito || product.contains('/');
-        let help = match (near_miss(product, scopes), declarable) {
+        let named = inventory.name_prefix_fix(product).map(|s| {
+            (
+                s,
+                "tokens carry the resource server's Identifier, not its Name",
+            )
+        });
+        let suggestion = named.or_else(|| near_miss(product, scopes));
+        let help = match (suggestion.clone(), declarable) {
             (Some((scope, why)), true) => format!(
                 "the closest declared scope is `{scope}` ({why}): write `apiProductId: {scope}`, or declare `{product}` at {}",
                 provider.name
@@ -95,8 +102,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .help(help)
         .resource(table.meta.id.to_string());
         // The other end: where the closest scope is declared, or the inline scope list.
-        let near = near_miss(product, scopes)
-            .and_then(|(scope, _)| inventory.declared_at.get(&scope).cloned().flatten());
+        let near =
+            suggestion.and_then(|(scope, _)| inventory.declared_at.get(&scope).cloned().flatten());
         let inline = ctx
             .config
             .doc

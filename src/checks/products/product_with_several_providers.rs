@@ -1,0 +1,73 @@
+use std::collections::BTreeMap;
+
+use crate::checks::Context;
+use crate::checks::products::protected_products;
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an API product whose routes are protected by policies linked to different
+    /// identity providers.
+    ///
+    /// ## Why is this bad?
+    /// One login, one token: a user's token comes from one provider and opens the products
+    /// whose scopes that provider declared. A product split across providers needs two tokens
+    /// (and two scope declarations that must be kept in step); some of its routes always deny
+    /// the token a client holds.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// # pets-api is selected by oauth-okta, users-api (same product) by oauth-cognito
+    /// ```
+    ///
+    /// ## Use instead
+    /// Protect every route of a product with policies of the same provider.
+    code: "PC311",
+    slug: "product-with-several-providers",
+    severity: Warning,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let providers = &ctx.config.settings.identity_providers;
+    let mut by_table: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
+    for ((table, provider), policy) in protected_products(ctx) {
+        by_table.entry(table).or_default().push((provider, policy));
+    }
+    for (t, served) in by_table {
+        if served.len() < 2 {
+            continue;
+        }
+        let Some(table) = ctx.model.route_tables.get(t) else {
+            continue;
+        };
+        let Some(product) = table
+            .spec
+            .portal_metadata
+            .as_ref()
+            .and_then(|m| m.api_product_id.as_deref())
+        else {
+            continue;
+        };
+        let names: Vec<String> = served
+            .iter()
+            .filter_map(|(p, _)| providers.get(*p).map(|x| format!("`{}`", x.name)))
+            .collect();
+        let mut finding = Finding::new(
+            format!("API product `{product}` is protected by policies of several identity providers: {}", names.join(", ")),
+            ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
+        )
+        .help("protect all routes of a product with policies of one provider, so one token opens all of it")
+        .resource(table.meta.id.to_string());
+        for (p, policy) in served {
+            if let (Some(policy), Some(provider)) =
+                (ctx.model.ext_auth_policies.get(policy), providers.get(p))
+            {
+                finding = finding.related(
+                    ctx.key_span(&policy.meta, "/spec/applyToRoutes"),
+                    format!("{} validates {} tokens", policy.meta.id, provider.name),
+                );
+            }
+        }
+        out.push(finding);
+    }
+}
