@@ -15,7 +15,10 @@ pub mod unused_scope;
 use std::collections::BTreeMap;
 
 use crate::checks::Context;
+use crate::config::IdentityProvider;
+use crate::model::Resource;
 use crate::model::identity::{Inventory, inventory, link_policies};
+use crate::model::kinds::RouteTableSpec;
 use crate::model::selection::Selected;
 
 /// Each provider's inventory, in `identityProviders` order.
@@ -51,4 +54,48 @@ pub(crate) fn protected_products(ctx: &Context<'_>) -> BTreeMap<(usize, usize), 
         }
     }
     pairs
+}
+
+/// A protected API product, seen from one identity provider whose scopes are known.
+pub(crate) struct ProductAtProvider<'a> {
+    /// The product's route table.
+    pub table: &'a Resource<RouteTableSpec>,
+    /// Its `apiProductId`.
+    pub product: &'a str,
+    /// Index of the provider in `identityProviders`.
+    pub provider_index: usize,
+    /// The provider.
+    pub provider: &'a IdentityProvider,
+    /// What the provider declares.
+    pub inventory: &'a Inventory,
+    /// Index of the first policy of that provider protecting the product.
+    pub policy: usize,
+}
+
+/// Every protected product with each provider that protects it and declares something.
+pub(crate) fn products_at_providers<'a>(
+    ctx: &Context<'a>,
+    inventories: &'a [Option<Inventory>],
+) -> Vec<ProductAtProvider<'a>> {
+    let providers = &ctx.config.settings.identity_providers;
+    protected_products(ctx)
+        .into_iter()
+        .filter_map(|((t, p), policy)| {
+            let table = ctx.model.route_tables.get(t)?;
+            let product = table
+                .spec
+                .portal_metadata
+                .as_ref()?
+                .api_product_id
+                .as_deref()?;
+            Some(ProductAtProvider {
+                table,
+                product,
+                provider_index: p,
+                provider: providers.get(p)?,
+                inventory: inventories.get(p)?.as_ref()?,
+                policy,
+            })
+        })
+        .collect()
 }

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::checks::products::{inventories, protected_products};
+use crate::checks::products::{inventories, products_at_providers};
 use crate::config::ProviderType;
 use crate::diagnostic::{Finding, Span};
 use crate::model::identity::near_miss;
@@ -42,33 +42,21 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let providers = &ctx.config.settings.identity_providers;
-    if providers.is_empty() {
-        return;
-    }
     let inventories = inventories(ctx);
-    let pairs = protected_products(ctx);
-    for ((t, p), policy) in pairs {
-        let (Some(table), Some(provider), Some(Some(inventory))) = (
-            ctx.model.route_tables.get(t),
-            providers.get(p),
-            inventories.get(p),
-        ) else {
-            continue;
-        };
+    for at in products_at_providers(ctx, &inventories) {
+        let (table, product, provider, inventory, p, policy) = (
+            at.table,
+            at.product,
+            at.provider,
+            at.inventory,
+            at.provider_index,
+            at.policy,
+        );
         // Unknown is never missing; metadata-only inventories are PC307's.
         if inventory.unknown || !inventory.complete {
             continue;
         }
         let scopes = &inventory.tokens;
-        let Some(product) = table
-            .spec
-            .portal_metadata
-            .as_ref()
-            .and_then(|m| m.api_product_id.as_deref())
-        else {
-            continue;
-        };
         if scopes.contains(product) {
             continue;
         }

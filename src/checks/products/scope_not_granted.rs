@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::checks::products::{inventories, protected_products};
+use crate::checks::products::{inventories, products_at_providers};
 use crate::diagnostic::Finding;
 
 crate::declare_rule! {
@@ -27,25 +27,11 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let providers = &ctx.config.settings.identity_providers;
     let inventories = inventories(ctx);
-    for ((t, p), _) in protected_products(ctx) {
-        let (Some(table), Some(provider), Some(Some(inventory))) = (
-            ctx.model.route_tables.get(t),
-            providers.get(p),
-            inventories.get(p),
-        ) else {
-            continue;
-        };
+    for at in products_at_providers(ctx, &inventories) {
+        let (table, product, provider, inventory) =
+            (at.table, at.product, at.provider, at.inventory);
         let Some(grants) = &inventory.grants else {
-            continue;
-        };
-        let Some(product) = table
-            .spec
-            .portal_metadata
-            .as_ref()
-            .and_then(|m| m.api_product_id.as_deref())
-        else {
             continue;
         };
         let bare = product.rsplit('/').next().unwrap_or(product);
