@@ -30,12 +30,7 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
-        let Some(id) = table
-            .spec
-            .portal_metadata
-            .as_ref()
-            .and_then(|m| m.api_product_id.as_deref())
-        else {
+        let Some(id) = table.spec.api_product_id() else {
             continue;
         };
         let bad: Vec<char> = id

@@ -40,12 +40,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(table) = ctx.model.route_tables.get(t) else {
             continue;
         };
-        let Some(product) = table
-            .spec
-            .portal_metadata
-            .as_ref()
-            .and_then(|m| m.api_product_id.as_deref())
-        else {
+        let Some(product) = table.spec.api_product_id() else {
             continue;
         };
         let names: Vec<String> = served

@@ -78,12 +78,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(route) = table.spec.http.get(inst.route.route) else {
             continue;
         };
-        let product = product_table
-            .spec
-            .portal_metadata
-            .as_ref()
-            .and_then(|p| p.api_product_id.as_deref())
-            .unwrap_or_default();
+        let product = product_table.spec.api_product_id().unwrap_or_default();
         let path = if route.name.is_some() {
             format!("/spec/http/{}/name", inst.route.route)
         } else {

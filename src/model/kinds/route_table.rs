@@ -49,6 +49,14 @@ pub struct RouteTableSpec {
     pub virtual_service_annotations: BTreeMap<String, String>,
 }
 
+impl RouteTableSpec {
+    /// The API product this table's routes belong to (`portalMetadata.apiProductId`).
+    #[must_use]
+    pub fn api_product_id(&self) -> Option<&str> {
+        self.portal_metadata.as_ref()?.api_product_id.as_deref()
+    }
+}
+
 /// `HTTPRoute`: one entry of `spec.http`, matchers and exactly one action.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
