@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod load;
 pub mod model;
+pub mod rego;
 pub mod report;
 pub mod schema;
 pub mod suggest;

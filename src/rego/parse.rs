@@ -1,0 +1,245 @@
+//! The seam to regorus' parser (`regorus::unstable`, pinned to one version because the AST is
+//! not a stable API): parse a module in the OPA v1 syntax, fall back to v0, and turn regorus'
+//! rustc-style error text into an offset in the module text.
+
+use std::ops::Range;
+
+use regorus::unstable::{Module, Parser, Query, Ref, Source};
+
+/// Which Rego syntax a module parsed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Syntax {
+    /// OPA 1.x syntax (`if`, `contains`), or a module that parses in both.
+    V1,
+    /// Only the pre-1.0 syntax (`allow { … }`): OPA 1.x rejects it unless v0 compatibility is on.
+    V0,
+}
+
+/// Which syntax the ext auth service accepts (`rego.version` in portico.yaml).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Accepted {
+    /// Either; a v0-only module gets a note.
+    #[default]
+    Auto,
+    /// OPA 1.x without v0 compatibility: a v0-only module is an error.
+    V1,
+    /// v0 compatibility mode.
+    V0,
+}
+
+/// A parse error inside a Rego text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegoError {
+    /// Byte offsets in the text (the character the parser stopped at).
+    pub range: Range<usize>,
+    /// The parser's message, e.g. "expecting `}` while parsing query".
+    pub message: String,
+}
+
+/// A parsed module.
+pub struct ParsedModule {
+    /// The AST.
+    pub module: Ref<Module>,
+    /// The syntax it needed.
+    pub syntax: Syntax,
+}
+
+impl std::fmt::Debug for ParsedModule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParsedModule")
+            .field("syntax", &self.syntax)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses a module. `name` only appears inside regorus' own messages.
+///
+/// # Errors
+/// The first syntax error, at its position in `text`. When neither syntax parses, the error of
+/// the attempt that got further: that is where the author's real mistake is.
+pub fn parse_module(name: &str, text: &str, accepted: Accepted) -> Result<ParsedModule, RegoError> {
+    let source = Source::from_contents(name.to_string(), text.to_string())
+        .map_err(|e| to_rego_error(text, &e))?;
+    let v1 = if accepted == Accepted::V0 {
+        None
+    } else {
+        Some(parse_with(&source, true).map_err(|e| to_rego_error(text, &e)))
+    };
+    match v1 {
+        Some(Ok(module)) => {
+            return Ok(ParsedModule {
+                module,
+                syntax: Syntax::V1,
+            });
+        }
+        Some(Err(error)) if accepted == Accepted::V1 => return Err(error),
+        // Every v0 module fails the v1 parse at its first rule for want of `if` or
+        // `contains`; any other error is the author's, and re-parsing as v0 would only make
+        // regorus print keyword warnings to stderr.
+        Some(Err(error)) if !error.message.contains("keyword is required") => return Err(error),
+        _ => {}
+    }
+    match parse_with(&source, false) {
+        Ok(module) => Ok(ParsedModule {
+            module,
+            // In v0 mode nothing about the syntax is worth a note.
+            syntax: if accepted == Accepted::V0 {
+                Syntax::V1
+            } else {
+                Syntax::V0
+            },
+        }),
+        Err(e) => {
+            let v0_error = to_rego_error(text, &e);
+            match v1 {
+                Some(Err(v1_error)) if v1_error.range.start >= v0_error.range.start => {
+                    Err(v1_error)
+                }
+                _ => Err(v0_error),
+            }
+        }
+    }
+}
+
+fn parse_with(source: &Source, v1: bool) -> anyhow::Result<Ref<Module>> {
+    let mut parser = Parser::new(source)?;
+    if v1 {
+        parser.enable_rego_v1()?;
+    }
+    Ok(Ref::new(parser.parse()?))
+}
+
+/// Parses an `opaAuth.query` (a Rego query, e.g. `data.test.allow == true`).
+///
+/// # Errors
+/// The syntax error, at its position in `text`.
+pub fn parse_query(text: &str) -> Result<Ref<Query>, RegoError> {
+    let source = Source::from_contents("query".to_string(), text.to_string())
+        .map_err(|e| to_rego_error(text, &e))?;
+    let parsed = Parser::new(&source).and_then(|mut parser| {
+        parser.enable_rego_v1()?;
+        parser.parse_user_query()
+    });
+    parsed.map_err(|e| to_rego_error(text, &e))
+}
+
+/// Reads the position out of a regorus error (`--> name:LINE:COL` then `error: MESSAGE`);
+/// messages without one point at the start of the text.
+#[must_use]
+pub fn to_rego_error(text: &str, error: &anyhow::Error) -> RegoError {
+    let rendered = format!("{error:#}");
+    let position = rendered.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("-->")?;
+        let mut parts = rest.trim().rsplitn(3, ':');
+        let col: usize = parts.next()?.trim().parse().ok()?;
+        let line: usize = parts.next()?.trim().parse().ok()?;
+        Some((line, col))
+    });
+    let message = rendered
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .map_or_else(
+            || {
+                rendered
+                    .lines()
+                    .map(str::trim)
+                    .find(|l| !l.is_empty())
+                    .unwrap_or("")
+                    .to_string()
+            },
+            str::to_string,
+        );
+    // regorus' query parser reports a truncated query as "expecting " with nothing after.
+    let message = if message.trim() == "expecting" {
+        "the query is not a complete Rego expression".to_string()
+    } else {
+        message
+    };
+    let start = position.map_or(0, |(line, col)| offset_of(text, line, col));
+    let end = text[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
+    RegoError {
+        range: start..end,
+        message,
+    }
+}
+
+/// The byte offset of a 1-based line and character column, clamped to the text.
+#[must_use]
+pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
+    let mut offset = 0;
+    for _ in 1..line {
+        match text[offset..].find('\n') {
+            Some(i) => offset += i + 1,
+            None => return text.len(),
+        }
+    }
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    text[offset..line_end]
+        .char_indices()
+        .nth(col.saturating_sub(1))
+        .map_or(line_end, |(i, _)| offset + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn v1_module_parses_as_v1() {
+        let text = "package test\n\ndefault allow := false\n\nallow if input.x == 1\n";
+        let parsed = parse_module("p.rego", text, Accepted::Auto).map(|p| p.syntax);
+        assert_eq!(parsed, Ok(Syntax::V1));
+    }
+
+    #[test]
+    fn v0_module_needs_v0() {
+        let text = "package test\n\ndefault allow = false\n\nallow {\n  input.x == 1\n}\n";
+        let parsed = parse_module("p.rego", text, Accepted::Auto).map(|p| p.syntax);
+        assert_eq!(parsed, Ok(Syntax::V0));
+        let strict = parse_module("p.rego", text, Accepted::V1).map(|p| p.syntax);
+        let error = strict.err().map(|e| (e.range.start, e.message));
+        assert_eq!(
+            error,
+            Some((43, "`if` keyword is required before rule body".to_string()))
+        );
+        let v0 = parse_module("p.rego", text, Accepted::V0).map(|p| p.syntax);
+        assert_eq!(v0, Ok(Syntax::V1));
+    }
+
+    #[test]
+    fn error_position_is_mapped_to_the_offset() {
+        let text = "package test\n\nallow if {\n    input.scope !== \"\"\n}\n";
+        let error = parse_module("p.rego", text, Accepted::Auto).err();
+        let error = error.map(|e| (text[e.range.clone()].to_string(), e.range.start, e.message));
+        assert_eq!(
+            error,
+            Some(("=".to_string(), 43, "expecting expression".to_string()))
+        );
+    }
+
+    #[test]
+    fn query_errors_have_positions() {
+        assert!(parse_query("data.test.allow == true").is_ok());
+        let error = parse_query("data.test.allow ==").err().map(|e| e.message);
+        assert_eq!(
+            error.as_deref(),
+            Some("the query is not a complete Rego expression")
+        );
+        let error = parse_query("data.test.allow == = true")
+            .err()
+            .map(|e| e.range.start);
+        assert_eq!(error, Some(19));
+    }
+
+    #[test]
+    fn offsets_count_characters() {
+        let text = "ab\néé x\n";
+        assert_eq!(offset_of(text, 2, 4), 8);
+        assert_eq!(offset_of(text, 9, 1), text.len());
+        assert_eq!(offset_of(text, 1, 99), 2);
+    }
+}
