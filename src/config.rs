@@ -29,6 +29,31 @@ pub struct ConfigFile {
     pub ignore: Vec<String>,
     /// Default output directory of `portico build`.
     pub output: Option<String>,
+    /// How the ext auth service reads Rego.
+    pub rego: RegoSettings,
+}
+
+/// `rego:` settings.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RegoSettings {
+    /// The Rego syntax the ext auth service's OPA accepts: `v1` (OPA 1.x), `v0` (v0
+    /// compatibility mode, or an OPA before 1.0) or `auto` (either; a module that needs v0
+    /// gets a note).
+    pub version: RegoVersion,
+}
+
+/// `rego.version`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum RegoVersion {
+    /// Accept both syntaxes.
+    #[default]
+    Auto,
+    /// OPA 1.x syntax only.
+    V1,
+    /// Pre-1.0 syntax.
+    V0,
 }
 
 /// A severity override.

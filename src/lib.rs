@@ -136,6 +136,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let model = model::build(&repo);
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
+    let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
     let ctx = checks::Context {
         repo: &repo,
         model: &model,
@@ -143,6 +144,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         selections: &selections,
         config: &config,
         scope_sources: &scope_sources,
+        rego: &rego,
     };
     let levels = checks::Levels::new(config.settings.rules.clone());
     let mut diagnostics = checks::run(&ctx, &levels);

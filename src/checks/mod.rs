@@ -9,6 +9,7 @@ pub mod load;
 pub mod products;
 pub mod references;
 pub mod registry;
+pub mod rego;
 pub mod schema;
 
 use std::collections::BTreeMap;
@@ -104,6 +105,8 @@ pub struct Context<'a> {
     pub config: &'a Config,
     /// The identity providers' scope sources, read.
     pub scope_sources: &'a [crate::model::scopes::LoadedSource],
+    /// The Rego modules, parsed, and the `opaAuth` steps using them.
+    pub rego: &'a crate::rego::Analysis,
 }
 
 impl Context<'_> {

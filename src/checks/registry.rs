@@ -1,7 +1,7 @@
 //! Every rule, in code order. A code is never reused: a retired rule keeps its number.
 
 use super::Rule;
-use super::{auth, config, load, products, references, schema};
+use super::{auth, config, load, products, references, rego, schema};
 
 /// All rules.
 pub static RULES: &[Rule] = &[
@@ -49,6 +49,16 @@ pub static RULES: &[Rule] = &[
     auth::invalid_inline_jwks::RULE,
     auth::jwks_without_signing_key::RULE,
     auth::required_scopes_bare_list::RULE,
+    rego::rego_syntax_error::RULE,
+    rego::rego_v0_syntax::RULE,
+    rego::unknown_rego_function::RULE,
+    rego::duplicate_module_key::RULE,
+    rego::invalid_opa_query::RULE,
+    rego::query_rule_not_found::RULE,
+    rego::query_result_not_boolean::RULE,
+    rego::input_path_outside_contract::RULE,
+    rego::fast_input_conversion_drops_check_request::RULE,
+    rego::scope_claim_shape::RULE,
     config::invalid_config::RULE,
     config::unknown_rule_code::RULE,
 ];

@@ -27,6 +27,16 @@ pub enum Accepted {
     V0,
 }
 
+impl From<crate::config::RegoVersion> for Accepted {
+    fn from(version: crate::config::RegoVersion) -> Self {
+        match version {
+            crate::config::RegoVersion::Auto => Self::Auto,
+            crate::config::RegoVersion::V1 => Self::V1,
+            crate::config::RegoVersion::V0 => Self::V0,
+        }
+    }
+}
+
 /// A parse error inside a Rego text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RegoError {

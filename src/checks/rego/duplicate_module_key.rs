@@ -1,0 +1,72 @@
+use std::collections::BTreeMap;
+
+use crate::checks::Context;
+use crate::diagnostic::Finding;
+use crate::load::node::escape_token;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an `opaAuth` step whose module ConfigMaps hold the same data key twice.
+    ///
+    /// ## Why is this bad?
+    /// The ext auth service names each module after its data key; two modules with one name
+    /// make it reject the AuthConfig ("`policy.rego` is a duplicate module"), and every
+    /// request on the protected routes is denied.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// opaAuth:
+    ///   modules:
+    ///     - name: scopes-policy      # data: {policy.rego: …}
+    ///     - name: headers-policy     # data: {policy.rego: …}
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// opaAuth:
+    ///   modules:
+    ///     - name: scopes-policy      # data: {scopes.rego: …}
+    ///     - name: headers-policy     # data: {headers.rego: …}
+    /// ```
+    code: "PC504",
+    slug: "duplicate-module-key",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for step in &ctx.rego.steps {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for &(reference, cm, _) in &step.config_maps {
+            let Some(config_map) = ctx.model.config_maps.get(cm) else {
+                continue;
+            };
+            for key in config_map.spec.data.keys() {
+                let Some(&first) = seen.get(key.as_str()) else {
+                    seen.insert(key, cm);
+                    continue;
+                };
+                if first == cm {
+                    // The same ConfigMap listed twice is harmless to this rule.
+                    continue;
+                }
+                let Some(first_map) = ctx.model.config_maps.get(first) else {
+                    continue;
+                };
+                let key_path = format!("/data/{}", escape_token(key));
+                out.push(
+                    Finding::new(
+                        format!(
+                            "module `{key}` is in two ConfigMaps of this opaAuth step (`{}` and `{}`): the ext auth service rejects duplicate module names",
+                            first_map.meta.id.name, config_map.meta.id.name
+                        ),
+                        ctx.span(&step.meta, &format!("{}/modules/{reference}", step.path)),
+                    )
+                    .help(format!("rename the data key `{key}` in one of the ConfigMaps"))
+                    .resource(step.meta.id.to_string())
+                    .related(ctx.key_span(&first_map.meta, &key_path), format!("first `{key}`"))
+                    .related(ctx.key_span(&config_map.meta, &key_path), format!("second `{key}`")),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+use crate::checks::Context;
+use crate::checks::rego::{query_span, step_query};
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an `opaAuth` step whose `query` is blank or not a Rego query, at the
+    /// query (the position of a syntax error inside it when the YAML value holds it verbatim).
+    ///
+    /// ## Why is this bad?
+    /// The ext auth service rejects an OPA step without a query ("no query provided") and one
+    /// whose query does not compile; the AuthConfig is rejected and requests are denied.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// opaAuth:
+    ///   modules:
+    ///     - name: okta-scope-policy
+    ///   query: "data.test.allow = = true"
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// opaAuth:
+    ///   modules:
+    ///     - name: okta-scope-policy
+    ///   query: "data.test.allow == true"
+    /// ```
+    code: "PC505",
+    slug: "invalid-opa-query",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for step in &ctx.rego.steps {
+        match step_query(step) {
+            // A missing query is a schema error (PC104); a present, blank one is not.
+            None if step.query.is_some() => out.push(
+                Finding::new(
+                    "the opaAuth query is blank",
+                    ctx.span(&step.meta, &format!("{}/query", step.path)),
+                )
+                .help("name the rule that decides, e.g. `query: \"data.test.allow == true\"`")
+                .resource(step.meta.id.to_string()),
+            ),
+            None => {}
+            Some(Err(error)) => out.push(
+                Finding::new(
+                    format!("the opaAuth query does not parse: {}", error.message),
+                    query_span(ctx, step, &error.range),
+                )
+                .help("a query is a Rego expression such as `data.test.allow == true`")
+                .resource(step.meta.id.to_string()),
+            ),
+            Some(Ok(_)) => {}
+        }
+    }
+}

@@ -1,0 +1,73 @@
+use crate::checks::rego::{Resolved, query_span, resolve, step_query};
+use crate::checks::{Context, did_you_mean};
+use crate::diagnostic::Finding;
+use crate::rego::facts::ModuleFacts;
+use crate::suggest::closest;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Resolves every `data.…` reference of an `opaAuth` query against the modules of that
+    /// step: the package must be declared by one of them and the rule defined in it. Suggests
+    /// the closest package or rule.
+    ///
+    /// ## Why is this bad?
+    /// A query naming a rule that does not exist is undefined on every request: the OPA step
+    /// denies everything, and nothing in Gloo's status says why.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// query: "data.test.alow == true"   # the module defines `allow`
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// query: "data.test.allow == true"
+    /// ```
+    code: "PC506",
+    slug: "query-rule-not-found",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for step in &ctx.rego.steps {
+        let Some(Ok(query)) = step_query(step) else {
+            continue;
+        };
+        let modules: Vec<_> = step.modules().collect();
+        let facts: Vec<&ModuleFacts> = ctx.rego.step_facts(step).map(|(_, _, f)| f).collect();
+        // Without every module parsed (or found) the rule may be in the missing one: PC501 and
+        // PC204 report that instead.
+        if modules.is_empty()
+            || facts.len() != modules.len()
+            || step.config_maps.len() != step.module_refs
+        {
+            continue;
+        }
+        for reference in &query.data_refs {
+            let finding = match resolve(&facts, reference) {
+                Resolved::Rule { .. } | Resolved::Package(_) => continue,
+                Resolved::MissingRule { package, rule, rules } => Finding::new(
+                    format!("the query reads `data.{package}.{rule}`, but package `{package}` has no rule `{rule}`"),
+                    query_span(ctx, step, &reference.range),
+                )
+                .help(did_you_mean(closest(&rule, rules.iter().copied())).unwrap_or_else(|| {
+                    format!("package `{package}` defines: {}", rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
+                })),
+                Resolved::MissingPackage { wanted, packages } => Finding::new(
+                    format!("the query reads package `{wanted}`, which no module of this opaAuth step declares"),
+                    query_span(ctx, step, &reference.range),
+                )
+                .help(did_you_mean(closest(&wanted, packages.iter().copied()))
+                    .unwrap_or_else(|| format!("the modules declare: {}", packages.iter().map(|p| format!("`package {p}`")).collect::<Vec<_>>().join(", ")))),
+            };
+            let mut finding = finding.resource(step.meta.id.to_string());
+            for (_, module, facts) in ctx.rego.step_facts(step) {
+                finding = finding.related(
+                    module.span(&facts.package_range),
+                    format!("package `{}`", facts.package),
+                );
+            }
+            out.push(finding);
+        }
+    }
+}

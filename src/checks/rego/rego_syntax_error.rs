@@ -1,0 +1,61 @@
+use crate::checks::Context;
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Parses every Rego module (each data value of a ConfigMap that starts with `package`, and
+    /// every `.rego` file) and reports the first syntax error at its exact line and column, inside
+    /// the ConfigMap's block scalar when the module lives there.
+    ///
+    /// ## Why is this bad?
+    /// The ext auth service compiles the modules when it builds the AuthConfig: a module that does
+    /// not parse rejects the whole AuthConfig, and every request on the routes it protects is
+    /// denied.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// data:
+    ///   policy.rego: |
+    ///     package test
+    ///     allow if {
+    ///         input.state.jwtAccessToken.scope !== ""
+    ///     }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// data:
+    ///   policy.rego: |
+    ///     package test
+    ///     allow if {
+    ///         input.state.jwtAccessToken.scope != ""
+    ///     }
+    /// ```
+    code: "PC501",
+    slug: "rego-syntax-error",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for module in &ctx.rego.modules {
+        let Err(error) = &module.parsed else { continue };
+        let v1_hint = error.message.contains("keyword is required")
+            || error.message.contains("future.keywords");
+        out.push(
+            Finding::new(
+                format!(
+                    "Rego syntax error in {}: {}",
+                    module.display_name(ctx.model, ctx.repo),
+                    error.message
+                ),
+                module.span(&error.range),
+            )
+            .help(if v1_hint {
+                "OPA 1.x syntax needs `if` before rule bodies and `contains` for multi-value rules; `opa fmt --v0-v1` rewrites a v0 module, or set `rego.version: v0` in portico.yaml when the ext auth service runs OPA in v0 mode"
+                    .to_string()
+            } else {
+                "the ext auth service rejects the AuthConfig of every policy using this module until it parses".to_string()
+            }),
+        );
+    }
+}

@@ -1,0 +1,56 @@
+use crate::checks::Context;
+use crate::diagnostic::Finding;
+use crate::rego::parse::Syntax;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Notes a Rego module written in the pre-1.0 syntax (`allow { … }`, `deny[msg] { … }`,
+    /// `default allow = false` without `if`). Set `rego.version` in portico.yaml to `v0` when
+    /// the ext auth service runs OPA in v0-compatibility mode (the note then goes away), or to
+    /// `v1` to make such modules errors.
+    ///
+    /// ## Why is this bad?
+    /// OPA 1.x parses Rego v1 by default and rejects these modules unless v0 compatibility is
+    /// on; upgrading the ext auth service then rejects the AuthConfigs that use them.
+    ///
+    /// ## Example
+    /// ```rego
+    /// package test
+    /// default allow = false
+    /// allow {
+    ///     input.state.jwtAccessToken.scope != ""
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rego
+    /// package test
+    /// import rego.v1
+    /// default allow := false
+    /// allow if {
+    ///     input.state.jwtAccessToken.scope != ""
+    /// }
+    /// ```
+    code: "PC502",
+    slug: "rego-v0-syntax",
+    severity: Info,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for module in &ctx.rego.modules {
+        let Ok(parsed) = &module.parsed else { continue };
+        if parsed.syntax != Syntax::V0 {
+            continue;
+        }
+        out.push(
+            Finding::new(
+                format!(
+                    "{} uses the pre-1.0 Rego syntax, which OPA 1.x rejects unless v0 compatibility is on",
+                    module.display_name(ctx.model, ctx.repo)
+                ),
+                module.span(&parsed.facts.package_range),
+            )
+            .help("add `import rego.v1`, `if` before rule bodies and `contains` for multi-value rules (`opa fmt --v0-v1` does it); or set `rego.version: v0` in portico.yaml if the ext auth service runs OPA in v0 mode"),
+        );
+    }
+}

@@ -1,0 +1,7 @@
+package legacy
+
+default allow = false
+
+allow {
+    input.http_request.method == "GET"
+}

@@ -1,0 +1,7 @@
+package other
+
+import rego.v1
+
+allowed if {
+    input.x == "unterminated
+}
