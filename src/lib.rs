@@ -59,6 +59,8 @@ pub struct CheckResult {
     pub model: Model,
     /// Diagnostics sorted by file, line, column, code.
     pub diagnostics: Vec<Diagnostic>,
+    /// The access matrix.
+    pub matrix: rego::matrix::Matrix,
     /// Counts.
     pub summary: Summary,
 }
@@ -137,6 +139,13 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
     let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
+    let matrix = rego::matrix::evaluate(&rego::matrix::MatrixInput {
+        model: &model,
+        index: &index,
+        selections: &selections,
+        rego: &rego,
+        providers: &config.settings.identity_providers,
+    });
     let ctx = checks::Context {
         repo: &repo,
         model: &model,
@@ -145,6 +154,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         config: &config,
         scope_sources: &scope_sources,
         rego: &rego,
+        matrix: &matrix,
     };
     let levels = checks::Levels::new(config.settings.rules.clone());
     let mut diagnostics = checks::run(&ctx, &levels);
@@ -170,6 +180,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         config,
         model,
         diagnostics,
+        matrix,
         summary,
     })
 }

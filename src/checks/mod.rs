@@ -107,6 +107,8 @@ pub struct Context<'a> {
     pub scope_sources: &'a [crate::model::scopes::LoadedSource],
     /// The Rego modules, parsed, and the `opaAuth` steps using them.
     pub rego: &'a crate::rego::Analysis,
+    /// The access matrix.
+    pub matrix: &'a crate::rego::matrix::Matrix,
 }
 
 impl Context<'_> {

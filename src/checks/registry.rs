@@ -59,6 +59,10 @@ pub static RULES: &[Rule] = &[
     rego::input_path_outside_contract::RULE,
     rego::fast_input_conversion_drops_check_request::RULE,
     rego::scope_claim_shape::RULE,
+    rego::product_reachable_without_scope::RULE,
+    rego::product_unreachable_with_scope::RULE,
+    rego::rego_evaluation_error::RULE,
+    rego::access_matrix_not_evaluated::RULE,
     config::invalid_config::RULE,
     config::unknown_rule_code::RULE,
 ];

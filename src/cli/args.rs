@@ -16,6 +16,9 @@ pub struct Cli {
 pub enum Command {
     /// Check the configuration under PATHs (default `.`); `-` reads YAML from standard input.
     Check(CheckArgs),
+    /// Evaluate every API-product route's policy for token profiles (no scope, each product
+    /// scope, all of them) and print who is allowed.
+    Matrix(MatrixArgs),
     /// Print the documentation of a rule.
     Explain {
         /// Rule code, e.g. PC201.
@@ -54,6 +57,31 @@ pub struct CheckArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MatrixArgs {
+    /// Directories (walked) or files (always read).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
+    pub format: MatrixFormat,
+    /// Configuration file (default: portico.yaml at the first PATH).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Also read files that .gitignore and .ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MatrixFormat {
+    /// Aligned columns for a terminal.
+    Table,
+    /// A Markdown table for a pull-request comment.
+    Markdown,
+    /// The JSON document (version 1).
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use args::{Cli, Command, Format, RulesFormat};
+use args::{Cli, Command, Format, MatrixFormat, RulesFormat};
 use portico::CheckRequest;
 use portico::checks::registry::RULES;
 use portico::diagnostic::Severity;
@@ -71,6 +71,21 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Matrix(args) => {
+            let request = CheckRequest {
+                inputs: args.paths.iter().cloned().map(Input::Path).collect(),
+                config: args.config.clone(),
+                no_ignore: args.no_ignore,
+            };
+            let result = portico::check(&request).map_err(|e| e.to_string())?;
+            let text = match args.format {
+                MatrixFormat::Table => portico::report::matrix::table(&result.matrix),
+                MatrixFormat::Markdown => portico::report::matrix::markdown(&result.matrix),
+                MatrixFormat::Json => portico::report::matrix::json(&result.matrix),
+            };
+            write_stdout(&text)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Explain { code } => {
             let rule = portico::checks::rule(&code).ok_or_else(|| {

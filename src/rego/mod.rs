@@ -6,6 +6,7 @@
 pub mod builtins_opa;
 pub mod facts;
 pub mod input_contract;
+pub mod matrix;
 
 pub mod parse;
 

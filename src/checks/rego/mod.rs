@@ -1,11 +1,15 @@
 //! PC5xx: Rego modules and the `opaAuth` steps that run them.
 
+pub mod access_matrix_not_evaluated;
 pub mod duplicate_module_key;
 pub mod fast_input_conversion_drops_check_request;
 pub mod input_path_outside_contract;
 pub mod invalid_opa_query;
+pub mod product_reachable_without_scope;
+pub mod product_unreachable_with_scope;
 pub mod query_result_not_boolean;
 pub mod query_rule_not_found;
+pub mod rego_evaluation_error;
 pub mod rego_syntax_error;
 pub mod rego_v0_syntax;
 pub mod scope_claim_shape;
@@ -127,5 +131,57 @@ pub(crate) fn resolve<'a>(facts: &[&'a ModuleFacts], reference: &DataRef) -> Res
     Resolved::Rule {
         rule: rule.clone(),
         definitions,
+    }
+}
+
+/// Where a matrix finding about a policy points: its first `opaAuth` query, else the policy's
+/// name. Returns the span and the step index used.
+pub(crate) fn policy_anchor(ctx: &Context<'_>, policy: usize) -> Option<(Span, Option<usize>)> {
+    let resource = ctx.model.ext_auth_policies.get(policy)?;
+    let step = ctx.rego.steps.iter().position(|s| s.policy == Some(policy));
+    let span = match step.and_then(|s| ctx.rego.steps.get(s)) {
+        Some(step) => ctx.span(&step.meta, &format!("{}/query", step.path)),
+        None => ctx.span(&resource.meta, "/metadata/name"),
+    };
+    Some((span, step))
+}
+
+/// Decisions grouped by (policy, product), in matrix order.
+pub(crate) fn by_policy_product<'a>(
+    ctx: &'a Context<'_>,
+) -> std::collections::BTreeMap<(usize, &'a str), Vec<&'a crate::rego::matrix::Decision>> {
+    let mut groups: std::collections::BTreeMap<(usize, &str), Vec<_>> =
+        std::collections::BTreeMap::new();
+    for d in &ctx.matrix.decisions {
+        groups
+            .entry((d.policy, d.api_product_id.as_str()))
+            .or_default()
+            .push(d);
+    }
+    groups
+}
+
+/// The span of the `apiProductId` a decision's route serves.
+pub(crate) fn product_span(
+    ctx: &Context<'_>,
+    decision: &crate::rego::matrix::Decision,
+) -> Option<Span> {
+    let instance = ctx.index.instance(decision.instance)?;
+    let table = ctx.model.route_tables.get(instance.product_table?)?;
+    Some(ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"))
+}
+
+/// A phrase for a token profile.
+pub(crate) fn describe_profile(decision: &crate::rego::matrix::Decision) -> String {
+    match decision.token_scopes.as_slice() {
+        [] => "a valid token with no scopes".to_string(),
+        scopes => format!(
+            "a token holding only {}",
+            scopes
+                .iter()
+                .map(|s| format!("`{s}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
     }
 }

@@ -41,7 +41,7 @@ crate::declare_rule! {
 }
 
 /// The claim a provider's access tokens carry their scopes in, and whether it is an array.
-fn issued_claim(provider: ProviderType) -> (&'static str, bool) {
+pub(crate) fn issued_claim(provider: ProviderType) -> (&'static str, bool) {
     match provider {
         ProviderType::Okta => ("scp", true),
         ProviderType::Entra => ("scp", false),
@@ -52,7 +52,7 @@ fn issued_claim(provider: ProviderType) -> (&'static str, bool) {
     }
 }
 
-fn provider_label(provider: &IdentityProvider) -> String {
+pub(crate) fn provider_label(provider: &IdentityProvider) -> String {
     let kind = match provider.provider_type {
         ProviderType::Okta => "Okta",
         ProviderType::Entra => "Entra ID",

@@ -1,0 +1,63 @@
+use std::collections::BTreeSet;
+
+use crate::checks::Context;
+use crate::checks::rego::policy_anchor;
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Notes a policy whose access matrix could not be evaluated because its Rego calls an OPA
+    /// built-in that portico's evaluator (regorus) does not implement, such as `io.jwt.decode`
+    /// or `crypto.x509.parse_certificates`. The policy's product checks (PC511, PC512) are
+    /// then not run for it, and this note says so rather than passing silently.
+    ///
+    /// ## Why is this bad?
+    /// It is not a mistake in the policy; it is a gap in what portico can prove about it.
+    ///
+    /// ## Example
+    /// ```rego
+    /// allow if {
+    ///     [_, payload, _] := io.jwt.decode(input.http_request.headers.authorization)
+    ///     payload.scope == "tracks"
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rego
+    /// # The ext auth service has already validated the token: read its claims.
+    /// allow if "tracks" in split(input.state.jwtAccessToken.scope, " ")
+    /// ```
+    code: "PC514",
+    slug: "access-matrix-not-evaluated",
+    severity: Info,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut seen = BTreeSet::new();
+    for d in &ctx.matrix.decisions {
+        let Some(builtin) = d
+            .error
+            .as_ref()
+            .and_then(|e| e.unsupported_builtin.as_ref())
+        else {
+            continue;
+        };
+        if !seen.insert(d.policy) {
+            continue;
+        }
+        let Some((span, _)) = policy_anchor(ctx, d.policy) else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                format!(
+                    "the access matrix of policy `{}` was not evaluated: its Rego calls `{builtin}`, an OPA built-in portico's evaluator does not implement",
+                    d.policy_name
+                ),
+                span,
+            )
+            .help("PC511 and PC512 are not checked for this policy; reading token claims from `input.state.jwtAccessToken` (already validated by the ext auth service) avoids the builtin")
+            .resource(format!("ExtAuthPolicy/{}", d.policy_name)),
+        );
+    }
+}

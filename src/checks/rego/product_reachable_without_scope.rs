@@ -1,0 +1,68 @@
+use crate::checks::Context;
+use crate::checks::rego::{by_policy_product, describe_profile, policy_anchor, product_span};
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Evaluates each ExtAuthPolicy on every API-product route it protects with synthesized
+    /// requests (the product id in the portal metadata, the route's path, method and host, an
+    /// access token shaped as the linked identity provider issues it) and reports a product
+    /// that is granted to a token that does not hold its scope: a token with no scopes, or one
+    /// holding only another product's scope.
+    ///
+    /// ## Why is this bad?
+    /// The scope is supposed to be the key to the API product. A policy that grants without it
+    /// lets every user with any valid token call the product, which is exactly what the
+    /// portal's subscriptions were meant to prevent.
+    ///
+    /// ## Example
+    /// ```rego
+    /// allow if {
+    ///     product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     some scope in input.state.jwtAccessToken.scp
+    ///     startswith(product, scope)   # "" or a shorter product's scope also matches
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rego
+    /// allow if {
+    ///     product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     product in input.state.jwtAccessToken.scp
+    /// }
+    /// ```
+    code: "PC511",
+    slug: "product-reachable-without-scope",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for ((policy, product), decisions) in by_policy_product(ctx) {
+        let Some(leak) = decisions
+            .iter()
+            .find(|d| d.allowed == Some(true) && !d.holds_product_scope())
+        else {
+            continue;
+        };
+        let Some((span, _)) = policy_anchor(ctx, policy) else {
+            continue;
+        };
+        let mut finding = Finding::new(
+            format!(
+                "API product `{product}` is granted to {}: policy `{}` does not require the product's scope",
+                describe_profile(leak),
+                leak.policy_name
+            ),
+            span,
+        )
+        .help(format!(
+            "grant only when the token's scopes contain the product id exactly (`product in <scopes>`); route `{}` was evaluated",
+            leak.route
+        ))
+        .resource(format!("ExtAuthPolicy/{}", leak.policy_name));
+        if let Some(at) = product_span(ctx, leak) {
+            finding = finding.related(at, format!("API product `{product}`"));
+        }
+        out.push(finding);
+    }
+}

@@ -1,0 +1,106 @@
+use crate::checks::Context;
+use crate::checks::rego::scope_claim_shape::{issued_claim, provider_label};
+use crate::checks::rego::{by_policy_product, policy_anchor, product_span};
+use crate::diagnostic::Finding;
+use crate::model::identity::link_policies;
+use crate::rego::facts::Segment;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Evaluates each ExtAuthPolicy on every API-product route it protects (see PC511) and
+    /// reports a product that no token can open: the request is denied even with a token that
+    /// holds the product's scope, and with one that holds every product scope. Names the likely
+    /// cause, such as a scope claim the identity provider does not issue, or `requiredScopes`
+    /// read from a `scope` claim Okta tokens lack.
+    ///
+    /// ## Why is this bad?
+    /// The product answers 403 to every subscriber: the policy is dead. Nothing fails at deploy
+    /// time; users find it.
+    ///
+    /// ## Example
+    /// ```rego
+    /// # Okta tokens carry "scp": ["tracks"], not a "scope" string
+    /// allow if product in split(input.state.jwtAccessToken.scope, " ")
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rego
+    /// allow if product in input.state.jwtAccessToken.scp
+    /// ```
+    code: "PC512",
+    slug: "product-unreachable-with-scope",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let providers = &ctx.config.settings.identity_providers;
+    let links = link_policies(ctx.model, providers);
+    for ((policy, product), decisions) in by_policy_product(ctx) {
+        let with_scope: Vec<_> = decisions
+            .iter()
+            .filter(|d| d.holds_product_scope())
+            .collect();
+        if with_scope.is_empty() || !with_scope.iter().all(|d| d.allowed == Some(false)) {
+            continue;
+        }
+        let Some((span, step)) = policy_anchor(ctx, policy) else {
+            continue;
+        };
+        let Some(denied) = with_scope.first() else {
+            continue;
+        };
+        let provider = links
+            .get(policy)
+            .copied()
+            .flatten()
+            .and_then(|p| providers.get(p));
+        // The most common cause: the Rego reads a claim the provider does not issue.
+        let claim_cause = provider.and_then(|provider| {
+            let (claim, _) = issued_claim(provider.provider_type);
+            ctx.rego.steps.iter().filter(|s| s.policy == Some(policy)).find_map(|s| {
+                ctx.rego.step_facts(s).find_map(|(_, module, facts)| {
+                    facts.input_reads.iter().find_map(|r| match r.path.as_slice() {
+                        [Segment::Key(a), Segment::Key(b), Segment::Key(c), ..]
+                            if a == "state" && b == "jwtAccessToken" && ["scope", "scp"].contains(&c.as_str()) && c != claim =>
+                        {
+                            Some((
+                                format!("the Rego reads the `{c}` claim, but {} issues scopes in `{claim}`", provider_label(provider)),
+                                module.span(r.segment_ranges.get(2).unwrap_or(&r.range)),
+                            ))
+                        }
+                        _ => None,
+                    })
+                })
+            })
+        });
+        let reason = claim_cause
+            .as_ref()
+            .map(|(c, _)| c.clone())
+            .or_else(|| denied.reason.clone().filter(|r| !r.is_empty()))
+            .unwrap_or_else(|| "the policy denies it".to_string());
+        let mut finding = Finding::new(
+            format!(
+                "API product `{product}` is denied even to a token holding its scope `{product}`: {reason}"
+            ),
+            span,
+        )
+        .help(format!(
+            "evaluated route `{}` with the token the linked identity provider issues; fix the policy so that a token holding `{product}` is granted",
+            denied.route
+        ))
+        .resource(format!("ExtAuthPolicy/{}", denied.policy_name));
+        if let Some((_, at)) = claim_cause {
+            finding = finding.related(at, "claim read here");
+        } else if let Some(module) = step
+            .and_then(|s| ctx.rego.steps.get(s))
+            .and_then(|s| ctx.rego.step_facts(s).next())
+            .map(|(_, m, f)| m.span(&f.package_range))
+        {
+            finding = finding.related(module, "the policy's Rego");
+        }
+        if let Some(at) = product_span(ctx, denied) {
+            finding = finding.related(at, format!("API product `{product}`"));
+        }
+        out.push(finding);
+    }
+}

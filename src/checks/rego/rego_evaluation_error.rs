@@ -1,0 +1,57 @@
+use std::collections::BTreeSet;
+
+use crate::checks::Context;
+use crate::checks::rego::policy_anchor;
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports a policy whose Rego fails while the access matrix is evaluated: a runtime error
+    /// (a builtin given the wrong type under strict errors, a conflict between complete rules
+    /// that produce different values, a compile error such as an unsafe variable), the
+    /// evaluation time limit, or a `booleanExpr` that cannot be read. Calls to OPA builtins the
+    /// evaluator does not implement are PC514 instead.
+    ///
+    /// ## Why is this bad?
+    /// OPA answers such a request with an error, which the ext auth service turns into a
+    /// denial (or rejects the AuthConfig when the module does not compile).
+    ///
+    /// ## Example
+    /// ```rego
+    /// allow := true if input.http_request.method == "GET"
+    /// allow := false if input.http_request.path == "/pets"   # both hold: conflict
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rego
+    /// default allow := false
+    /// allow if {
+    ///     input.http_request.method == "GET"
+    ///     input.http_request.path != "/pets"
+    /// }
+    /// ```
+    code: "PC513",
+    slug: "rego-evaluation-error",
+    severity: Error,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let mut seen = BTreeSet::new();
+    for d in &ctx.matrix.decisions {
+        let Some(error) = &d.error else { continue };
+        if error.unsupported_builtin.is_some() || !seen.insert((d.policy, error.message.clone())) {
+            continue;
+        }
+        let Some((span, _)) = policy_anchor(ctx, d.policy) else {
+            continue;
+        };
+        out.push(
+            Finding::new(
+                format!("evaluating policy `{}` on route `{}` failed: {}", d.policy_name, d.route, error.message),
+                span,
+            )
+            .help("the ext auth service denies requests whose policy evaluation fails; run `portico matrix` to see every decision")
+            .resource(format!("ExtAuthPolicy/{}", d.policy_name)),
+        );
+    }
+}

@@ -1,0 +1,781 @@
+//! The access matrix (PRODUCT §7): for every API-product route an ExtAuthPolicy protects, the
+//! input the gateway would send the ext auth service is synthesized for a set of token
+//! profiles (no scope, each product scope alone, all of them), and the policy's auth chain is
+//! decided: token validation with `requiredScopes` as Gloo checks it, and every `opaAuth`
+//! step evaluated with regorus, combined in order or by `booleanExpr`.
+//!
+//! One engine is built per `opaAuth` step and reused for every input, so the cost is one
+//! compile per step plus one evaluation per route and profile.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use serde_json::{Value as Json, json};
+
+use crate::config::{IdentityProvider, ProviderType};
+use crate::model::Model;
+use crate::model::identity::link_policies;
+use crate::model::index::Index;
+use crate::model::kinds::{AuthConfigSpec, AuthStep};
+use crate::model::selection::PolicySelection;
+
+use super::builtins_opa::OPA_BUILTINS;
+use super::parse::Syntax;
+use super::{Analysis, OpaStep};
+
+/// The metadata namespace the portal fills for ext auth.
+pub const PORTAL_METADATA: &str = "io.solo.gloo.apimanagement";
+
+/// How long one evaluation may run before it counts as an error (a runaway policy must not
+/// hang the linter).
+const EVALUATION_LIMIT: Duration = Duration::from_secs(2);
+
+/// A token profile.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Profile {
+    /// A valid token without any product scope.
+    NoScopes,
+    /// Only this product's scope.
+    Only(String),
+    /// Every product scope of the provider.
+    All,
+}
+
+/// One decision of the matrix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    /// `namespace/table/route` of the leaf route.
+    pub route: String,
+    /// Instance id in the index.
+    pub instance: u32,
+    /// The route's API product.
+    pub api_product_id: String,
+    /// Index into [`Model::ext_auth_policies`].
+    pub policy: usize,
+    /// `namespace/name` of the policy.
+    pub policy_name: String,
+    /// The profile evaluated.
+    pub profile: Profile,
+    /// The token's scopes.
+    pub token_scopes: Vec<String>,
+    /// The decision; `None` when it could not be evaluated.
+    pub allowed: Option<bool>,
+    /// Why the request was denied, or why it could not be evaluated.
+    pub reason: Option<String>,
+    /// Set when evaluation failed: the step index in [`Analysis::steps`] and the error.
+    pub error: Option<EvaluationError>,
+}
+
+impl Decision {
+    /// Whether the token of this decision carries the route's product scope.
+    #[must_use]
+    pub fn holds_product_scope(&self) -> bool {
+        self.token_scopes.iter().any(|s| s == &self.api_product_id)
+    }
+}
+
+/// An evaluation that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvaluationError {
+    /// Index into [`Analysis::steps`].
+    pub step: usize,
+    /// The message.
+    pub message: String,
+    /// The evaluator lacks an OPA builtin the policy calls: not the policy's fault.
+    pub unsupported_builtin: Option<String>,
+}
+
+/// The whole matrix, sorted by route, policy and profile.
+#[derive(Debug, Clone, Default)]
+pub struct Matrix {
+    /// Every decision.
+    pub decisions: Vec<Decision>,
+}
+
+impl Matrix {
+    /// The JSON form of PRODUCT §7.
+    #[must_use]
+    pub fn to_json(&self) -> Json {
+        let decisions: Vec<Json> = self
+            .decisions
+            .iter()
+            .map(|d| {
+                let mut o = json!({
+                    "route": d.route,
+                    "apiProductId": d.api_product_id,
+                    "policy": d.policy_name,
+                    "tokenScopes": d.token_scopes,
+                    "allowed": d.allowed,
+                });
+                if let (Some(reason), Json::Object(map)) = (&d.reason, &mut o) {
+                    map.insert("reason".to_string(), Json::String(reason.clone()));
+                }
+                o
+            })
+            .collect();
+        json!({"version": 1, "decisions": decisions})
+    }
+}
+
+/// What the matrix needs from the rest of the pipeline.
+pub struct MatrixInput<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// Resolved routes.
+    pub index: &'a Index,
+    /// Which routes each policy selects.
+    pub selections: &'a [PolicySelection],
+    /// Parsed Rego and the `opaAuth` steps.
+    pub rego: &'a Analysis,
+    /// `identityProviders` of portico.yaml.
+    pub providers: &'a [IdentityProvider],
+}
+
+/// A route a policy protects, with what the request to it looks like.
+struct ProductRoute {
+    instance: u32,
+    name: String,
+    product: String,
+    product_name: Option<String>,
+    api_id: String,
+    host: String,
+    path: String,
+    method: String,
+    route_name: String,
+}
+
+/// Evaluates the matrix.
+#[must_use]
+pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
+    let links = link_policies(input.model, input.providers);
+    let mut engines: BTreeMap<usize, Result<regorus::Engine, String>> = BTreeMap::new();
+    let mut decisions = Vec::new();
+    for selection in input.selections {
+        let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
+            continue;
+        };
+        let Some(gloo) = policy
+            .spec
+            .config
+            .as_ref()
+            .and_then(|c| c.gloo_auth.as_ref())
+        else {
+            continue;
+        };
+        let routes = product_routes(input, selection);
+        if routes.is_empty() {
+            continue;
+        }
+        let provider = links
+            .get(selection.policy)
+            .copied()
+            .flatten()
+            .and_then(|p| input.providers.get(p));
+        let products: BTreeSet<&str> = routes.iter().map(|r| r.product.as_str()).collect();
+        let mut profiles = vec![Profile::NoScopes];
+        profiles.extend(products.iter().map(|p| Profile::Only((*p).to_string())));
+        if products.len() > 1 {
+            profiles.push(Profile::All);
+        }
+        let steps: Vec<(usize, &OpaStep)> = input
+            .rego
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.policy == Some(selection.policy))
+            .collect();
+        let policy_name = format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name);
+        for route in &routes {
+            for profile in &profiles {
+                let scopes: Vec<String> = match profile {
+                    Profile::NoScopes => Vec::new(),
+                    Profile::Only(p) => vec![p.clone()],
+                    Profile::All => products.iter().map(|p| (*p).to_string()).collect(),
+                };
+                let request = synthesize(
+                    route,
+                    provider,
+                    &scopes,
+                    &policy.meta.id.namespace,
+                    &policy.meta.id.name,
+                );
+                let outcome = decide(
+                    gloo,
+                    &steps,
+                    &request,
+                    &scopes,
+                    provider,
+                    input,
+                    &mut engines,
+                );
+                let (allowed, reason, error) = match outcome {
+                    Outcome::Allowed => (Some(true), None, None),
+                    Outcome::Denied(reason) => (Some(false), Some(reason), None),
+                    Outcome::Error(e) => (None, Some(e.message.clone()), Some(e)),
+                };
+                decisions.push(Decision {
+                    route: route.name.clone(),
+                    instance: route.instance,
+                    api_product_id: route.product.clone(),
+                    policy: selection.policy,
+                    policy_name: policy_name.clone(),
+                    profile: profile.clone(),
+                    token_scopes: scopes,
+                    allowed,
+                    reason,
+                    error,
+                });
+            }
+        }
+    }
+    decisions.sort_by(|a, b| {
+        (&a.route, &a.policy_name, &a.profile).cmp(&(&b.route, &b.policy_name, &b.profile))
+    });
+    decisions.dedup_by(|a, b| a.route == b.route && a.policy == b.policy && a.profile == b.profile);
+    Matrix { decisions }
+}
+
+fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<ProductRoute> {
+    let mut out = Vec::new();
+    for (id, instance) in input.index.instances.iter().enumerate() {
+        let Ok(id) = u32::try_from(id) else { break };
+        if !selection.selects(id) {
+            continue;
+        }
+        let Some(table) = instance
+            .product_table
+            .and_then(|t| input.model.route_tables.get(t))
+        else {
+            continue;
+        };
+        let Some(product) = table.spec.api_product_id().filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        let Some(leaf_table) = input.model.route_tables.get(instance.route.table) else {
+            continue;
+        };
+        let Some(leaf) = leaf_table.spec.http.get(instance.route.route) else {
+            continue;
+        };
+        let root_table = instance
+            .parents
+            .first()
+            .and_then(|p| input.model.route_tables.get(p.table))
+            .unwrap_or(leaf_table);
+        let host = root_table
+            .spec
+            .hosts
+            .iter()
+            .find(|h| !h.contains('*'))
+            .or_else(|| root_table.spec.hosts.first())
+            .map_or_else(|| "example.com".to_string(), |h| h.replace('*', "api"));
+        let mut path = String::new();
+        let mut method = "GET".to_string();
+        // Parent matchers prefix the child's: the deepest that names a path wins, as Gloo
+        // combines them.
+        let chain = instance
+            .parents
+            .iter()
+            .copied()
+            .chain(std::iter::once(instance.route));
+        for r in chain {
+            let Some(route) = input
+                .model
+                .route_tables
+                .get(r.table)
+                .and_then(|t| t.spec.http.get(r.route))
+            else {
+                continue;
+            };
+            if let Some(m) = route.matchers.first() {
+                if let Some(uri) = &m.uri {
+                    if let Some(p) = uri.exact.as_ref().or(uri.prefix.as_ref()) {
+                        path.clone_from(p);
+                    }
+                }
+                if let Some(verb) = &m.method {
+                    method.clone_from(verb);
+                }
+            }
+        }
+        if path.is_empty() {
+            path = "/".to_string();
+        }
+        let portal = table.spec.portal_metadata.as_ref();
+        let version = portal.and_then(|p| p.api_version.clone());
+        let route_name = leaf
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("#{}", instance.route.route));
+        out.push(ProductRoute {
+            instance: id,
+            name: format!(
+                "{}/{}/{}",
+                leaf_table.meta.id.namespace, leaf_table.meta.id.name, route_name
+            ),
+            product: product.to_string(),
+            product_name: portal.and_then(|p| {
+                p.api_product_display_name
+                    .clone()
+                    .or_else(|| p.title.clone())
+            }),
+            api_id: version.map_or_else(|| product.to_string(), |v| format!("{product}-{v}")),
+            host,
+            path,
+            method,
+            route_name,
+        });
+    }
+    out
+}
+
+/// The claims of an access token the provider would issue with these scopes.
+fn token_claims(provider: Option<&IdentityProvider>, scopes: &[String]) -> Json {
+    let joined = scopes.join(" ");
+    let issuer = provider
+        .and_then(|p| p.issuer.clone())
+        .unwrap_or_else(|| "https://issuer.example.com".to_string());
+    let mut claims = json!({
+        "iss": issuer,
+        "sub": "portico-synthetic-user",
+        "iat": 1_700_000_000,
+        "exp": 4_102_444_800_i64,
+    });
+    let Json::Object(map) = &mut claims else {
+        return claims;
+    };
+    match provider.map(|p| p.provider_type) {
+        Some(ProviderType::Okta) => {
+            map.insert("scp".to_string(), json!(scopes));
+            map.insert("cid".to_string(), json!("portico-client"));
+            map.insert("uid".to_string(), json!("portico-user"));
+        }
+        Some(ProviderType::Entra) => {
+            map.insert("scp".to_string(), json!(joined));
+            map.insert("azp".to_string(), json!("portico-client"));
+        }
+        Some(ProviderType::Cognito) => {
+            map.insert("scope".to_string(), json!(joined));
+            map.insert("client_id".to_string(), json!("portico-client"));
+            map.insert("token_use".to_string(), json!("access"));
+        }
+        _ => {
+            map.insert("scope".to_string(), json!(joined));
+            map.insert("client_id".to_string(), json!("portico-client"));
+        }
+    }
+    claims
+}
+
+/// The ext auth input for a request to `route` with a token holding `scopes`.
+fn synthesize(
+    route: &ProductRoute,
+    provider: Option<&IdentityProvider>,
+    scopes: &[String],
+    policy_ns: &str,
+    policy: &str,
+) -> Json {
+    let headers = json!({
+        ":authority": route.host,
+        ":method": route.method,
+        ":path": route.path,
+        ":scheme": "https",
+        "authorization": "Bearer <synthetic>",
+        "x-forwarded-proto": "https",
+    });
+    let http = json!({
+        "id": "portico-synthetic-request",
+        "method": route.method,
+        "headers": headers,
+        "path": route.path,
+        "host": route.host,
+        "scheme": "https",
+        "protocol": "HTTP/1.1",
+    });
+    let mut metadata = json!({
+        "api_product_id": route.product,
+        "api_id": route.api_id,
+    });
+    if let (Some(name), Json::Object(m)) = (&route.product_name, &mut metadata) {
+        m.insert("api_product_name".to_string(), json!(name));
+    }
+    json!({
+        "check_request": {"attributes": {
+            "request": {"http": http},
+            "context_extensions": {
+                "config_id": format!("{policy_ns}.{policy}"),
+                "source_type": "route",
+                "source_name": route.route_name,
+            },
+            "metadata_context": {"filter_metadata": {PORTAL_METADATA: metadata}},
+        }},
+        "http_request": http,
+        "state": {"jwtAccessToken": token_claims(provider, scopes)},
+    })
+}
+
+enum Outcome {
+    Allowed,
+    Denied(String),
+    Error(EvaluationError),
+}
+
+/// Decides the auth chain: each step passes or fails, combined by `booleanExpr` or in order.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    gloo: &AuthConfigSpec,
+    steps: &[(usize, &OpaStep)],
+    request: &Json,
+    scopes: &[String],
+    provider: Option<&IdentityProvider>,
+    input: &MatrixInput<'_>,
+    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+) -> Outcome {
+    let mut results: Vec<(String, bool, String)> = Vec::new();
+    let mut opa_steps = steps.iter();
+    for (c, step) in gloo.configs.iter().enumerate() {
+        let name = step.name.clone().unwrap_or_else(|| format!("config_{c}"));
+        let (passed, why) = if step.opa_auth.is_some() {
+            let Some(&(s, opa)) = opa_steps.next() else {
+                continue;
+            };
+            match evaluate_step(s, opa, request, input, engines) {
+                Ok(true) => (true, String::new()),
+                Ok(false) => (
+                    false,
+                    format!(
+                        "the OPA query `{}` does not grant",
+                        opa.query.as_deref().unwrap_or("")
+                    ),
+                ),
+                Err(e) => return Outcome::Error(e),
+            }
+        } else {
+            oauth2_step(step, scopes, provider)
+        };
+        results.push((name, passed, why));
+    }
+    let allowed = match gloo
+        .boolean_expr
+        .as_deref()
+        .filter(|e| !e.trim().is_empty())
+    {
+        Some(expr) => {
+            let values: BTreeMap<&str, bool> =
+                results.iter().map(|(n, p, _)| (n.as_str(), *p)).collect();
+            match boolean_expr(expr, &values) {
+                Some(v) => v,
+                None => {
+                    return Outcome::Error(EvaluationError {
+                        step: usize::MAX,
+                        message: format!("cannot evaluate booleanExpr `{expr}`"),
+                        unsupported_builtin: None,
+                    });
+                }
+            }
+        }
+        None => results.iter().all(|(_, p, _)| *p),
+    };
+    if allowed {
+        Outcome::Allowed
+    } else {
+        Outcome::Denied(
+            results
+                .iter()
+                .filter(|(_, p, _)| !p)
+                .map(|(_, _, why)| why.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
+    }
+}
+
+/// An `oauth2` step with a synthesized valid token: `requiredScopes` is checked as Gloo does,
+/// against the space-separated `scope` claim only. Other step kinds pass (the matrix is about
+/// scopes; their own checks are elsewhere).
+fn oauth2_step(
+    step: &AuthStep,
+    scopes: &[String],
+    provider: Option<&IdentityProvider>,
+) -> (bool, String) {
+    let Some(required) = step
+        .oauth2
+        .as_ref()
+        .and_then(|o| o.access_token_validation.as_ref())
+        .and_then(|a| a.required_scopes.as_ref())
+        .and_then(|r| r.get("scope"))
+        .and_then(Json::as_array)
+    else {
+        return (true, String::new());
+    };
+    let has_scope_claim = !matches!(
+        provider.map(|p| p.provider_type),
+        Some(ProviderType::Okta | ProviderType::Entra)
+    );
+    let missing: Vec<&str> = required
+        .iter()
+        .filter_map(Json::as_str)
+        .filter(|r| !has_scope_claim || !scopes.iter().any(|s| s == r))
+        .collect();
+    if missing.is_empty() {
+        (true, String::new())
+    } else if has_scope_claim {
+        (
+            false,
+            format!("requiredScopes needs `{}`", missing.join("`, `")),
+        )
+    } else {
+        (
+            false,
+            "requiredScopes reads the `scope` claim, which this provider's tokens do not carry"
+                .to_string(),
+        )
+    }
+}
+
+fn evaluate_step(
+    index: usize,
+    step: &OpaStep,
+    request: &Json,
+    input: &MatrixInput<'_>,
+    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+) -> Result<bool, EvaluationError> {
+    let error = |message: String, unsupported_builtin: Option<String>| EvaluationError {
+        step: index,
+        message,
+        unsupported_builtin,
+    };
+    let query = step.query.as_deref().unwrap_or("").trim().to_string();
+    if query.is_empty() {
+        return Err(error("the opaAuth query is blank".to_string(), None));
+    }
+    let engine = engines
+        .entry(index)
+        .or_insert_with(|| build_engine(step, input.rego));
+    let engine = match engine {
+        Ok(e) => e,
+        Err(message) => return Err(error(message.clone(), None)),
+    };
+    let value = regorus::Value::from_json_str(&request.to_string())
+        .map_err(|e| error(format!("{e:#}"), None))?;
+    engine.set_input(value);
+    let results = engine.eval_query(query, false).map_err(|e| {
+        let message = first_line(&format!("{e:#}"));
+        let unsupported = message
+            .split("could not find function ")
+            .nth(1)
+            .map(|rest| rest.trim().trim_matches('`').to_string())
+            .filter(|f| OPA_BUILTINS.binary_search(&f.as_str()).is_ok());
+        error(message, unsupported)
+    })?;
+    let Some(first) = results.result.first().and_then(|r| r.expressions.first()) else {
+        // Undefined: the ext auth service denies.
+        return Ok(false);
+    };
+    let value: Json = first
+        .value
+        .to_json_str()
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Json::Null);
+    Ok(grants(&value))
+}
+
+/// Whether a query value grants: `true`, `[true, …]`, or an object with `allow`/`allowed`
+/// true.
+fn grants(value: &Json) -> bool {
+    match value {
+        Json::Bool(b) => *b,
+        Json::Array(items) => items.first().is_some_and(|f| f == &Json::Bool(true)),
+        Json::Object(map) => map
+            .get("allow")
+            .or_else(|| map.get("allowed"))
+            .is_some_and(|v| v == &Json::Bool(true)),
+        _ => false,
+    }
+}
+
+fn build_engine(step: &OpaStep, rego: &Analysis) -> Result<regorus::Engine, String> {
+    let mut engine = regorus::Engine::new();
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: EVALUATION_LIMIT,
+        check_interval: NonZeroU32::MIN,
+    });
+    let mut v0 = false;
+    for m in step.modules() {
+        let Some(module) = rego.modules.get(m) else {
+            continue;
+        };
+        match &module.parsed {
+            Ok(parsed) => v0 |= parsed.syntax == Syntax::V0,
+            Err(e) => return Err(format!("a module does not parse: {}", e.message)),
+        }
+    }
+    engine.set_rego_v0(v0);
+    for (n, m) in step.modules().enumerate() {
+        let Some(module) = rego.modules.get(m) else {
+            continue;
+        };
+        engine
+            .add_policy(format!("module-{n}.rego"), module.source.text.clone())
+            .map_err(|e| first_line(&format!("{e:#}")))?;
+    }
+    Ok(engine)
+}
+
+/// The message line of a regorus error (its text starts with a `-->` location and a code
+/// frame).
+fn first_line(text: &str) -> String {
+    text.lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .unwrap_or_else(|| {
+            text.lines()
+                .map(str::trim)
+                .find(|l| !l.is_empty())
+                .unwrap_or(text)
+        })
+        .to_string()
+}
+
+/// Evaluates Gloo's `booleanExpr` over the steps' results: names, `!`, `&&`, `||` and
+/// parentheses. `None` for an expression it cannot read or a name it does not know.
+#[must_use]
+pub fn boolean_expr(expr: &str, values: &BTreeMap<&str, bool>) -> Option<bool> {
+    let tokens = tokenize(expr)?;
+    let mut pos = 0;
+    let value = or_expr(&tokens, &mut pos, values)?;
+    (pos == tokens.len()).then_some(value)
+}
+
+fn tokenize(expr: &str) -> Option<Vec<String>> {
+    let mut tokens = Vec::new();
+    let chars: Vec<char> = expr.chars().collect();
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        match c {
+            ' ' | '\t' | '\n' => i += 1,
+            '(' | ')' | '!' => {
+                tokens.push(c.to_string());
+                i += 1;
+            }
+            '&' | '|' => {
+                if chars.get(i + 1) != Some(&c) {
+                    return None;
+                }
+                tokens.push(format!("{c}{c}"));
+                i += 2;
+            }
+            _ if c.is_alphanumeric() || c == '_' || c == '-' || c == '.' => {
+                let start = i;
+                while chars
+                    .get(i)
+                    .is_some_and(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.')
+                {
+                    i += 1;
+                }
+                tokens.push(chars[start..i].iter().collect());
+            }
+            _ => return None,
+        }
+    }
+    Some(tokens)
+}
+
+fn or_expr(tokens: &[String], pos: &mut usize, values: &BTreeMap<&str, bool>) -> Option<bool> {
+    let mut value = and_expr(tokens, pos, values)?;
+    while tokens.get(*pos).is_some_and(|t| t == "||") {
+        *pos += 1;
+        let rhs = and_expr(tokens, pos, values)?;
+        value = value || rhs;
+    }
+    Some(value)
+}
+
+fn and_expr(tokens: &[String], pos: &mut usize, values: &BTreeMap<&str, bool>) -> Option<bool> {
+    let mut value = unary(tokens, pos, values)?;
+    while tokens.get(*pos).is_some_and(|t| t == "&&") {
+        *pos += 1;
+        let rhs = unary(tokens, pos, values)?;
+        value = value && rhs;
+    }
+    Some(value)
+}
+
+fn unary(tokens: &[String], pos: &mut usize, values: &BTreeMap<&str, bool>) -> Option<bool> {
+    let token = tokens.get(*pos)?;
+    *pos += 1;
+    match token.as_str() {
+        "!" => unary(tokens, pos, values).map(|v| !v),
+        "(" => {
+            let v = or_expr(tokens, pos, values)?;
+            (tokens.get(*pos).map(String::as_str) == Some(")")).then(|| {
+                *pos += 1;
+                v
+            })
+        }
+        name => values.get(name).copied(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn boolean_expressions() {
+        let values: BTreeMap<&str, bool> = [("a", true), ("b", false), ("c", true)]
+            .into_iter()
+            .collect();
+        assert_eq!(boolean_expr("a && b", &values), Some(false));
+        assert_eq!(boolean_expr("a && (b || c)", &values), Some(true));
+        assert_eq!(boolean_expr("!b && !(a && b)", &values), Some(true));
+        assert_eq!(boolean_expr("a & b", &values), None);
+        assert_eq!(boolean_expr("a && d", &values), None);
+        assert_eq!(boolean_expr("(a", &values), None);
+    }
+
+    #[test]
+    fn query_values_that_grant() {
+        assert!(grants(&json!(true)));
+        assert!(grants(&json!([true, {"x": 1}])));
+        assert!(grants(&json!({"allowed": true})));
+        assert!(grants(&json!({"allow": true, "headers": {}})));
+        assert!(!grants(&json!(false)));
+        assert!(!grants(&json!("true")));
+        assert!(!grants(&json!([false])));
+        assert!(!grants(&json!({"allow": "yes"})));
+    }
+
+    #[test]
+    fn token_shapes_follow_the_provider() {
+        let provider = |t| IdentityProvider {
+            name: "p".to_string(),
+            provider_type: t,
+            issuer: None,
+            jwks_uri: None,
+            resource_server: None,
+            scopes: Vec::new(),
+            scope_sources: Vec::new(),
+        };
+        let scopes = vec!["a".to_string(), "b".to_string()];
+        assert_eq!(
+            token_claims(Some(&provider(ProviderType::Okta)), &scopes)["scp"],
+            json!(["a", "b"])
+        );
+        assert_eq!(
+            token_claims(Some(&provider(ProviderType::Entra)), &scopes)["scp"],
+            json!("a b")
+        );
+        assert_eq!(
+            token_claims(Some(&provider(ProviderType::Cognito)), &scopes)["scope"],
+            json!("a b")
+        );
+        assert!(
+            token_claims(Some(&provider(ProviderType::Okta)), &scopes)
+                .get("scope")
+                .is_none()
+        );
+    }
+}
