@@ -186,3 +186,29 @@ fn schema_command_prints_and_writes_the_committed_schemas() {
         assert_eq!(written, committed, "{file}");
     }
 }
+
+#[test]
+fn matrix_of_the_examples() {
+    cli_snapshot!(
+        "matrix_okta_table",
+        ["matrix", "testdata/repos/portal-okta"]
+    );
+    cli_snapshot!(
+        "matrix_cognito_json",
+        [
+            "matrix",
+            "--format",
+            "json",
+            "testdata/repos/portal-cognito"
+        ]
+    );
+    cli_snapshot!(
+        "matrix_broken_markdown",
+        [
+            "matrix",
+            "--format",
+            "markdown",
+            "testdata/rules/PC512-product-unreachable-with-scope/fail"
+        ]
+    );
+}

@@ -84,6 +84,9 @@ pub struct EvaluationError {
     pub message: String,
     /// The evaluator lacks an OPA builtin the policy calls: not the policy's fault.
     pub unsupported_builtin: Option<String>,
+    /// Where in which module (index into [`Analysis::modules`], range of its text), when the
+    /// error names a position.
+    pub location: Option<(usize, std::ops::Range<usize>)>,
 }
 
 /// The whole matrix, sorted by route, policy and profile.
@@ -471,6 +474,7 @@ fn decide(
                         step: usize::MAX,
                         message: format!("cannot evaluate booleanExpr `{expr}`"),
                         unsupported_builtin: None,
+                        location: None,
                     });
                 }
             }
@@ -541,10 +545,14 @@ fn evaluate_step(
     input: &MatrixInput<'_>,
     engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
 ) -> Result<bool, EvaluationError> {
-    let error = |message: String, unsupported_builtin: Option<String>| EvaluationError {
-        step: index,
-        message,
-        unsupported_builtin,
+    let error = |message: String, unsupported_builtin: Option<String>| {
+        let location = locate(&message, step, input.rego);
+        EvaluationError {
+            step: index,
+            message: clean_message(&message),
+            unsupported_builtin,
+            location,
+        }
     };
     let query = step.query.as_deref().unwrap_or("").trim().to_string();
     if query.is_empty() {
@@ -555,19 +563,23 @@ fn evaluate_step(
         .or_insert_with(|| build_engine(step, input.rego));
     let engine = match engine {
         Ok(e) => e,
-        Err(message) => return Err(error(message.clone(), None)),
+        Err(message) => {
+            let message = message.clone();
+            return Err(error(message, None));
+        }
     };
     let value = regorus::Value::from_json_str(&request.to_string())
         .map_err(|e| error(format!("{e:#}"), None))?;
     engine.set_input(value);
     let results = engine.eval_query(query, false).map_err(|e| {
-        let message = first_line(&format!("{e:#}"));
+        let full = format!("{e:#}");
+        let message = first_line(&full);
         let unsupported = message
             .split("could not find function ")
             .nth(1)
             .map(|rest| rest.trim().trim_matches('`').to_string())
             .filter(|f| OPA_BUILTINS.binary_search(&f.as_str()).is_ok());
-        error(message, unsupported)
+        error(full, unsupported)
     })?;
     let Some(first) = results.result.first().and_then(|r| r.expressions.first()) else {
         // Undefined: the ext auth service denies.
@@ -619,9 +631,42 @@ fn build_engine(step: &OpaStep, rego: &Analysis) -> Result<regorus::Engine, Stri
         };
         engine
             .add_policy(format!("module-{n}.rego"), module.source.text.clone())
-            .map_err(|e| first_line(&format!("{e:#}")))?;
+            .map_err(|e| format!("{e:#}"))?;
     }
     Ok(engine)
+}
+
+/// The module position a regorus error names (`--> module-N.rego:LINE:COL`, the names
+/// [`build_engine`] gives the step's modules).
+fn locate(text: &str, step: &OpaStep, rego: &Analysis) -> Option<(usize, std::ops::Range<usize>)> {
+    let rest = text.split("--> module-").nth(1)?;
+    let (n, rest) = rest.split_once(".rego:")?;
+    let location = rest.lines().next()?;
+    let mut parts = location.split(':');
+    let line: usize = parts.next()?.trim().parse().ok()?;
+    let col: usize = parts.next()?.trim().parse().ok()?;
+    let module = step.modules().nth(n.parse().ok()?)?;
+    let source = &rego.modules.get(module)?.source.text;
+    let start = super::parse::offset_of(source, line, col);
+    let end = source[start..]
+        .chars()
+        .next()
+        .map_or(start, |c| start + c.len_utf8());
+    Some((module, start..end))
+}
+
+/// The message of a regorus error without its code frame or the engine's module names.
+fn clean_message(text: &str) -> String {
+    let line = first_line(text);
+    match line.split_once(" at module-") {
+        // "rule conflicts with rule at module-0.rego:12:1": the engine's module name means
+        // nothing to the user, the line inside the module does.
+        Some((head, place)) => match place.split(':').nth(1) {
+            Some(l) => format!("{head} at line {l} of the module"),
+            None => head.to_string(),
+        },
+        None => line,
+    }
 }
 
 /// The message line of a regorus error (its text starts with a `-->` location and a code

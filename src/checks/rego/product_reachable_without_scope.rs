@@ -8,7 +8,9 @@ crate::declare_rule! {
     /// requests (the product id in the portal metadata, the route's path, method and host, an
     /// access token shaped as the linked identity provider issues it) and reports a product
     /// that is granted to a token that does not hold its scope: a token with no scopes, or one
-    /// holding only another product's scope.
+    /// holding only another product's scope. Only policies that authorize at all (an `opaAuth`
+    /// step or `requiredScopes`) are held to this; a policy that only validates the token is
+    /// visible in `portico matrix`.
     ///
     /// ## Why is this bad?
     /// The scope is supposed to be the key to the API product. A policy that grants without it
@@ -44,6 +46,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
+        if !authorizes(ctx, policy) {
+            continue;
+        }
         let Some((span, _)) = policy_anchor(ctx, policy) else {
             continue;
         };
@@ -65,4 +70,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         out.push(finding);
     }
+}
+
+/// Whether a policy has an authorization step: an `opaAuth` step or `requiredScopes`.
+fn authorizes(ctx: &Context<'_>, policy: usize) -> bool {
+    let Some(gloo) = ctx
+        .model
+        .ext_auth_policies
+        .get(policy)
+        .and_then(|p| p.spec.config.as_ref())
+        .and_then(|c| c.gloo_auth.as_ref())
+    else {
+        return false;
+    };
+    gloo.configs.iter().any(|step| {
+        step.opa_auth.is_some()
+            || step
+                .oauth2
+                .as_ref()
+                .and_then(|o| o.access_token_validation.as_ref())
+                .is_some_and(|a| a.required_scopes.is_some())
+    })
 }

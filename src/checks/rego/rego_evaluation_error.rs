@@ -42,16 +42,22 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if error.unsupported_builtin.is_some() || !seen.insert((d.policy, error.message.clone())) {
             continue;
         }
-        let Some((span, _)) = policy_anchor(ctx, d.policy) else {
+        let Some((query, _)) = policy_anchor(ctx, d.policy) else {
             continue;
         };
-        out.push(
-            Finding::new(
-                format!("evaluating policy `{}` on route `{}` failed: {}", d.policy_name, d.route, error.message),
-                span,
-            )
-            .help("the ext auth service denies requests whose policy evaluation fails; run `portico matrix` to see every decision")
-            .resource(format!("ExtAuthPolicy/{}", d.policy_name)),
-        );
+        let located = error
+            .location
+            .as_ref()
+            .and_then(|(m, range)| Some(ctx.rego.modules.get(*m)?.span(range)));
+        let mut finding = Finding::new(
+            format!("evaluating policy `{}` on route `{}` failed: {}", d.policy_name, d.route, error.message),
+            located.clone().unwrap_or_else(|| query.clone()),
+        )
+        .help("the ext auth service denies requests whose policy evaluation fails; run `portico matrix` to see every decision")
+        .resource(format!("ExtAuthPolicy/{}", d.policy_name));
+        if located.is_some() {
+            finding = finding.related(query, "the query evaluated");
+        }
+        out.push(finding);
     }
 }
