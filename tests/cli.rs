@@ -188,6 +188,14 @@ fn schema_command_prints_and_writes_the_committed_schemas() {
 }
 
 #[test]
+fn kustomize_generated_modules() {
+    cli_snapshot!(
+        "kustomize_check",
+        ["check", "testdata/repos/portal-okta-kustomize"]
+    );
+}
+
+#[test]
 fn matrix_of_the_examples() {
     cli_snapshot!(
         "matrix_okta_table",

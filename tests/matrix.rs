@@ -9,7 +9,7 @@ use portico::rego::matrix::Profile;
 
 #[test]
 fn examples_allow_exactly_the_product_scope() {
-    for repo in ["portal-okta", "portal-cognito"] {
+    for repo in ["portal-okta", "portal-cognito", "portal-okta-kustomize"] {
         let result = common::check_path(&common::root().join("testdata/repos").join(repo));
         let decisions = &result.matrix.decisions;
         // Two products, four routes, four profiles each (none, each product, all).

@@ -4,6 +4,7 @@
 pub mod identity;
 pub mod index;
 pub mod kinds;
+pub mod kustomize;
 pub mod rego;
 pub mod scopes;
 pub mod selection;
@@ -165,6 +166,9 @@ pub struct Model {
     pub schema_errors: Vec<DocumentSchemaError>,
     /// Kubernetes objects of kinds portico does not model.
     pub other_objects: usize,
+    /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
+    /// index, key) → the file holding the value.
+    pub generated_files: BTreeMap<(usize, String), FileId>,
 }
 
 impl Model {
@@ -240,6 +244,7 @@ pub fn build(repo: &Repo) -> Model {
             add_object(&mut model, loaded.file, doc_index, "", &json);
         }
     }
+    model.generated_files = kustomize::add_generated_config_maps(repo, &mut model);
     model
 }
 

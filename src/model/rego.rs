@@ -66,6 +66,19 @@ pub fn rego_sources(repo: &Repo, model: &Model) -> Vec<RegoSource> {
             if !is_rego_module(text) {
                 continue;
             }
+            if let Some(&file) = model.generated_files.get(&(c, key.clone())) {
+                // A kustomize-generated value is a whole file: positions are its own.
+                out.push(RegoSource {
+                    file,
+                    origin: RegoOrigin::ConfigMap {
+                        config_map: c,
+                        key: key.clone(),
+                    },
+                    text: text.clone(),
+                    map: None,
+                });
+                continue;
+            }
             let pointer = cm.meta.pointer(&format!("/data/{}", escape_token(key)));
             let Some(found) = doc.doc.root.pointer(&pointer) else {
                 continue;
@@ -81,7 +94,9 @@ pub fn rego_sources(repo: &Repo, model: &Model) -> Vec<RegoSource> {
             });
         }
     }
-    for &id in &repo.rego_files {
+    let generated: std::collections::BTreeSet<FileId> =
+        model.generated_files.values().copied().collect();
+    for &id in repo.rego_files.iter().filter(|id| !generated.contains(id)) {
         out.push(RegoSource {
             file: id,
             origin: RegoOrigin::File,

@@ -31,6 +31,9 @@ pub const PORTAL_METADATA: &str = "io.solo.gloo.apimanagement";
 /// hang the linter).
 const EVALUATION_LIMIT: Duration = Duration::from_secs(2);
 
+/// The start of the error of a step whose modules do not all parse.
+const MODULE_SYNTAX: &str = "a module does not parse";
+
 /// A token profile.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Profile {
@@ -84,6 +87,8 @@ pub struct EvaluationError {
     pub message: String,
     /// The evaluator lacks an OPA builtin the policy calls: not the policy's fault.
     pub unsupported_builtin: Option<String>,
+    /// A module of the step does not parse (PC501 reports it; nothing was evaluated).
+    pub module_syntax: bool,
     /// Where in which module (index into [`Analysis::modules`], range of its text), when the
     /// error names a position.
     pub location: Option<(usize, std::ops::Range<usize>)>,
@@ -474,6 +479,7 @@ fn decide(
                         step: usize::MAX,
                         message: format!("cannot evaluate booleanExpr `{expr}`"),
                         unsupported_builtin: None,
+                        module_syntax: false,
                         location: None,
                     });
                 }
@@ -549,6 +555,7 @@ fn evaluate_step(
         let location = locate(&message, step, input.rego);
         EvaluationError {
             step: index,
+            module_syntax: message.starts_with(MODULE_SYNTAX),
             message: clean_message(&message),
             unsupported_builtin,
             location,
@@ -621,7 +628,7 @@ fn build_engine(step: &OpaStep, rego: &Analysis) -> Result<regorus::Engine, Stri
         };
         match &module.parsed {
             Ok(parsed) => v0 |= parsed.syntax == Syntax::V0,
-            Err(e) => return Err(format!("a module does not parse: {}", e.message)),
+            Err(e) => return Err(format!("{MODULE_SYNTAX}: {}", e.message)),
         }
     }
     engine.set_rego_v0(v0);

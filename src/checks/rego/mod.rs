@@ -185,3 +185,10 @@ pub(crate) fn describe_profile(decision: &crate::rego::matrix::Decision) -> Stri
         ),
     }
 }
+
+/// Whether an ExtAuthPolicy is linked to an identity provider of portico.yaml.
+pub(crate) fn linked_to_provider(ctx: &Context<'_>, policy: usize) -> bool {
+    crate::model::identity::link_policies(ctx.model, &ctx.config.settings.identity_providers)
+        .get(policy)
+        .is_some_and(Option::is_some)
+}

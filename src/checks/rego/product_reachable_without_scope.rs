@@ -12,6 +12,9 @@ crate::declare_rule! {
     /// step or `requiredScopes`) are held to this; a policy that only validates the token is
     /// visible in `portico matrix`.
     ///
+    /// Only policies linked to an identity provider of `portico.yaml` are judged: the token
+    /// shape decides the outcome.
+    ///
     /// ## Why is this bad?
     /// The scope is supposed to be the key to the API product. A policy that grants without it
     /// lets every user with any valid token call the product, which is exactly what the
@@ -46,6 +49,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
+        // Without a configured identity provider the token's shape is a guess: judge only
+        // policies whose tokens portico knows.
+        if !crate::checks::rego::linked_to_provider(ctx, policy) {
+            continue;
+        }
         if !authorizes(ctx, policy) {
             continue;
         }

@@ -13,6 +13,9 @@ crate::declare_rule! {
     /// cause, such as a scope claim the identity provider does not issue, or `requiredScopes`
     /// read from a `scope` claim Okta tokens lack.
     ///
+    /// Only policies linked to an identity provider of `portico.yaml` are judged: the token
+    /// shape decides the outcome.
+    ///
     /// ## Why is this bad?
     /// The product answers 403 to every subscriber: the policy is dead. Nothing fails at deploy
     /// time; users find it.
@@ -36,6 +39,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
     let links = link_policies(ctx.model, providers);
     for ((policy, product), decisions) in by_policy_product(ctx) {
+        // Without a configured identity provider the token's shape is a guess: judge only
+        // policies whose tokens portico knows.
+        if !crate::checks::rego::linked_to_provider(ctx, policy) {
+            continue;
+        }
         let with_scope: Vec<_> = decisions
             .iter()
             .filter(|d| d.holds_product_scope())

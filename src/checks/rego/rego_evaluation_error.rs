@@ -39,7 +39,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for d in &ctx.matrix.decisions {
         let Some(error) = &d.error else { continue };
-        if error.unsupported_builtin.is_some() || !seen.insert((d.policy, error.message.clone())) {
+        if error.unsupported_builtin.is_some()
+            || error.module_syntax
+            || !seen.insert((d.policy, error.message.clone()))
+        {
             continue;
         }
         let Some((query, _)) = policy_anchor(ctx, d.policy) else {

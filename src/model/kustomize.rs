@@ -1,0 +1,152 @@
+//! kustomize `configMapGenerator`: the ConfigMaps kustomize builds from files (usually the
+//! `.rego` modules) exist in the repository only as a generator entry, so portico builds them
+//! too. A module from a generator keeps its own file for positions.
+//!
+//! Generated names get a content hash suffix unless `generatorOptions.disableNameSuffixHash`
+//! is set; kustomize rewrites references to them only in fields it knows, and an
+//! ExtAuthPolicy's `opaAuth.modules` is not one of them, so the name the policy must use is the
+//! generator's `name` (with the hash disabled) — which is what portico models.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value as Json;
+
+use crate::load::Repo;
+use crate::load::source::FileId;
+
+use super::kinds::ConfigMapData;
+use super::{Kind, Meta, Model, Resource, ResourceId};
+
+/// Whether a document is a kustomization: by its kind, or by the file name kustomize reads.
+fn is_kustomization(name: &str, json: &Json) -> bool {
+    let file = name.rsplit('/').next().unwrap_or(name);
+    json.get("kind").and_then(Json::as_str) == Some("Kustomization")
+        || matches!(
+            file,
+            "kustomization.yaml" | "kustomization.yml" | "Kustomization"
+        )
+}
+
+/// Joins a kustomization-relative path onto its directory, resolving `.` and `..`.
+fn join(dir: &str, relative: &str) -> Option<String> {
+    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
+    for part in relative.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            p => parts.push(p),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Adds every generated ConfigMap with its file-backed data keys; returns, per new ConfigMap
+/// index and key, the file the value came from.
+pub fn add_generated_config_maps(
+    repo: &Repo,
+    model: &mut Model,
+) -> BTreeMap<(usize, String), FileId> {
+    let mut generated = BTreeMap::new();
+    let by_name: BTreeMap<&str, FileId> = repo
+        .sources
+        .iter()
+        .map(|(id, f)| (f.name.as_str(), id))
+        .collect();
+    for (doc_index, loaded) in repo.documents.iter().enumerate() {
+        let file = repo.sources.get(loaded.file);
+        let json = loaded.doc.root.to_json();
+        if !is_kustomization(&file.name, &json) {
+            continue;
+        }
+        let Some(generators) = json.get("configMapGenerator").and_then(Json::as_array) else {
+            continue;
+        };
+        let dir = file.name.rsplit_once('/').map_or("", |(d, _)| d);
+        let default_namespace = json
+            .get("namespace")
+            .and_then(Json::as_str)
+            .unwrap_or("default");
+        for (i, generator) in generators.iter().enumerate() {
+            let Some(name) = generator.get("name").and_then(Json::as_str) else {
+                continue;
+            };
+            let namespace = generator
+                .get("namespace")
+                .and_then(Json::as_str)
+                .unwrap_or(default_namespace);
+            let mut data = ConfigMapData::default();
+            let mut files = Vec::new();
+            for entry in generator
+                .get("files")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(entry) = entry.as_str() else {
+                    continue;
+                };
+                let (key, path) = entry
+                    .split_once('=')
+                    .unwrap_or_else(|| (entry.rsplit('/').next().unwrap_or(entry), entry));
+                let Some(id) = join(dir, path).and_then(|p| by_name.get(p.as_str()).copied())
+                else {
+                    continue;
+                };
+                data.data
+                    .insert(key.to_string(), repo.sources.get(id).text.to_string());
+                files.push((key.to_string(), id));
+            }
+            for literal in generator
+                .get("literals")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let Some((k, v)) = literal.as_str().and_then(|l| l.split_once('=')) {
+                    data.data.insert(k.to_string(), v.to_string());
+                }
+            }
+            let index = model.config_maps.len();
+            for (key, id) in files {
+                generated.insert((index, key), id);
+            }
+            model.config_maps.push(Resource {
+                meta: Meta {
+                    id: ResourceId {
+                        kind: Kind::ConfigMap,
+                        namespace: namespace.to_string(),
+                        name: name.to_string(),
+                    },
+                    doc: doc_index,
+                    file: loaded.file,
+                    base: format!("/configMapGenerator/{i}"),
+                    labels: BTreeMap::new(),
+                    annotations: BTreeMap::new(),
+                },
+                spec: data,
+            });
+        }
+    }
+    generated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::join;
+
+    #[test]
+    fn paths_resolve_against_the_kustomization() {
+        assert_eq!(
+            join("auth", "policy.rego").as_deref(),
+            Some("auth/policy.rego")
+        );
+        assert_eq!(
+            join("auth/overlay", "../rego/p.rego").as_deref(),
+            Some("auth/rego/p.rego")
+        );
+        assert_eq!(join("", "./p.rego").as_deref(), Some("p.rego"));
+        assert_eq!(join("", "../p.rego"), None);
+    }
+}
