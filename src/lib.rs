@@ -61,6 +61,8 @@ pub struct CheckResult {
     pub diagnostics: Vec<Diagnostic>,
     /// The access matrix.
     pub matrix: rego::matrix::Matrix,
+    /// How long each stage took.
+    pub timings: Timings,
     /// Counts.
     pub summary: Summary,
 }
@@ -70,6 +72,23 @@ impl CheckResult {
     #[must_use]
     pub fn fails_at(&self, level: Severity) -> bool {
         self.diagnostics.iter().any(|d| d.severity >= level)
+    }
+}
+
+/// Wall time per pipeline stage, in order.
+#[derive(Debug, Clone, Default)]
+pub struct Timings {
+    /// (stage, time spent in it).
+    pub stages: Vec<(&'static str, std::time::Duration)>,
+    elapsed: std::time::Duration,
+}
+
+impl Timings {
+    /// Records that `stage` ended now (`started` is the start of the whole run).
+    fn mark(&mut self, stage: &'static str, started: std::time::Instant) {
+        let now = started.elapsed();
+        self.stages.push((stage, now.saturating_sub(self.elapsed)));
+        self.elapsed = now;
     }
 }
 
@@ -126,7 +145,10 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         max_file_bytes: load::DEFAULT_MAX_FILE_BYTES,
         config_file: config_path,
     };
+    let mut timings = Timings::default();
+    let started = std::time::Instant::now();
     load::load(&options, &mut repo)?;
+    timings.mark("load", started);
     let scope_base = options
         .config_file
         .as_deref()
@@ -135,10 +157,14 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         .unwrap_or_default();
     let scope_sources =
         model::scopes::load_sources(&mut repo, &config.settings.identity_providers, &scope_base);
+    timings.mark("scope sources", started);
     let model = model::build(&repo);
+    timings.mark("model and schema", started);
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
+    timings.mark("index and selection", started);
     let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
+    timings.mark("rego", started);
     let matrix = rego::matrix::evaluate(&rego::matrix::MatrixInput {
         model: &model,
         index: &index,
@@ -157,8 +183,10 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         matrix: &matrix,
     };
     let levels = checks::Levels::new(config.settings.rules.clone());
+    timings.mark("matrix", started);
     let mut diagnostics = checks::run(&ctx, &levels);
     sort_diagnostics(&repo, &mut diagnostics);
+    timings.mark("checks", started);
     let summary = Summary {
         errors: diagnostics
             .iter()
@@ -182,6 +210,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         diagnostics,
         matrix,
         summary,
+        timings,
     })
 }
 

@@ -157,9 +157,48 @@ struct ProductRoute {
 #[must_use]
 pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
     let links = link_policies(input.model, input.providers);
-    let mut engines: BTreeMap<usize, Result<regorus::Engine, String>> = BTreeMap::new();
+    // Policies are independent: each worker evaluates a share of them with its own engines.
+    // The result is sorted afterwards, so it does not depend on how the work was split.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(input.selections.len().div_ceil(8))
+        .max(1);
+    let share = input.selections.len().div_ceil(workers).max(1);
+    let mut decisions: Vec<Decision> = if workers == 1 {
+        evaluate_policies(input, input.selections, &links)
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = input
+                .selections
+                .chunks(share)
+                .map(|chunk| scope.spawn(|| evaluate_policies(input, chunk, &links)))
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    decisions.sort_by(|a, b| {
+        (&a.route, &a.policy_name, &a.profile).cmp(&(&b.route, &b.policy_name, &b.profile))
+    });
+    decisions.dedup_by(|a, b| a.route == b.route && a.policy == b.policy && a.profile == b.profile);
+    Matrix { decisions }
+}
+
+fn evaluate_policies(
+    input: &MatrixInput<'_>,
+    selections: &[PolicySelection],
+    links: &[Option<usize>],
+) -> Vec<Decision> {
+    let mut evaluator = Evaluator {
+        input,
+        engines: BTreeMap::new(),
+        memo: BTreeMap::new(),
+        independent: BTreeMap::new(),
+    };
     let mut decisions = Vec::new();
-    for selection in input.selections {
+    for selection in selections {
         let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
             continue;
         };
@@ -181,11 +220,6 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
             .flatten()
             .and_then(|p| input.providers.get(p));
         let products: BTreeSet<&str> = routes.iter().map(|r| r.product.as_str()).collect();
-        let mut profiles = vec![Profile::NoScopes];
-        profiles.extend(products.iter().map(|p| Profile::Only((*p).to_string())));
-        if products.len() > 1 {
-            profiles.push(Profile::All);
-        }
         let steps: Vec<(usize, &OpaStep)> = input
             .rego
             .steps
@@ -194,29 +228,34 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
             .filter(|(_, s)| s.policy == Some(selection.policy))
             .collect();
         let policy_name = format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name);
+        let ordered: Vec<&str> = products.iter().copied().collect();
         for route in &routes {
+            // At most four profiles per route keep the matrix linear in the routes: none, its
+            // own scope, one other product's scope (the next in order), and all the policy's
+            // product scopes.
+            let mut profiles = vec![Profile::NoScopes, Profile::Only(route.product.clone())];
+            if let Some(position) = ordered.iter().position(|p| *p == route.product)
+                && ordered.len() > 1
+                && let Some(other) = ordered.get((position + 1) % ordered.len())
+            {
+                profiles.push(Profile::Only((*other).to_string()));
+                profiles.push(Profile::All);
+            }
             for profile in &profiles {
                 let scopes: Vec<String> = match profile {
                     Profile::NoScopes => Vec::new(),
                     Profile::Only(p) => vec![p.clone()],
                     Profile::All => products.iter().map(|p| (*p).to_string()).collect(),
                 };
-                let request = synthesize(
+                let mut request = Request {
                     route,
                     provider,
-                    &scopes,
-                    &policy.meta.id.namespace,
-                    &policy.meta.id.name,
-                );
-                let outcome = decide(
-                    gloo,
-                    &steps,
-                    &request,
-                    &scopes,
-                    provider,
-                    input,
-                    &mut engines,
-                );
+                    scopes: &scopes,
+                    policy_namespace: &policy.meta.id.namespace,
+                    policy: &policy.meta.id.name,
+                    built: None,
+                };
+                let outcome = decide(gloo, &steps, &mut request, &mut evaluator);
                 let (allowed, reason, error) = match outcome {
                     Outcome::Allowed => (Some(true), None, None),
                     Outcome::Denied(reason) => (Some(false), Some(reason), None),
@@ -237,11 +276,7 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
             }
         }
     }
-    decisions.sort_by(|a, b| {
-        (&a.route, &a.policy_name, &a.profile).cmp(&(&b.route, &b.policy_name, &b.profile))
-    });
-    decisions.dedup_by(|a, b| a.route == b.route && a.policy == b.policy && a.profile == b.profile);
-    Matrix { decisions }
+    decisions
 }
 
 fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<ProductRoute> {
@@ -297,10 +332,12 @@ fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<P
                 continue;
             };
             if let Some(m) = route.matchers.first() {
-                if let Some(uri) = &m.uri {
-                    if let Some(p) = uri.exact.as_ref().or(uri.prefix.as_ref()) {
-                        path.clone_from(p);
-                    }
+                if let Some(p) = m
+                    .uri
+                    .as_ref()
+                    .and_then(|uri| uri.exact.as_ref().or(uri.prefix.as_ref()))
+                {
+                    path.clone_from(p);
                 }
                 if let Some(verb) = &m.method {
                     method.clone_from(verb);
@@ -430,15 +467,11 @@ enum Outcome {
 }
 
 /// Decides the auth chain: each step passes or fails, combined by `booleanExpr` or in order.
-#[allow(clippy::too_many_arguments)]
 fn decide(
     gloo: &AuthConfigSpec,
     steps: &[(usize, &OpaStep)],
-    request: &Json,
-    scopes: &[String],
-    provider: Option<&IdentityProvider>,
-    input: &MatrixInput<'_>,
-    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+    request: &mut Request<'_>,
+    evaluator: &mut Evaluator<'_>,
 ) -> Outcome {
     let mut results: Vec<(String, bool, String)> = Vec::new();
     let mut opa_steps = steps.iter();
@@ -448,7 +481,7 @@ fn decide(
             let Some(&(s, opa)) = opa_steps.next() else {
                 continue;
             };
-            match evaluate_step(s, opa, request, input, engines) {
+            match evaluator.evaluate(s, opa, request) {
                 Ok(true) => (true, String::new()),
                 Ok(false) => (
                     false,
@@ -460,7 +493,7 @@ fn decide(
                 Err(e) => return Outcome::Error(e),
             }
         } else {
-            oauth2_step(step, scopes, provider)
+            oauth2_step(step, request.scopes, request.provider)
         };
         results.push((name, passed, why));
     }
@@ -544,6 +577,98 @@ fn oauth2_step(
     }
 }
 
+/// A request of the matrix, synthesized only when an evaluation needs it.
+struct Request<'a> {
+    route: &'a ProductRoute,
+    provider: Option<&'a IdentityProvider>,
+    scopes: &'a [String],
+    policy_namespace: &'a str,
+    policy: &'a str,
+    built: Option<Json>,
+}
+
+impl Request<'_> {
+    fn json(&mut self) -> &Json {
+        let (route, provider, scopes, namespace, policy) = (
+            self.route,
+            self.provider,
+            self.scopes,
+            self.policy_namespace,
+            self.policy,
+        );
+        self.built
+            .get_or_insert_with(|| synthesize(route, provider, scopes, namespace, policy))
+    }
+}
+
+/// What an evaluation can depend on: the product and token always, the route and policy
+/// unless the step reads neither.
+type MemoKey = (usize, String, String, Vec<String>, Option<(String, String)>);
+
+/// The engines (one per `opaAuth` step) and the decisions already made.
+struct Evaluator<'a> {
+    input: &'a MatrixInput<'a>,
+    engines: BTreeMap<usize, Result<regorus::Engine, String>>,
+    memo: BTreeMap<MemoKey, Result<bool, EvaluationError>>,
+    /// Per step: whether it reads only the token and the portal metadata.
+    independent: BTreeMap<usize, bool>,
+}
+
+impl Evaluator<'_> {
+    fn evaluate(
+        &mut self,
+        index: usize,
+        step: &OpaStep,
+        request: &mut Request<'_>,
+    ) -> Result<bool, EvaluationError> {
+        let rego = self.input.rego;
+        let independent = *self
+            .independent
+            .entry(index)
+            .or_insert_with(|| reads_only_product_and_token(step, rego));
+        let key: MemoKey = (
+            index,
+            request.route.product.clone(),
+            request.route.api_id.clone(),
+            request.scopes.to_vec(),
+            (!independent).then(|| (request.route.name.clone(), request.policy.to_string())),
+        );
+        if let Some(known) = self.memo.get(&key) {
+            return known.clone();
+        }
+        let outcome = evaluate_step(index, step, request.json(), self.input, &mut self.engines);
+        self.memo.insert(key, outcome.clone());
+        outcome
+    }
+}
+
+/// Whether a step's modules read only the token and the portal metadata: then routes of one
+/// product with the same token share one decision.
+fn reads_only_product_and_token(step: &OpaStep, rego: &Analysis) -> bool {
+    step.modules().all(|m| {
+        rego.modules
+            .get(m)
+            .and_then(|m| m.facts())
+            .is_some_and(|facts| {
+                facts.input_reads.iter().all(|read| {
+                    let keys: Vec<&str> = read
+                        .path
+                        .iter()
+                        .map(|s| match s {
+                            super::facts::Segment::Key(k) => k.as_str(),
+                            _ => "*",
+                        })
+                        .collect();
+                    matches!(keys.as_slice(), ["state", _, ..])
+                        || matches!(
+                            keys.as_slice(),
+                            ["check_request", "attributes", "metadata_context", _, ..]
+                        )
+                })
+            })
+    })
+}
+
 fn evaluate_step(
     index: usize,
     step: &OpaStep,
@@ -575,17 +700,25 @@ fn evaluate_step(
             return Err(error(message, None));
         }
     };
-    let value = regorus::Value::from_json_str(&request.to_string())
-        .map_err(|e| error(format!("{e:#}"), None))?;
-    engine.set_input(value);
+    engine.set_input(regorus::Value::from(request.clone()));
+    // The common `data.pkg.rule == true` form is evaluated as the rule itself: the same
+    // answer (undefined and non-true values deny either way) without parsing and planning the
+    // query again for every input.
+    if let Some(rule) = query.strip_suffix("== true").map(str::trim).filter(|r| {
+        r.starts_with("data.")
+            && r.chars()
+                .all(|c| c.is_alphanumeric() || c == '.' || c == '_')
+    }) {
+        let value = engine.eval_rule(rule.to_string()).map_err(|e| {
+            let full = format!("{e:#}");
+            let unsupported = unsupported_builtin(&full);
+            error(full, unsupported)
+        })?;
+        return Ok(value == regorus::Value::Bool(true));
+    }
     let results = engine.eval_query(query, false).map_err(|e| {
         let full = format!("{e:#}");
-        let message = first_line(&full);
-        let unsupported = message
-            .split("could not find function ")
-            .nth(1)
-            .map(|rest| rest.trim().trim_matches('`').to_string())
-            .filter(|f| OPA_BUILTINS.binary_search(&f.as_str()).is_ok());
+        let unsupported = unsupported_builtin(&full);
         error(full, unsupported)
     })?;
     let Some(first) = results.result.first().and_then(|r| r.expressions.first()) else {
@@ -599,6 +732,15 @@ fn evaluate_step(
         .and_then(|s| serde_json::from_str(&s).ok())
         .unwrap_or(Json::Null);
     Ok(grants(&value))
+}
+
+/// The OPA builtin an evaluation error says the evaluator lacks.
+fn unsupported_builtin(error: &str) -> Option<String> {
+    first_line(error)
+        .split("could not find function ")
+        .nth(1)
+        .map(|rest| rest.trim().trim_matches('`').to_string())
+        .filter(|f| OPA_BUILTINS.binary_search(&f.as_str()).is_ok())
 }
 
 /// Whether a query value grants: `true`, `[true, …]`, or an object with `allow`/`allowed`

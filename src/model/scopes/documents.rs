@@ -195,6 +195,7 @@ fn read_document(file: &SourceFile, doc: &Document, format: SourceFormat) -> Sco
 struct Owner {
     resource_server: Option<String>,
     resource_server_name: Option<String>,
+    app_id_uris: Option<Vec<Option<String>>>,
 }
 
 /// A scalar as a format reads it.
@@ -290,6 +291,7 @@ impl Reader<'_> {
             name,
             resource_server: owner.resource_server.clone(),
             resource_server_name: owner.resource_server_name.clone(),
+            app_id_uris: owner.app_id_uris.clone(),
             enabled,
             span,
         });
@@ -466,6 +468,7 @@ fn read_cognito_server(r: &mut Reader<'_>, rs: &Node) {
     let owner = Owner {
         resource_server: identifier.value(),
         resource_server_name: r.text(rs.get("Name")).value(),
+        app_id_uris: None,
     };
     let Some(scopes) = rs.get("Scopes") else {
         return;
@@ -570,6 +573,7 @@ fn read_auth0_server(r: &mut Reader<'_>, rs: &Node) {
     let owner = Owner {
         resource_server: identifier.value(),
         resource_server_name: r.text(rs.get("name")).value(),
+        app_id_uris: None,
     };
     match rs.get("scopes").map(|n| &n.value) {
         Some(Value::Seq(list)) => {
@@ -586,12 +590,33 @@ fn read_auth0_server(r: &mut Reader<'_>, rs: &Node) {
     }
 }
 
+/// An Entra application manifest (Microsoft Graph `api.oauth2PermissionScopes`, or the legacy
+/// AAD Graph `oauth2Permissions`). Every scope remembers all of the application's
+/// `identifierUris`: the provider's configured App ID URI may be any of them, not only the
+/// first.
 fn read_entra(r: &mut Reader<'_>, root: &Node) {
+    let uris: Vec<Option<String>> = match root.get("identifierUris") {
+        Some(list) if matches!(list.value, Value::Seq(_)) => items(Some(list))
+            .iter()
+            .filter_map(|n| match r.text(Some(n)) {
+                Text::Literal(uri, _) if !uri.is_empty() => Some(Some(uri)),
+                Text::Computed(uri) => Some(uri),
+                // An empty or non-string entry names no resource.
+                Text::Literal(..) | Text::Missing | Text::Invalid(_) => None,
+            })
+            .collect(),
+        // Absent or null: the application has no App ID URI, so no configured one matches.
+        None => Vec::new(),
+        Some(n) if matches!(n.value, Value::Null) => Vec::new(),
+        Some(n) => {
+            r.problem(n.span.clone(), "`identifierUris` is not a list".into());
+            vec![None]
+        }
+    };
     let owner = Owner {
-        resource_server: items(root.get("identifierUris"))
-            .first()
-            .and_then(|n| r.text(Some(n)).value()),
+        resource_server: uris.iter().flatten().next().cloned(),
         resource_server_name: None,
+        app_id_uris: Some(uris),
     };
     let graph = root.pointer("/api/oauth2PermissionScopes").map(|f| f.node);
     let list = graph.or_else(|| root.get("oauth2Permissions"));

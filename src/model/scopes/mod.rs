@@ -46,6 +46,12 @@ pub struct DeclaredScope {
     pub resource_server: Option<String>,
     /// The resource server's display name (Cognito `Name`), a common wrong prefix.
     pub resource_server_name: Option<String>,
+    /// Entra: every App ID URI of the application that declares the scope (manifest
+    /// `identifierUris`, Terraform `identifier_uris`). A token is issued for one resource, so the
+    /// scope counts for a provider only when its configured `resourceServer` is among them.
+    /// `None` when the format has no such list or does not say which application the scope
+    /// belongs to; an entry is `None` when it could not be resolved.
+    pub app_id_uris: Option<Vec<Option<String>>>,
     /// `false` when the source marks the scope disabled (Entra `isEnabled: false`).
     pub enabled: bool,
     /// Byte range of the name in the source file (or of the declaration when unresolved).

@@ -637,6 +637,8 @@ struct Extract<'e, 'a> {
 struct Server {
     identifier: Option<String>,
     name: Option<String>,
+    /// `azuread_application` `identifier_uris` (see [`DeclaredScope::app_id_uris`]).
+    app_id_uris: Option<Vec<Option<String>>>,
 }
 
 impl Extract<'_, '_> {
@@ -656,33 +658,38 @@ impl Extract<'_, '_> {
                 self.simple(body, &span, &what, "scope", |ctx| Server {
                     identifier: text(&ev.attr(body, "resource_server_identifier", ctx)),
                     name: None,
+                    app_id_uris: None,
                 });
             }
             "aws_cognito_resource_server" => {
                 self.grouped(body, &span, &what, &["scope"], "scope_name", |ctx| Server {
                     identifier: text(&ev.attr(body, "identifier", ctx)),
                     name: text(&ev.attr(body, "name", ctx)),
+                    app_id_uris: None,
                 });
             }
             "auth0_resource_server_scopes" => {
                 self.grouped(body, &span, &what, &["scopes"], "name", |ctx| Server {
                     identifier: text(&ev.attr(body, "resource_server_identifier", ctx)),
                     name: None,
+                    app_id_uris: None,
                 });
             }
             "auth0_resource_server" => {
                 self.grouped(body, &span, &what, &["scopes"], "value", |ctx| Server {
                     identifier: text(&ev.attr(body, "identifier", ctx)),
                     name: text(&ev.attr(body, "name", ctx)),
+                    app_id_uris: None,
                 });
             }
             "azuread_application" => {
-                let server = |ctx: &Ctx| Server {
-                    identifier: match ev.attr(body, "identifier_uris", ctx) {
-                        Val::List(uris) => uris.first().and_then(text),
-                        _ => None,
-                    },
-                    name: None,
+                let server = |ctx: &Ctx| {
+                    let uris = app_id_uris(ev, body, ctx);
+                    Server {
+                        identifier: uris.iter().flatten().flatten().next().cloned(),
+                        name: None,
+                        app_id_uris: uris,
+                    }
                 };
                 self.grouped(
                     body,
@@ -766,6 +773,7 @@ impl Extract<'_, '_> {
             name,
             resource_server: server.identifier.clone(),
             resource_server_name: server.name.clone(),
+            app_id_uris: server.app_id_uris.clone(),
             enabled,
             span,
         });
@@ -823,6 +831,28 @@ fn push_grants(value: Val, span: &Range<usize>, out: &mut Vec<GrantedScope>) {
     }
 }
 
+/// The `identifier_uris` of an `azuread_application` instance. Absent or null is `None`: the
+/// URIs may be attached by a separate `azuread_application_identifier_uri` resource, so the file
+/// does not say which resource the scopes belong to. A value that does not resolve is a single
+/// unknown entry.
+fn app_id_uris(ev: &Evaluator<'_>, body: &Body, ctx: &Ctx) -> Option<Vec<Option<String>>> {
+    body.get_attribute("identifier_uris")?;
+    match ev.attr(body, "identifier_uris", ctx) {
+        Val::Null => None,
+        Val::List(uris) => Some(
+            uris.iter()
+                .filter_map(|uri| match uri {
+                    Val::Str(s, _) if s.is_empty() => None,
+                    Val::Str(s, _) => Some(Some(s.clone())),
+                    Val::Null => None,
+                    _ => Some(None),
+                })
+                .collect(),
+        ),
+        _ => Some(vec![None]),
+    }
+}
+
 fn text(value: &Val) -> Option<String> {
     match value {
         Val::Str(s, _) => Some(s.clone()),
@@ -843,7 +873,7 @@ mod tests {
 
     fn fixture(name: &str) -> (SourceFile, ScopeSource) {
         let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("testdata/scope-sources/terraform")
+            .join("testdata/scope-sources/files/terraform")
             .join(name);
         let text = std::fs::read_to_string(&path).unwrap();
         let f = SourceFile::new(name.into(), path, text);
@@ -1051,6 +1081,54 @@ resource "azuread_application" "a" {
                 .iter()
                 .all(|s| s.resource_server.as_deref() == Some("api://example"))
         );
+        let uris = Some(vec![
+            Some("api://example".to_owned()),
+            Some("https://example.com/api".to_owned()),
+        ]);
+        assert!(source.scopes.iter().all(|s| s.app_id_uris == uris));
+    }
+
+    #[test]
+    fn azuread_identifier_uris_unknown_or_absent() {
+        let source = read(
+            r#"
+resource "azuread_application" "a" {
+  identifier_uris = ["api://${var.name}", "api://fixed"]
+  api {
+    oauth2_permission_scope {
+      value = "tracks"
+    }
+  }
+}
+resource "azuread_application" "b" {
+  api {
+    oauth2_permission_scope {
+      value = "pets"
+    }
+  }
+}
+resource "azuread_application_permission_scope" "c" {
+  application_id = azuread_application.b.id
+  value          = "orders"
+}
+resource "okta_auth_server_scope" "d" {
+  auth_server_id = "x"
+  name           = "okta"
+}
+"#,
+        );
+        assert_eq!(
+            source.scopes[0].app_id_uris,
+            Some(vec![None, Some("api://fixed".to_owned())])
+        );
+        assert_eq!(
+            source.scopes[0].resource_server.as_deref(),
+            Some("api://fixed")
+        );
+        // Absent: a separate `azuread_application_identifier_uri` may set them.
+        assert_eq!(source.scopes[1].app_id_uris, None);
+        assert_eq!(source.scopes[2].app_id_uris, None);
+        assert_eq!(source.scopes[3].app_id_uris, None);
     }
 
     #[test]
@@ -1401,8 +1479,8 @@ resource "aws_cognito_resource_server" "d" {
 
     #[test]
     fn fixture_unrelated_and_invalid() {
-        let dir =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/scope-sources/terraform");
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/scope-sources/files/terraform");
         let load = |name: &str| {
             let path = dir.join(name);
             let text = std::fs::read_to_string(&path).unwrap();

@@ -52,7 +52,7 @@ fn quoted_spans_exclude_quotes() {
 
 fn fixture(path: &str) -> (SourceFile, ScopeSource) {
     let full = format!(
-        "{}/testdata/scope-sources/{path}",
+        "{}/testdata/scope-sources/files/{path}",
         env!("CARGO_MANIFEST_DIR")
     );
     let text = std::fs::read_to_string(&full).unwrap_or_default();
@@ -361,11 +361,55 @@ fn entra_manifests() {
     assert_eq!(enabled, [true, false]);
     assert_eq!(servers(&source), [Some("api://portal"); 2]);
 
+    let portal = Some(vec![Some("api://portal".to_owned())]);
+    assert!(source.scopes.iter().all(|s| s.app_id_uris == portal));
+
     let (file, source) = fixture("entra/legacy-manifest.json");
     assert_eq!(source.format, SourceFormat::EntraManifest);
     assert_eq!(names(&file, &source), ["tracks", "pets"]);
     spans_are_names(&file, &source);
     assert!(source.scopes.iter().all(|s| s.enabled));
+    assert!(source.scopes.iter().all(|s| s.app_id_uris == portal));
+}
+
+#[test]
+fn entra_scopes_keep_every_identifier_uri() {
+    let (_, source) = ok(
+        "manifest.json",
+        r#"{"appId": "a", "identifierUris": ["api://0c7e9f5a", "", "https://contoso.com/portal"],
+            "api": {"oauth2PermissionScopes": [{"value": "tracks", "isEnabled": true}]}}"#,
+    );
+    let scope = &source.scopes[0];
+    // The first URI stays the resource server; the configured one may be any of them.
+    assert_eq!(scope.resource_server.as_deref(), Some("api://0c7e9f5a"));
+    assert_eq!(
+        scope.app_id_uris,
+        Some(vec![
+            Some("api://0c7e9f5a".to_owned()),
+            Some("https://contoso.com/portal".to_owned())
+        ])
+    );
+    assert!(source.problems.is_empty(), "{:?}", source.problems);
+
+    // No App ID URI at all: the list is known and empty (no configured URI can match).
+    let (_, source) = ok(
+        "manifest.json",
+        r#"{"appId": "a", "identifierUris": [], "api": {"oauth2PermissionScopes": [{"value": "tracks"}]}}"#,
+    );
+    assert_eq!(source.scopes[0].app_id_uris, Some(vec![]));
+    assert_eq!(source.scopes[0].resource_server, None);
+
+    // A malformed list is reported and left unknown.
+    let (_, source) = ok(
+        "manifest.json",
+        r#"{"appId": "a", "identifierUris": "api://portal", "api": {"oauth2PermissionScopes": [{"value": "tracks"}]}}"#,
+    );
+    assert_eq!(source.scopes[0].app_id_uris, Some(vec![None]));
+    assert_eq!(source.problems.len(), 1, "{:?}", source.problems);
+
+    // Other formats have no App ID URIs.
+    let (_, source) = fixture("okta/scopes.json");
+    assert!(source.scopes.iter().all(|s| s.app_id_uris.is_none()));
 }
 
 #[test]
