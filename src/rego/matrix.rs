@@ -709,12 +709,17 @@ fn evaluate_step(
             && r.chars()
                 .all(|c| c.is_alphanumeric() || c == '.' || c == '_')
     }) {
-        let value = engine.eval_rule(rule.to_string()).map_err(|e| {
-            let full = format!("{e:#}");
-            let unsupported = unsupported_builtin(&full);
-            error(full, unsupported)
-        })?;
-        return Ok(value == regorus::Value::Bool(true));
+        return match engine.eval_rule(rule.to_string()) {
+            Ok(value) => Ok(value == regorus::Value::Bool(true)),
+            // A rule no module defines is undefined to OPA, and undefined denies (PC506 says
+            // why).
+            Err(e) if format!("{e:#}").contains("not a valid rule path") => Ok(false),
+            Err(e) => {
+                let full = format!("{e:#}");
+                let unsupported = unsupported_builtin(&full);
+                Err(error(full, unsupported))
+            }
+        };
     }
     let results = engine.eval_query(query, false).map_err(|e| {
         let full = format!("{e:#}");

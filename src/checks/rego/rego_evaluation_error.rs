@@ -39,8 +39,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for d in &ctx.matrix.decisions {
         let Some(error) = &d.error else { continue };
+        // Unknown functions are PC503 (misspelt) or PC514 (missing from the evaluator).
         if error.unsupported_builtin.is_some()
             || error.module_syntax
+            || error.message.contains("could not find function")
             || !seen.insert((d.policy, error.message.clone()))
         {
             continue;
