@@ -6,6 +6,7 @@
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
+pub mod emit;
 pub mod load;
 pub mod model;
 pub mod rego;
@@ -31,6 +32,8 @@ pub struct CheckRequest {
     pub config: Option<PathBuf>,
     /// `--no-ignore`: read what `.gitignore` excludes too.
     pub no_ignore: bool,
+    /// Also compile the artifacts (`portico build`), when the check finds no error.
+    pub emit: bool,
 }
 
 /// Counts for the report's summary.
@@ -63,6 +66,8 @@ pub struct CheckResult {
     pub matrix: rego::matrix::Matrix,
     /// How long each stage took.
     pub timings: Timings,
+    /// The build, when requested and the check found no error.
+    pub artifacts: Option<Result<emit::Artifacts, emit::EmitError>>,
     /// Counts.
     pub summary: Summary,
 }
@@ -187,6 +192,17 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let mut diagnostics = checks::run(&ctx, &levels);
     sort_diagnostics(&repo, &mut diagnostics);
     timings.mark("checks", started);
+    let artifacts = (request.emit && !diagnostics.iter().any(|d| d.severity == Severity::Error))
+        .then(|| {
+            emit::emit(&emit::EmitInput {
+                repo: &repo,
+                model: &model,
+                index: &index,
+                selections: &selections,
+                rego: &rego,
+            })
+        });
+    timings.mark("emit", started);
     let summary = Summary {
         errors: diagnostics
             .iter()
@@ -211,6 +227,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         matrix,
         summary,
         timings,
+        artifacts,
     })
 }
 

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod config;
 pub mod docs;
+pub mod emit;
 pub mod load;
 pub mod products;
 pub mod references;

@@ -1,7 +1,7 @@
 //! Every rule, in code order. A code is never reused: a retired rule keeps its number.
 
 use super::Rule;
-use super::{auth, config, load, products, references, rego, schema};
+use super::{auth, config, emit, load, products, references, rego, schema};
 
 /// All rules.
 pub static RULES: &[Rule] = &[
@@ -63,6 +63,7 @@ pub static RULES: &[Rule] = &[
     rego::product_unreachable_with_scope::RULE,
     rego::rego_evaluation_error::RULE,
     rego::access_matrix_not_evaluated::RULE,
+    emit::delegated_matcher_conflict::RULE,
     config::invalid_config::RULE,
     config::unknown_rule_code::RULE,
 ];

@@ -19,6 +19,9 @@ pub enum Command {
     /// Evaluate every API-product route's policy for token profiles (no scope, each product
     /// scope, all of them) and print who is allowed.
     Matrix(MatrixArgs),
+    /// Compile the repository into AuthConfigs and Envoy configuration under DIR (refused when
+    /// the check finds errors); `--check` writes nothing and prints the diff.
+    Build(BuildArgs),
     /// Print the documentation of a rule.
     Explain {
         /// Rule code, e.g. PC201.
@@ -66,6 +69,24 @@ pub struct MatrixArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
     pub format: MatrixFormat,
+    /// Configuration file (default: portico.yaml at the first PATH).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Also read files that .gitignore and .ignore exclude.
+    #[arg(long)]
+    pub no_ignore: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    /// Directories (walked) or files (always read).
+    pub paths: Vec<PathBuf>,
+    /// Output directory (default: `output:` of portico.yaml, relative to the first PATH).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write nothing; print a unified diff of what would change and exit 1 on drift.
+    #[arg(long)]
+    pub check: bool,
     /// Configuration file (default: portico.yaml at the first PATH).
     #[arg(long)]
     pub config: Option<PathBuf>,

@@ -46,6 +46,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 inputs,
                 config: args.config.clone(),
                 no_ignore: args.no_ignore,
+                emit: false,
             };
             let result = portico::check(&request).map_err(|e| e.to_string())?;
             let text = match args.format {
@@ -77,6 +78,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 inputs: args.paths.iter().cloned().map(Input::Path).collect(),
                 config: args.config.clone(),
                 no_ignore: args.no_ignore,
+                emit: false,
             };
             let result = portico::check(&request).map_err(|e| e.to_string())?;
             let text = match args.format {
@@ -87,6 +89,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             write_stdout(&text)?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Build(args) => build(&args),
         Command::Explain { code } => {
             let rule = portico::checks::rule(&code).ok_or_else(|| {
                 let suggestion = portico::suggest::closest(&code, RULES.iter().map(|r| r.code))
@@ -185,6 +188,80 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `portico build`: check, refuse on errors, compile, validate, then write (or diff with
+/// `--check`). Diagnostics go to stderr so that stdout holds only the diff.
+fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
+    let request = CheckRequest {
+        inputs: args.paths.iter().cloned().map(Input::Path).collect(),
+        config: args.config.clone(),
+        no_ignore: args.no_ignore,
+        emit: true,
+    };
+    let result = portico::check(&request).map_err(|e| e.to_string())?;
+    let color = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let width = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100);
+    let mut stderr = std::io::stderr();
+    if !result.diagnostics.is_empty() {
+        let report = portico::report::human::render(&result, HumanOptions { color, width });
+        let _ = stderr.write_all(report.as_bytes());
+    }
+    let artifacts = match result.artifacts {
+        None => {
+            let _ = writeln!(
+                stderr,
+                "portico: build refused: the check found errors; nothing was written"
+            );
+            return Ok(ExitCode::from(1));
+        }
+        Some(Err(e)) => return Err(e.to_string()),
+        Some(Ok(artifacts)) => artifacts,
+    };
+    let out = args
+        .out
+        .clone()
+        .or_else(|| {
+            let base = args
+                .paths
+                .first()
+                .cloned()
+                .unwrap_or_else(|| std::path::PathBuf::from("."));
+            result.config.settings.output.as_ref().map(|o| base.join(o))
+        })
+        .ok_or("no output directory: pass --out DIR or set `output:` in portico.yaml")?;
+    if args.check {
+        let diff = portico::emit::diff(&out, &artifacts);
+        if diff.is_empty() {
+            let _ = writeln!(
+                stderr,
+                "{} is up to date ({} files)",
+                out.display(),
+                artifacts.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        write_stdout(&diff)?;
+        let _ = writeln!(
+            stderr,
+            "portico: {} is out of date: run `portico build` and commit the result",
+            out.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    portico::emit::write(&out, &artifacts)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let _ = writeln!(
+        stderr,
+        "wrote {} files to {}",
+        artifacts.len(),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

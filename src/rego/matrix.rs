@@ -790,6 +790,73 @@ fn build_engine(step: &OpaStep, rego: &Analysis) -> Result<regorus::Engine, Stri
     Ok(engine)
 }
 
+/// A module set that parses but does not compile (an unsafe variable, recursion, a rule
+/// defined both as a function and a value, …), at the position regorus names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// Index into [`Analysis::steps`].
+    pub step: usize,
+    /// Module index and range, when the error names a position.
+    pub location: Option<(usize, std::ops::Range<usize>)>,
+    /// The message.
+    pub message: String,
+}
+
+/// Compiles every `opaAuth` step whose modules all parse, for the rule its query names, the
+/// way OPA compiles the modules when the ext auth service builds the AuthConfig.
+#[must_use]
+pub fn compile_errors(rego: &Analysis) -> Vec<CompileError> {
+    let mut out: Vec<CompileError> = Vec::new();
+    for (index, step) in rego.steps.iter().enumerate() {
+        if step.modules().next().is_none()
+            || step
+                .modules()
+                .any(|m| rego.modules.get(m).is_none_or(|m| m.parsed.is_err()))
+        {
+            continue;
+        }
+        let Some(rule) = step
+            .query
+            .as_deref()
+            .and_then(|q| q.split_whitespace().find(|w| w.starts_with("data.")))
+            .map(|w| w.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_')))
+        else {
+            continue;
+        };
+        let mut engine = match build_engine(step, rego) {
+            Ok(engine) => engine,
+            Err(message) => {
+                out.push(CompileError {
+                    step: index,
+                    location: locate(&message, step, rego),
+                    message: clean_message(&message),
+                });
+                continue;
+            }
+        };
+        let entry: regorus::Rc<str> = rule.into();
+        if let Err(e) = engine.compile_with_entrypoint(&entry) {
+            let text = format!("{e:#}");
+            // A query naming a missing rule is PC506's finding, not a compile error.
+            if text.contains("not a valid rule path") || text.contains("not found") {
+                continue;
+            }
+            let error = CompileError {
+                step: index,
+                location: locate(&text, step, rego),
+                message: clean_message(&text),
+            };
+            if !out
+                .iter()
+                .any(|o| o.location == error.location && o.message == error.message)
+            {
+                out.push(error);
+            }
+        }
+    }
+    out
+}
+
 /// The module position a regorus error names (`--> module-N.rego:LINE:COL`, the names
 /// [`build_engine`] gives the step's modules).
 fn locate(text: &str, step: &OpaStep, rego: &Analysis) -> Option<(usize, std::ops::Range<usize>)> {

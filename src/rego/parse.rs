@@ -91,13 +91,13 @@ pub fn parse_module(name: &str, text: &str, accepted: Accepted) -> Result<Parsed
     }
     match parse_with(&source, false) {
         Ok(module) => Ok(ParsedModule {
-            module,
-            // In v0 mode nothing about the syntax is worth a note.
-            syntax: if accepted == Accepted::V0 {
+            // In v0 mode a module that imports rego.v1 is still v1 syntax.
+            syntax: if accepted == Accepted::V0 && module.rego_v1 {
                 Syntax::V1
             } else {
                 Syntax::V0
             },
+            module,
         }),
         Err(e) => {
             let v0_error = to_rego_error(text, &e);
@@ -217,7 +217,7 @@ mod tests {
             Some((43, "`if` keyword is required before rule body".to_string()))
         );
         let v0 = parse_module("p.rego", text, Accepted::V0).map(|p| p.syntax);
-        assert_eq!(v0, Ok(Syntax::V1));
+        assert_eq!(v0, Ok(Syntax::V0));
     }
 
     #[test]

@@ -5,7 +5,9 @@ crate::declare_rule! {
     /// ## What it does
     /// Parses every Rego module (each data value of a ConfigMap that starts with `package`, and
     /// every `.rego` file) and reports the first syntax error at its exact line and column, inside
-    /// the ConfigMap's block scalar when the module lives there.
+    /// the ConfigMap's block scalar when the module lives there. Then compiles the modules of
+    /// every `opaAuth` step together, as OPA does, and reports compile errors (an unsafe
+    /// variable, a rule defined twice in incompatible ways) where regorus places them.
     ///
     /// ## Why is this bad?
     /// The ext auth service compiles the modules when it builds the AuthConfig: a module that does
@@ -37,6 +39,26 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    for error in crate::rego::matrix::compile_errors(ctx.rego) {
+        let Some(step) = ctx.rego.steps.get(error.step) else {
+            continue;
+        };
+        let query = ctx.span(&step.meta, &format!("{}/query", step.path));
+        let located = error
+            .location
+            .as_ref()
+            .and_then(|(m, range)| Some(ctx.rego.modules.get(*m)?.span(range)));
+        let mut finding = Finding::new(
+            format!("Rego compile error: {}", error.message),
+            located.clone().unwrap_or_else(|| query.clone()),
+        )
+        .help("OPA compiles the modules when the ext auth service builds the AuthConfig; it rejects the AuthConfig until this compiles")
+        .resource(step.meta.id.to_string());
+        if located.is_some() {
+            finding = finding.related(query, "compiled for this query");
+        }
+        out.push(finding);
+    }
     for module in &ctx.rego.modules {
         let Err(error) = &module.parsed else { continue };
         let v1_hint = error.message.contains("keyword is required")

@@ -37,6 +37,10 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // With `rego.version: v0` the service runs in v0 mode: nothing to note.
+    if ctx.rego.accepted != crate::rego::parse::Accepted::Auto {
+        return;
+    }
     for module in &ctx.rego.modules {
         let Ok(parsed) = &module.parsed else { continue };
         if parsed.syntax != Syntax::V0 {

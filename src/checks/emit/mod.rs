@@ -1,0 +1,3 @@
+//! PC6xx: what `portico build` compiles.
+
+pub mod delegated_matcher_conflict;
