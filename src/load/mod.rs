@@ -149,11 +149,12 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
                         };
                         repo.problems.push(LoadProblem::File { file: id, problem });
                     }
-                    for found in files {
-                        if config.is_some() && found.path.canonicalize().ok() == config {
-                            continue;
-                        }
-                        read_file(repo, &found, options.max_file_bytes);
+                    let files: Vec<FoundFile> = files
+                        .into_iter()
+                        .filter(|f| config.is_none() || f.path.canonicalize().ok() != config)
+                        .collect();
+                    for prepared in prepare_all(&files, options.max_file_bytes) {
+                        add_prepared(repo, prepared);
                     }
                 } else {
                     let name = path.to_string_lossy().replace('\\', "/");
@@ -194,6 +195,135 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
             ));
             repo.problems.push(LoadProblem::File { file: id, problem });
             Err(id)
+        }
+    }
+}
+
+/// A file read and, for YAML, parsed, before it is given an id: the expensive part, done in
+/// parallel; ids and order are assigned afterwards in discovery order, so the result does not
+/// depend on which thread finished first.
+enum Prepared {
+    Read {
+        file: SourceFile,
+        kind: FileKind,
+        yaml: Option<yaml::ParsedYaml>,
+    },
+    Failed {
+        found: FoundFile,
+        problem: FileProblem,
+    },
+}
+
+enum FileKind {
+    Rego,
+    Other,
+    Yaml,
+}
+
+fn prepare(found: &FoundFile, max_bytes: u64) -> Prepared {
+    match read_text(&found.path, max_bytes) {
+        Ok(text) => {
+            let file = SourceFile::new(found.name.clone(), found.path.clone(), text);
+            let kind = match found.path.extension().and_then(|e| e.to_str()) {
+                Some("rego") => FileKind::Rego,
+                Some("tf") => FileKind::Other,
+                _ => FileKind::Yaml,
+            };
+            let yaml = matches!(kind, FileKind::Yaml).then(|| yaml::parse(&file));
+            Prepared::Read { file, kind, yaml }
+        }
+        Err(problem) => Prepared::Failed {
+            found: found.clone(),
+            problem,
+        },
+    }
+}
+
+/// Prepares files on every core, keeping their order.
+fn prepare_all(files: &[FoundFile], max_bytes: u64) -> Vec<Prepared> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len().div_ceil(4))
+        .max(1);
+    if workers == 1 {
+        return files.iter().map(|f| prepare(f, max_bytes)).collect();
+    }
+    // Interleaved shares balance big and small files better than contiguous chunks.
+    let shares: Vec<Vec<(usize, Prepared)>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                scope.spawn(move || {
+                    files
+                        .iter()
+                        .enumerate()
+                        .skip(w)
+                        .step_by(workers)
+                        .map(|(i, f)| (i, prepare(f, max_bytes)))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    let mut all: Vec<(usize, Prepared)> = shares.into_iter().flatten().collect();
+    all.sort_by_key(|(i, _)| *i);
+    // A worker that died (it cannot: preparing does not panic) would leave gaps; prepare
+    // those files here so none is silently skipped.
+    let mut out = Vec::with_capacity(files.len());
+    let mut next = all.into_iter().peekable();
+    for (i, f) in files.iter().enumerate() {
+        match next.peek() {
+            Some((j, _)) if *j == i => {
+                if let Some((_, p)) = next.next() {
+                    out.push(p);
+                }
+            }
+            _ => out.push(prepare(f, max_bytes)),
+        }
+    }
+    out
+}
+
+fn add_prepared(repo: &mut Repo, prepared: Prepared) {
+    match prepared {
+        Prepared::Read { file, kind, yaml } => {
+            let id = repo.sources.add(file);
+            match kind {
+                FileKind::Rego => repo.rego_files.push(id),
+                FileKind::Other => repo.other_files.push(id),
+                FileKind::Yaml => {
+                    let parsed = yaml.unwrap_or_else(|| yaml::parse(repo.sources.get(id)));
+                    repo.problems.extend(
+                        parsed
+                            .problems
+                            .into_iter()
+                            .map(|problem| LoadProblem::Yaml { file: id, problem }),
+                    );
+                    repo.documents.extend(
+                        parsed
+                            .documents
+                            .into_iter()
+                            .map(|doc| LoadedDocument { file: id, doc }),
+                    );
+                }
+            }
+        }
+        Prepared::Failed { found, problem } => {
+            // Keep a lossy copy of text that is not UTF-8 so the finding can show the line of
+            // the first bad byte (see `read_source`).
+            let text = match &problem {
+                FileProblem::NotUtf8 { .. } => std::fs::read(&found.path)
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            let id = repo
+                .sources
+                .add(SourceFile::new(found.name, found.path, text));
+            repo.problems.push(LoadProblem::File { file: id, problem });
         }
     }
 }

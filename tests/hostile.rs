@@ -1,0 +1,179 @@
+//! Hostile inputs (issue 8): each gets a clear diagnostic or is read without complaint, never
+//! a crash or a hang, and the rest of the repository is still checked — the policy with a
+//! misspelt label next to them is always reported.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+const POLICY_WITH_TYPO: &str = "apiVersion: security.policy.gloo.solo.io/v2
+kind: ExtAuthPolicy
+metadata: {name: p, namespace: gloo-mesh}
+spec:
+  applyToRoutes:
+    - route:
+        labels: {usagePlans: dev-portl}
+";
+
+const ROUTES: &str = "apiVersion: networking.gloo.solo.io/v2
+kind: RouteTable
+metadata: {name: rt, namespace: gloo-mesh}
+spec:
+  hosts: [api.example.com]
+  http:
+    - name: r
+      labels: {usagePlans: dev-portal}
+      forwardTo: {destinations: [{ref: {name: svc}, port: {number: 80}}]}
+";
+
+/// Checks a repository holding the hostile file and the policy; returns the codes found per
+/// file, and asserts the policy's PC201 is among them.
+fn check_with(name: &str, content: &[u8]) -> Vec<(String, &'static str)> {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), POLICY_WITH_TYPO).unwrap();
+    std::fs::write(dir.path().join("routes.yaml"), ROUTES).unwrap();
+    std::fs::write(dir.path().join(name), content).unwrap();
+    let result = common::check_path(dir.path());
+    let found: Vec<(String, &'static str)> = result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                result.repo.sources.get(d.finding.span.file).name.clone(),
+                d.code,
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("policy.yaml".to_string(), "PC201")),
+        "{name}: the policy next to it was not checked: {found:?}"
+    );
+    found
+}
+
+fn codes_of(found: &[(String, &'static str)], file: &str) -> Vec<&'static str> {
+    found
+        .iter()
+        .filter(|(f, _)| f == file)
+        .map(|(_, c)| *c)
+        .collect()
+}
+
+#[test]
+fn ten_thousand_levels_of_nesting() {
+    let mut deep = String::from("a: ");
+    deep.push_str(&"[".repeat(10_000));
+    deep.push_str(&"]".repeat(10_000));
+    deep.push('\n');
+    let found = check_with("deep.yaml", deep.as_bytes());
+    assert_eq!(codes_of(&found, "deep.yaml"), vec!["PC001"], "{found:?}");
+    let mut deep_map = String::from("a: ");
+    deep_map.push_str(&"{k: ".repeat(10_000));
+    deep_map.push_str(&"}".repeat(10_000));
+    deep_map.push('\n');
+    let found = check_with("deep-map.yaml", deep_map.as_bytes());
+    assert_eq!(
+        codes_of(&found, "deep-map.yaml"),
+        vec!["PC001"],
+        "{found:?}"
+    );
+}
+
+#[test]
+fn very_long_lines_are_read() {
+    let line = format!(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: big}}\ndata:\n  blob: {}\n",
+        "x".repeat(4_000_000)
+    );
+    let found = check_with("long.yaml", line.as_bytes());
+    assert_eq!(codes_of(&found, "long.yaml"), Vec::<&str>::new());
+}
+
+#[test]
+fn nul_bytes_and_invalid_utf8_are_reported() {
+    let found = check_with("nul.yaml", b"a: 1\n\0\0\0b: 2\n");
+    assert_eq!(codes_of(&found, "nul.yaml"), vec!["PC005"], "{found:?}");
+    let found = check_with("latin1.yaml", b"name: caf\xe9\n");
+    assert_eq!(codes_of(&found, "latin1.yaml"), vec!["PC005"], "{found:?}");
+}
+
+#[test]
+fn empty_files_and_bare_separators_are_fine() {
+    for (name, text) in [
+        ("empty.yaml", ""),
+        ("sep.yaml", "---\n"),
+        ("seps.yaml", "---\n---\n...\n"),
+        ("comment.yaml", "# nothing\n"),
+    ] {
+        let found = check_with(name, text.as_bytes());
+        assert_eq!(codes_of(&found, name), Vec::<&str>::new(), "{name}");
+    }
+}
+
+#[test]
+fn duplicate_keys_are_reported_in_place() {
+    let found = check_with(
+        "dup.yaml",
+        b"apiVersion: v1\nkind: ConfigMap\nkind: ConfigMap\nmetadata: {name: x}\n",
+    );
+    assert!(codes_of(&found, "dup.yaml").contains(&"PC002"), "{found:?}");
+}
+
+#[test]
+fn a_file_that_vanishes_after_listing_is_reported() {
+    // A dangling link takes the same path as a file removed between the walk and the read:
+    // listed, then unreadable.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), POLICY_WITH_TYPO).unwrap();
+    std::fs::write(dir.path().join("routes.yaml"), ROUTES).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        dir.path().join("gone.yaml"),
+        dir.path().join("vanished.yaml"),
+    )
+    .unwrap();
+    let result = common::check_path(dir.path());
+    let codes: Vec<_> = result.diagnostics.iter().map(|d| d.code).collect();
+    assert!(codes.contains(&"PC201"), "{codes:?}");
+    #[cfg(unix)]
+    assert!(codes.contains(&"PC005"), "{codes:?}");
+}
+
+#[test]
+fn many_tiny_documents() {
+    // 200,000 documents in one file (1.6 MB); the benchmark covers a million.
+    let text = "---\na: 1\n".repeat(200_000);
+    let found = check_with("many.yaml", text.as_bytes());
+    assert_eq!(codes_of(&found, "many.yaml"), Vec::<&str>::new());
+}
+
+#[test]
+fn an_oversized_file_is_reported_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), POLICY_WITH_TYPO).unwrap();
+    std::fs::write(dir.path().join("routes.yaml"), ROUTES).unwrap();
+    let big = vec![b'#'; 1 << 20];
+    std::fs::write(dir.path().join("big.yaml"), &big).unwrap();
+    let mut repo = portico::load::Repo::default();
+    let options = portico::load::LoadOptions {
+        inputs: vec![portico::load::Input::Path(dir.path().to_path_buf())],
+        walk: portico::load::walk::WalkOptions::default(),
+        max_file_bytes: 1000,
+        config_file: None,
+    };
+    portico::load::load(&options, &mut repo).unwrap();
+    let problems: Vec<String> = repo.problems.iter().map(|p| format!("{p:?}")).collect();
+    assert!(
+        problems.iter().any(|p| p.contains("TooLarge")),
+        "{problems:?}"
+    );
+    let read: Vec<&str> = repo
+        .documents
+        .iter()
+        .map(|d| repo.sources.get(d.file).name.as_str())
+        .collect();
+    assert_eq!(
+        read,
+        vec!["policy.yaml", "routes.yaml"],
+        "only the small files are read"
+    );
+}
