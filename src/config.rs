@@ -17,7 +17,7 @@ use crate::load::{Repo, parse_yaml_documents, read_source};
 pub const CONFIG_FILE_NAME: &str = "portico.yaml";
 
 /// `portico.yaml`: configuration of a portico run (identity providers, rule severities, paths
-/// not to read, build output directory).
+/// not to read, suppressions, the baseline, build output directory).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct ConfigFile {
@@ -27,6 +27,13 @@ pub struct ConfigFile {
     pub rules: BTreeMap<String, RuleLevel>,
     /// Paths (globs relative to the root) not to read.
     pub ignore: Vec<String>,
+    /// Findings not to report, by file glob and/or resource glob, for resources that cannot
+    /// carry a `# portico-ignore` comment or a `portico.dev/ignore` annotation (vendored or
+    /// upstream charts).
+    pub suppressions: Vec<ConfigSuppression>,
+    /// A baseline file written by `portico check --write-baseline` (relative to this file):
+    /// findings recorded in it are not reported, and entries that no longer occur are (PC906).
+    pub baseline: Option<String>,
     /// Default output directory of `portico build`.
     pub output: Option<String>,
     /// How the ext auth service reads Rego.
@@ -54,6 +61,29 @@ pub enum RegoVersion {
     V1,
     /// Pre-1.0 syntax.
     V0,
+}
+
+/// One entry of `suppressions:`. A finding is suppressed when its code is listed and it matches
+/// every glob given (`path` and/or `resource`; an entry with neither matches everywhere).
+///
+/// Globs use `*` (within one `/`-separated segment), `**` (across segments), `?`, `[abc]` and
+/// `{a,b}`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigSuppression {
+    /// Glob on the file name as reported (relative to the root it was found under), e.g.
+    /// `vendor/**`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Glob on the resource, `Kind/namespace/name`, e.g. `RouteTable/upstream-*/*`. A finding
+    /// matches through the resource it names or the resource its location lies in.
+    #[serde(default)]
+    pub resource: Option<String>,
+    /// The rule codes suppressed, e.g. `[PC201]`.
+    pub codes: Vec<String>,
+    /// Why these findings are accepted; a suppression without one is reported (PC903).
+    #[serde(default)]
+    pub reason: Option<String>,
 }
 
 /// A severity override.
@@ -223,6 +253,35 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
             Err(_) => {}
         }
     }
+    check_suppressions(&mut config, &doc);
     config.doc = Some(doc);
     config
+}
+
+/// Problems in `suppressions:` the schema cannot see: globs that do not parse, entries that
+/// name no code.
+fn check_suppressions(config: &mut Config, doc: &Document) {
+    let mut problems = Vec::new();
+    for (i, entry) in config.settings.suppressions.iter().enumerate() {
+        for (field, glob) in [("path", &entry.path), ("resource", &entry.resource)] {
+            let Some(glob) = glob else { continue };
+            if let Err(message) = crate::suppression::compile_glob(glob) {
+                let pointer = format!("/suppressions/{i}/{field}");
+                problems.push(ConfigProblem {
+                    span: doc.root.pointer_or_parent(&pointer).node.span.clone(),
+                    message: format!("invalid configuration: `{glob}` is not a glob: {message}"),
+                    help: Some("the entry is not applied; fix the glob".into()),
+                });
+            }
+        }
+        if entry.codes.is_empty() {
+            let pointer = format!("/suppressions/{i}/codes");
+            problems.push(ConfigProblem {
+                span: doc.root.pointer_or_parent(&pointer).node.span.clone(),
+                message: "invalid configuration: the suppression names no rule code".into(),
+                help: Some("list the codes it suppresses, e.g. `codes: [PC201]`".into()),
+            });
+        }
+    }
+    config.problems.extend(problems);
 }

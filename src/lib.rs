@@ -3,6 +3,7 @@
 //! The module tree is the pipeline: [`load`] → [`schema`] → [`model`] → [`checks`] → [`report`].
 //! The library never prints; the binary renders what [`check`] returns.
 
+pub mod baseline;
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
@@ -13,6 +14,7 @@ pub mod rego;
 pub mod report;
 pub mod schema;
 pub mod suggest;
+pub mod suppression;
 
 use std::path::PathBuf;
 
@@ -34,6 +36,22 @@ pub struct CheckRequest {
     pub no_ignore: bool,
     /// Also compile the artifacts (`portico build`), when the check finds no error.
     pub emit: bool,
+    /// `--select`: run only the rules these entries match. Each is a rule code (`PC201`) or a
+    /// prefix of codes: `PC5` selects the whole Rego stage (the hundreds digit names the
+    /// stage), `PC40` PC400–PC409. Case does not matter. Empty: every rule. Applied after
+    /// `rules:` of `portico.yaml`, which still sets the level of the rules that run; a rule
+    /// that is `off` there stays off.
+    pub select: Vec<String>,
+    /// `--ignore`: do not run the rules these entries match (codes or prefixes, as `select`).
+    /// Applied after `select`.
+    pub ignore: Vec<String>,
+    /// `--baseline FILE`: drop the findings recorded in this baseline (written by
+    /// [`baseline::write`]) and report its entries that no longer occur (PC906). Overrides
+    /// `baseline:` of `portico.yaml`.
+    pub baseline: Option<PathBuf>,
+    /// Directories never read (besides `output:` of portico.yaml): `portico build --out DIR`
+    /// must not read its own output back as input.
+    pub skip_dirs: Vec<PathBuf>,
 }
 
 /// Counts for the report's summary.
@@ -49,6 +67,11 @@ pub struct Summary {
     pub files: usize,
     /// Resources modelled.
     pub resources: usize,
+    /// Findings removed by suppressions (comments, annotations, `suppressions:`); not counted
+    /// above.
+    pub suppressed: usize,
+    /// Findings removed because the baseline holds them; not counted above.
+    pub baselined: usize,
 }
 
 /// The outcome of a check: everything read and every diagnostic, sorted.
@@ -60,8 +83,12 @@ pub struct CheckResult {
     pub config: Config,
     /// The typed model.
     pub model: Model,
-    /// Diagnostics sorted by file, line, column, code.
+    /// Diagnostics sorted by file, line, column, code: what the run reports.
     pub diagnostics: Vec<Diagnostic>,
+    /// Findings a suppression removed, sorted like `diagnostics`, with the suppression.
+    pub suppressed: Vec<suppression::Suppressed>,
+    /// Findings the baseline removed, sorted like `diagnostics`.
+    pub baselined: Vec<Diagnostic>,
     /// The access matrix.
     pub matrix: rego::matrix::Matrix,
     /// How long each stage took.
@@ -106,13 +133,48 @@ pub enum Error {
     /// `--config` names a file that does not exist.
     #[error("{0}: configuration file not found")]
     ConfigNotFound(PathBuf),
+    /// `select` or `ignore` holds something that is neither a rule code nor a prefix of one.
+    #[error("unknown rule code `{code}` in `--{option}`{}", help.as_ref().map(|h| format!(": {h}")).unwrap_or_default())]
+    UnknownRuleCode {
+        /// `select` or `ignore`.
+        option: &'static str,
+        /// The entry as given.
+        code: String,
+        /// "did you mean `PC201`?", when a code is close.
+        help: Option<String>,
+    },
+    /// The baseline file named by [`CheckRequest::baseline`] cannot be read or is not one.
+    #[error(transparent)]
+    Baseline(#[from] baseline::BaselineError),
+}
+
+/// Reads `select` or `ignore` entries.
+fn parse_selectors(option: &'static str, entries: &[String]) -> Result<Vec<String>, Error> {
+    entries
+        .iter()
+        .map(|code| {
+            checks::parse_selector(code).map_err(|help| Error::UnknownRuleCode {
+                option,
+                code: code.clone(),
+                help,
+            })
+        })
+        .collect()
 }
 
 /// Runs the whole pipeline: load, model, checks.
 ///
 /// # Errors
-/// When an input path or the named configuration file does not exist.
+/// When an input path, the named configuration file or the named baseline does not exist, the
+/// baseline cannot be read, or `select`/`ignore` name an unknown code.
 pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
+    let select = parse_selectors("select", &request.select)?;
+    let ignore = parse_selectors("ignore", &request.ignore)?;
+    let requested_baseline = request
+        .baseline
+        .as_ref()
+        .map(|path| baseline::read(path).map(|(b, text)| (path.clone(), b, text)))
+        .transpose()?;
     let inputs = if request.inputs.is_empty() {
         vec![Input::Path(PathBuf::from("."))]
     } else {
@@ -129,7 +191,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     }
     let mut repo = Repo::default();
     let config_path = config::locate(request.config.as_deref(), first_path);
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(path) => {
             let display = match (&request.config, first_path) {
                 (None, Some(root)) => load::walk::relative_name(root, path),
@@ -139,10 +201,17 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         }
         None => Config::default(),
     };
+    let first_root = first_path.map(std::path::Path::to_path_buf);
     let walk = WalkOptions {
         no_ignore: request.no_ignore,
         exclude: config.settings.ignore.clone(),
-        skip_dirs: config.settings.output.iter().map(PathBuf::from).collect(),
+        skip_dirs: config
+            .settings
+            .output
+            .iter()
+            .map(PathBuf::from)
+            .chain(request.skip_dirs.iter().cloned())
+            .collect(),
     };
     let options = LoadOptions {
         inputs,
@@ -154,6 +223,18 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let started = std::time::Instant::now();
     load::load(&options, &mut repo)?;
     timings.mark("load", started);
+    let loaded_baseline = match requested_baseline {
+        Some((path, b, text)) => {
+            let display = path.to_string_lossy().replace('\\', "/");
+            Some(baseline::attach(&mut repo, b, &path, display, text))
+        }
+        None => config_baseline(
+            &mut config,
+            options.config_file.as_deref(),
+            first_root.as_deref(),
+            &mut repo,
+        ),
+    };
     let scope_base = options
         .config_file
         .as_deref()
@@ -186,11 +267,40 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         scope_sources: &scope_sources,
         rego: &rego,
         matrix: &matrix,
+        suppressions: None,
+        baseline: None,
     };
-    let levels = checks::Levels::new(config.settings.rules.clone());
+    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
     timings.mark("matrix", started);
-    let mut diagnostics = checks::run(&ctx, &levels);
+    let mut found = checks::run(&ctx, &levels);
+    sort_diagnostics(&repo, &mut found);
+    let found_suppressions = suppression::collect(&repo, &model, &rego, &config);
+    let (mut diagnostics, suppressed, suppression_outcome) =
+        suppression::apply(found_suppressions, found, &repo, &levels);
+    diagnostics.extend(checks::run_phase(
+        &checks::Context {
+            suppressions: Some(&suppression_outcome),
+            ..ctx
+        },
+        &levels,
+        checks::Phase::Suppressions,
+    ));
+    let mut baselined = Vec::new();
+    if let Some(loaded) = &loaded_baseline {
+        let (kept, dropped, outcome) = baseline::apply(loaded, diagnostics, &repo);
+        diagnostics = kept;
+        baselined = dropped;
+        diagnostics.extend(checks::run_phase(
+            &checks::Context {
+                baseline: Some(&outcome),
+                ..ctx
+            },
+            &levels,
+            checks::Phase::Baseline,
+        ));
+    }
     sort_diagnostics(&repo, &mut diagnostics);
+    sort_diagnostics(&repo, &mut baselined);
     timings.mark("checks", started);
     let artifacts = (request.emit && !diagnostics.iter().any(|d| d.severity == Severity::Error))
         .then(|| {
@@ -218,17 +328,62 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .count(),
         files: repo.sources.len(),
         resources: model.resource_count(),
+        suppressed: suppressed.len(),
+        baselined: baselined.len(),
     };
     Ok(CheckResult {
         repo,
         config,
         model,
         diagnostics,
+        suppressed,
+        baselined,
         matrix,
         summary,
         timings,
         artifacts,
     })
+}
+
+/// The baseline named by `baseline:` in `portico.yaml` (relative to that file), loaded; a
+/// missing or unreadable one is a configuration problem (PC901), and the run goes on without.
+fn config_baseline(
+    config: &mut Config,
+    config_file: Option<&std::path::Path>,
+    first_path: Option<&std::path::Path>,
+    repo: &mut Repo,
+) -> Option<baseline::Loaded> {
+    let name = config.settings.baseline.clone()?;
+    let base = config_file
+        .and_then(std::path::Path::parent)
+        .unwrap_or(std::path::Path::new(""));
+    let path = base.join(&name);
+    match baseline::read(&path) {
+        Ok((b, text)) => {
+            let display = match first_path.filter(|p| p.is_dir()) {
+                Some(root) => load::walk::relative_name(root, &path),
+                None => path.to_string_lossy().replace('\\', "/"),
+            };
+            Some(baseline::attach(repo, b, &path, display, text))
+        }
+        Err(error) => {
+            let message = match &error {
+                baseline::BaselineError::Io { message, .. } => {
+                    format!("invalid configuration: baseline `{name}` cannot be read: {message}")
+                }
+                other => format!("invalid configuration: {other}"),
+            };
+            config.problems.push(config::ConfigProblem {
+                span: config.key_span("/baseline").unwrap_or(0..0),
+                message,
+                help: Some(
+                    "write it with `portico check --write-baseline FILE`, or remove `baseline:`"
+                        .into(),
+                ),
+            });
+            None
+        }
+    }
 }
 
 /// Sorts by file name, position, code and message, and drops exact duplicates, so the output

@@ -220,3 +220,58 @@ fn matrix_of_the_examples() {
         ]
     );
 }
+
+#[test]
+fn baseline_select_and_ignore_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let file = baseline.to_str().unwrap();
+    let write = run(
+        &[
+            "check",
+            "--write-baseline",
+            file,
+            "testdata/repos/portal-okta-broken",
+        ],
+        None,
+    );
+    assert!(write.starts_with("exit: 0\n"), "{write}");
+    assert!(baseline.is_file());
+    let with = run(
+        &[
+            "check",
+            "--baseline",
+            file,
+            "testdata/repos/portal-okta-broken",
+        ],
+        None,
+    );
+    assert!(with.starts_with("exit: 0\n"), "{with}");
+    assert!(with.contains("0 errors, 0 warnings"), "{with}");
+    let selected = run(
+        &[
+            "check",
+            "--select",
+            "PC3,PC4",
+            "testdata/repos/portal-okta-broken",
+        ],
+        None,
+    );
+    assert!(!selected.contains("PC201"), "{selected}");
+    let ignored = run(
+        &[
+            "check",
+            "--ignore",
+            "PC2",
+            "testdata/repos/portal-okta-broken",
+        ],
+        None,
+    );
+    assert!(!ignored.contains("× PC2"), "{ignored}");
+    let unknown = run(
+        &["check", "--select", "PC2011", "testdata/repos/portal-okta"],
+        None,
+    );
+    assert!(unknown.starts_with("exit: 2\n"), "{unknown}");
+    assert!(unknown.contains("did you mean `PC201`?"), "{unknown}");
+}

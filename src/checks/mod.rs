@@ -1,6 +1,11 @@
 //! Stage 4: rules. One rule per file, `src/checks/<area>/<slug>.rs`, each declaring its code,
 //! slug, default severity and documentation with [`declare_rule!`] and holding one `check`
 //! function that returns findings. The runner stamps code and configured severity.
+//!
+//! Most rules look at the configuration itself ([`Phase::Findings`]). A few judge what other
+//! rules found: the suppression rules run once suppressions are applied
+//! ([`Phase::Suppressions`]), the stale-baseline rule once the baseline is
+//! ([`Phase::Baseline`]); their findings are neither suppressed nor baselined.
 
 pub mod auth;
 pub mod config;
@@ -36,8 +41,21 @@ pub struct Rule {
     pub default_severity: Severity,
     /// The doc comment: What it does / Why is this bad? / Example / Use instead.
     pub docs: &'static str,
+    /// When the rule runs.
+    pub phase: Phase,
     /// The check.
     pub check: fn(&Context<'_>, &mut Vec<Finding>),
+}
+
+/// When a rule runs, relative to suppressions and the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// With the other rules, on the configuration; its findings can be suppressed and baselined.
+    Findings,
+    /// After suppressions are applied; reads [`Context::suppressions`].
+    Suppressions,
+    /// After the baseline is applied; reads [`Context::baseline`].
+    Baseline,
 }
 
 impl Rule {
@@ -78,21 +96,30 @@ impl Rule {
 }
 
 /// Declares a rule: its doc comment becomes [`Rule::docs`]; the file must define `fn check`.
+/// `phase:` is optional and defaults to [`Phase::Findings`].
 #[macro_export]
 macro_rules! declare_rule {
     ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident $(,)?) => {
+        $crate::declare_rule! {
+            $(#[doc = $doc])*
+            code: $code, slug: $slug, severity: $sev, phase: Findings,
+        }
+    };
+    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: $phase:ident $(,)?) => {
         $(#[doc = $doc])*
         pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
             code: $code,
             slug: $slug,
             default_severity: $crate::diagnostic::Severity::$sev,
             docs: concat!($($doc, "\n"),*),
+            phase: $crate::checks::Phase::$phase,
             check,
         };
     };
 }
 
 /// Everything a rule may look at.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// Files and documents.
     pub repo: &'a Repo,
@@ -110,6 +137,10 @@ pub struct Context<'a> {
     pub rego: &'a crate::rego::Analysis,
     /// The access matrix.
     pub matrix: &'a crate::rego::matrix::Matrix,
+    /// The suppressions and what they suppressed; set for [`Phase::Suppressions`] rules.
+    pub suppressions: Option<&'a crate::suppression::Outcome>,
+    /// The baseline and its entries that matched nothing; set for [`Phase::Baseline`] rules.
+    pub baseline: Option<&'a crate::baseline::Outcome>,
 }
 
 impl Context<'_> {
@@ -166,21 +197,50 @@ impl Context<'_> {
 }
 
 /// Per-code severity after configuration: `None` means the rule is off.
+///
+/// `rules:` of `portico.yaml` sets each code's level; `select` and `ignore` (from the command
+/// line) then narrow the set of rules that run: with a non-empty `select` only the rules it
+/// matches run, and no rule `ignore` matches runs. Their entries are codes (`PC201`) or code
+/// prefixes (`PC5` for the whole Rego stage, `PC40` for PC400–PC409), see [`parse_selector`].
 #[derive(Debug, Clone, Default)]
 pub struct Levels {
     overrides: BTreeMap<String, RuleLevel>,
+    select: Vec<String>,
+    ignore: Vec<String>,
 }
 
 impl Levels {
     /// From `rules:` of the configuration.
     #[must_use]
     pub fn new(overrides: BTreeMap<String, RuleLevel>) -> Self {
-        Self { overrides }
+        Self {
+            overrides,
+            select: Vec::new(),
+            ignore: Vec::new(),
+        }
+    }
+
+    /// Narrows the rules that run to those `select` matches (all when empty) and not `ignore`.
+    /// Entries are normalized selectors (see [`parse_selector`]).
+    #[must_use]
+    pub fn with_selection(mut self, select: Vec<String>, ignore: Vec<String>) -> Self {
+        self.select = select;
+        self.ignore = ignore;
+        self
+    }
+
+    /// Whether `code` survives `select` and `ignore`.
+    fn selected(&self, code: &str) -> bool {
+        (self.select.is_empty() || self.select.iter().any(|s| code.starts_with(s.as_str())))
+            && !self.ignore.iter().any(|s| code.starts_with(s.as_str()))
     }
 
     /// The effective severity of `rule`, or `None` when it is off.
     #[must_use]
     pub fn severity(&self, rule: &Rule) -> Option<Severity> {
+        if !self.selected(rule.code) {
+            return None;
+        }
         match self.overrides.get(rule.code) {
             None => Some(rule.default_severity),
             Some(RuleLevel::Off) => None,
@@ -189,14 +249,60 @@ impl Levels {
             Some(RuleLevel::Info) => Some(Severity::Info),
         }
     }
+
+    /// Whether the rule with `code` runs (false for a code no rule has).
+    #[must_use]
+    pub fn runs(&self, code: &str) -> bool {
+        rule(code).is_some_and(|r| self.severity(r).is_some())
+    }
 }
 
-/// Runs every enabled rule and returns the diagnostics, not yet sorted.
+/// Reads one `select`/`ignore` entry: a rule code (`PC201`) or a prefix of codes (`PC5`: the
+/// Rego stage; `PC` alone: every rule), case-insensitively. Returns it upper-cased.
+///
+/// # Errors
+/// When no rule code equals or starts with it; the error is the "did you mean" help, if a code
+/// (or the code of a rule whose slug was given) is close.
+pub fn parse_selector(text: &str) -> Result<String, Option<String>> {
+    let upper = text.trim().to_ascii_uppercase();
+    let well_formed = upper.len() <= 5
+        && upper.starts_with("PC")
+        && upper
+            .get(2..)
+            .is_some_and(|d| d.chars().all(|c| c.is_ascii_digit()));
+    if well_formed && registry::RULES.iter().any(|r| r.code.starts_with(&upper)) {
+        return Ok(upper);
+    }
+    Err(did_you_mean(suggest_code(text)))
+}
+
+/// The code closest to a mistyped one, or the code of the rule whose slug `text` is.
+#[must_use]
+pub fn suggest_code(text: &str) -> Option<&'static str> {
+    let trimmed = text.trim();
+    if let Some(rule) = registry::RULES.iter().find(|r| r.slug == trimmed) {
+        return Some(rule.code);
+    }
+    let upper = trimmed.to_ascii_uppercase();
+    crate::suggest::closest(&upper, registry::RULES.iter().map(|r| r.code)).or_else(|| {
+        crate::suggest::closest(trimmed, registry::RULES.iter().map(|r| r.slug))
+            .and_then(|slug| registry::RULES.iter().find(|r| r.slug == slug))
+            .map(|r| r.code)
+    })
+}
+
+/// Runs every enabled rule of [`Phase::Findings`] and returns the diagnostics, not yet sorted.
 #[must_use]
 pub fn run(ctx: &Context<'_>, levels: &Levels) -> Vec<Diagnostic> {
+    run_phase(ctx, levels, Phase::Findings)
+}
+
+/// Runs every enabled rule of `phase` and returns the diagnostics, not yet sorted.
+#[must_use]
+pub fn run_phase(ctx: &Context<'_>, levels: &Levels, phase: Phase) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut findings = Vec::new();
-    for rule in registry::RULES {
+    for rule in registry::RULES.iter().filter(|r| r.phase == phase) {
         let Some(severity) = levels.severity(rule) else {
             continue;
         };

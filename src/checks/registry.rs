@@ -66,4 +66,8 @@ pub static RULES: &[Rule] = &[
     emit::delegated_matcher_conflict::RULE,
     config::invalid_config::RULE,
     config::unknown_rule_code::RULE,
+    config::suppression_without_reason::RULE,
+    config::unused_suppression::RULE,
+    config::unknown_suppression_code::RULE,
+    config::stale_baseline_entry::RULE,
 ];

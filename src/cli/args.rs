@@ -60,6 +60,20 @@ pub struct CheckArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Run only these rules: codes or code prefixes (`PC5` = the Rego stage); comma-separated
+    /// or repeated.
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (codes or prefixes, as --select).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    /// Report only findings not recorded in this baseline file, and its entries that no longer
+    /// occur (PC906).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Record the current findings in FILE (fingerprints without line numbers) and exit 0.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -111,6 +125,11 @@ pub enum Format {
     Human,
     /// The JSON report, version 1.
     Json,
+    /// SARIF 2.1.0, for code scanning (GitHub `upload-sarif`, GitLab, IDEs).
+    Sarif,
+    /// GitHub Actions workflow commands (annotations), plus a job summary when
+    /// `GITHUB_STEP_SUMMARY` is set.
+    Github,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -127,6 +146,6 @@ pub enum FailOn {
 pub enum RulesFormat {
     /// A table.
     Text,
-    /// JSON.
+    /// A JSON array: code, slug, severity, summary and helpUri of each rule.
     Json,
 }

@@ -47,8 +47,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 config: args.config.clone(),
                 no_ignore: args.no_ignore,
                 emit: false,
+                select: args.select.clone(),
+                ignore: args.ignore.clone(),
+                baseline: args.baseline.clone(),
+                ..CheckRequest::default()
             };
             let result = portico::check(&request).map_err(|e| e.to_string())?;
+            if let Some(path) = &args.write_baseline {
+                portico::baseline::write(path, &result)
+                    .map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))?;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "recorded {} findings in {}",
+                    result.diagnostics.len() + result.baselined.len(),
+                    path.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let text = match args.format {
                 Format::Human => {
                     let color = std::io::stdout().is_terminal()
@@ -60,6 +75,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     portico::report::human::render(&result, HumanOptions { color, width })
                 }
                 Format::Json => portico::report::json::render(&result),
+                Format::Sarif => portico::report::sarif::render(&result),
+                Format::Github => {
+                    append_step_summary(&portico::report::github::summary(&result));
+                    portico::report::github::render(&result)
+                }
             };
             write_stdout(&text)?;
             let fail_on = match args.fail_on {
@@ -79,6 +99,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 config: args.config.clone(),
                 no_ignore: args.no_ignore,
                 emit: false,
+                ..CheckRequest::default()
             };
             let result = portico::check(&request).map_err(|e| e.to_string())?;
             let text = match args.format {
@@ -176,6 +197,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                                 "slug": r.slug,
                                 "severity": r.default_severity.as_str(),
                                 "summary": r.summary(),
+                                "helpUri": portico::report::help_uri(r.code),
                             })
                         })
                         .collect();
@@ -198,6 +220,8 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         config: args.config.clone(),
         no_ignore: args.no_ignore,
         emit: true,
+        skip_dirs: args.out.iter().cloned().collect(),
+        ..CheckRequest::default()
     };
     let result = portico::check(&request).map_err(|e| e.to_string())?;
     let color = std::io::stderr().is_terminal()
@@ -262,6 +286,28 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         out.display()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// Appends the job summary to the file GitHub Actions names in `GITHUB_STEP_SUMMARY`. Outside
+/// Actions (the variable unset or empty) there is nowhere to put it. A summary that cannot be
+/// written is reported on stderr and does not change the exit code: the annotations and the
+/// exit code still carry the findings.
+fn append_step_summary(markdown: &str) {
+    let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) else {
+        return;
+    };
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| file.write_all(markdown.as_bytes()));
+    if let Err(e) = written {
+        let _ = writeln!(
+            std::io::stderr(),
+            "portico: warning: cannot write the job summary to {}: {e}",
+            std::path::Path::new(&path).display()
+        );
+    }
 }
 
 fn write_stdout(text: &str) -> Result<(), String> {

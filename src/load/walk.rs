@@ -77,13 +77,25 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> (Vec<FoundFile>, Vec<Walk
             builder.overrides(built);
         }
     }
-    let skip_dirs: Vec<PathBuf> = options.skip_dirs.iter().map(|d| root.join(d)).collect();
+    // A skipped directory is named relative to the root (`output:` of portico.yaml) or to the
+    // working directory (`build --out`); compare canonical paths so either spelling matches.
+    let skip_dirs: Vec<PathBuf> = options
+        .skip_dirs
+        .iter()
+        .flat_map(|d| [root.join(d), d.clone()])
+        .filter_map(|d| d.canonicalize().ok())
+        .collect();
     builder.filter_entry(move |entry| {
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if !is_dir || entry.depth() == 0 {
             return true;
         }
-        entry.file_name() != "target" && !skip_dirs.iter().any(|d| entry.path() == d)
+        entry.file_name() != "target"
+            && (skip_dirs.is_empty()
+                || entry
+                    .path()
+                    .canonicalize()
+                    .is_ok_and(|p| !skip_dirs.contains(&p)))
     });
     for result in builder.build() {
         match result {

@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
+/// Shared by every reporter (it lives in `report`); kept here for the callers that use this path.
+pub use super::position;
 use crate::CheckResult;
-use crate::diagnostic::Span;
-use crate::load::source::Sources;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -102,20 +102,4 @@ pub fn render(result: &CheckResult) -> String {
         serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
-}
-
-/// File name, start (line, column) and end (line, column) of a span; 1-based.
-#[must_use]
-pub fn position<'a>(
-    sources: &'a Sources,
-    span: &Span,
-) -> (&'a str, (usize, usize), (usize, usize)) {
-    let file = sources.get(span.file);
-    let start = file.line_col(span.range.start);
-    let end = file.line_col(span.range.end);
-    (
-        &file.name,
-        (start.line, start.column),
-        (end.line, end.column),
-    )
 }

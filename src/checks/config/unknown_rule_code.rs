@@ -1,27 +1,37 @@
 use crate::checks::registry::RULES;
-use crate::checks::{Context, did_you_mean};
+use crate::checks::{Context, did_you_mean, suggest_code};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
-use crate::suggest::closest;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Reports a rule code under `rules:` in `portico.yaml` that no rule has.
+    /// Reports a rule code in `portico.yaml` that no rule has: a key under `rules:`, or an entry
+    /// of `codes:` under `suppressions:`. (Codes in `# portico-ignore` comments and
+    /// `portico.dev/ignore` annotations are PC905's.)
     ///
     /// ## Why is this bad?
     /// A mistyped code (`PC21` for `PC201`) changes nothing: the rule keeps its default
-    /// severity, and the team believes it was turned down or off.
+    /// severity, or its findings stay reported, and the team believes it was turned down, off
+    /// or suppressed.
     ///
     /// ## Example
     /// ```yaml
     /// rules:
     ///   PC2011: warning
+    /// suppressions:
+    ///   - path: vendor/**
+    ///     codes: [PC2011]
+    ///     reason: upstream chart
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// rules:
     ///   PC201: warning
+    /// suppressions:
+    ///   - path: vendor/**
+    ///     codes: [PC201]
+    ///     reason: upstream chart
     /// ```
     code: "PC902",
     slug: "unknown-rule-code",
@@ -30,19 +40,32 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config.file else { return };
-    for code in ctx.config.settings.rules.keys() {
+    let rules = ctx
+        .config
+        .settings
+        .rules
+        .keys()
+        .map(|code| (code, format!("/rules/{}", escape_token(code))));
+    let suppressions = ctx
+        .config
+        .settings
+        .suppressions
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            s.codes
+                .iter()
+                .enumerate()
+                .map(move |(j, code)| (code, format!("/suppressions/{i}/codes/{j}")))
+        });
+    for (code, pointer) in rules.chain(suppressions) {
         if RULES.iter().any(|r| r.code == code) {
             continue;
         }
-        let span = ctx
-            .config
-            .key_span(&format!("/rules/{}", escape_token(code)))
-            .unwrap_or(0..0);
-        let by_slug = RULES.iter().find(|r| r.slug == code).map(|r| r.code);
-        let suggestion = by_slug.or_else(|| closest(code, RULES.iter().map(|r| r.code)));
+        let span = ctx.config.key_span(&pointer).unwrap_or(0..0);
         out.push(
             Finding::new(format!("unknown rule code `{code}`"), Span::new(file, span)).maybe_help(
-                did_you_mean(suggestion)
+                did_you_mean(suggest_code(code))
                     .or_else(|| Some("`portico rules` lists every code".into())),
             ),
         );

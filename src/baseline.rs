@@ -1,0 +1,548 @@
+//! Baselines: adopt portico on a large repository today and fail only on new findings.
+//!
+//! `portico check --write-baseline FILE` records every current finding by a fingerprint
+//! ([`write`]); a run with a baseline ([`crate::CheckRequest::baseline`], or `baseline:` in
+//! `portico.yaml`) drops the findings the baseline holds and reports each entry that no longer
+//! occurs (PC906), so the file shrinks as findings are fixed.
+//!
+//! # Fingerprints
+//! A fingerprint ([`fingerprint`]) does not depend on line numbers, so editing a file elsewhere
+//! does not turn old findings into new ones. It is built from:
+//! - the rule code;
+//! - the subject: the resource the finding names (`Kind/namespace/name`, its `resource`), or
+//!   else the resource whose document holds the finding's location, or else the file name
+//!   (a finding in `portico.yaml` or a `.rego` file);
+//! - the JSON pointer of the YAML node the finding points at, relative to its object
+//!   (`/spec/applyToRoutes/0/route/labels/usagePlans`). Diagnostics do not carry a pointer: it is
+//!   recovered from the location by walking the document's spans, which every finding has, so
+//!   no rule has to supply it;
+//! - the message, only when there is no pointer (a `.rego` file, a file that is not YAML) or
+//!   the location lies inside the text of a multi-line string (a Rego module or inline JWKS in
+//!   a ConfigMap or policy), where the pointer names only the whole string.
+//!
+//! Several findings may share a fingerprint (the same rule, twice on one string); the baseline
+//! then holds the entry as many times, and a run drops as many findings as it holds.
+//!
+//! # File format
+//! ```json
+//! {
+//!   "version": 1,
+//!   "entries": [
+//!     {"fingerprint": "…", "code": "PC201", "resource": "ExtAuthPolicy/gloo-mesh/oauth-okta", "pointer": "/spec/applyToRoutes/0/route/labels/usagePlans", "message": "…"}
+//!   ]
+//! }
+//! ```
+//! One entry per line, sorted, so the file diffs line by line. Only `fingerprint` is matched;
+//! the other fields are for the reader.
+
+use std::collections::HashMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::CheckResult;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::load::Repo;
+use crate::load::node::{Node, Style, Value, escape_token};
+use crate::load::source::{FileId, SourceFile};
+
+/// The version of the baseline file format this build reads and writes.
+pub const VERSION: u64 = 1;
+
+/// A baseline file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Baseline {
+    /// Format version, [`VERSION`].
+    pub version: u64,
+    /// The recorded findings, sorted.
+    pub entries: Vec<Entry>,
+}
+
+/// One recorded finding.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Entry {
+    /// What is matched: see [`fingerprint`].
+    pub fingerprint: String,
+    /// The rule code.
+    pub code: String,
+    /// `Kind/namespace/name` of the resource, when the finding has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    /// The file, when the finding has no resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    /// JSON pointer of the node, relative to the resource.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// The message when the baseline was written.
+    pub message: String,
+}
+
+/// Why a baseline file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    /// It cannot be read or written.
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The system's message.
+        message: String,
+    },
+    /// It is not a baseline file.
+    #[error("{path}: not a portico baseline: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// It was written by a portico with another format.
+    #[error(
+        "{path}: baseline format version {found} is not supported (this portico reads version {VERSION}); rewrite it with `portico check --write-baseline`"
+    )]
+    Version {
+        /// The file.
+        path: PathBuf,
+        /// The version it declares.
+        found: u64,
+    },
+}
+
+/// Where a finding is, structurally: its document, the object in it, the node.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// Index into [`Repo::documents`].
+    pub doc: usize,
+    /// Pointer of the object inside the document: empty, or `/items/N` inside a `List`.
+    pub base: String,
+    /// Pointer of the node, relative to the object (empty: the object itself).
+    pub pointer: String,
+    /// `Kind/namespace/name` of the object, when it has a kind and a name.
+    pub resource: Option<String>,
+    /// Whether the location lies inside the text of a multi-line string.
+    pub in_text: bool,
+}
+
+/// Finds the document, object and node a span starts in.
+#[must_use]
+pub fn locate(repo: &Repo, span: &Span) -> Option<Location> {
+    let offset = span.range.start;
+    let mut chosen: Option<usize> = None;
+    for (i, d) in repo.documents.iter().enumerate() {
+        if d.file != span.file {
+            continue;
+        }
+        if chosen.is_none() || d.doc.root.span.start <= offset {
+            chosen = Some(i);
+        }
+        if d.doc.root.span.start > offset {
+            break;
+        }
+    }
+    let doc = chosen?;
+    let root = &repo.documents.get(doc)?.doc.root;
+    let mut object = root;
+    let mut base = String::new();
+    if root.get("kind").and_then(Node::as_str) == Some("List")
+        && let Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) = root.get("items")
+        && let Some((i, item)) = items
+            .iter()
+            .enumerate()
+            .rfind(|(_, item)| item.span.start <= offset)
+    {
+        object = item;
+        base = format!("/items/{i}");
+    }
+    let mut pointer = String::new();
+    let in_text = descend(object, offset, &mut pointer);
+    Some(Location {
+        doc,
+        base,
+        pointer,
+        resource: resource_of(object),
+        in_text,
+    })
+}
+
+/// `Kind/namespace/name` of a Kubernetes object node (namespace defaulted as kubectl does).
+fn resource_of(object: &Node) -> Option<String> {
+    let kind = object.get("kind").and_then(Node::as_str)?;
+    let metadata = object.get("metadata")?;
+    let name = metadata.get("name").and_then(Node::as_str)?;
+    let namespace = metadata
+        .get("namespace")
+        .and_then(Node::as_str)
+        .unwrap_or(crate::model::DEFAULT_NAMESPACE);
+    Some(format!("{kind}/{namespace}/{name}"))
+}
+
+/// Extends `pointer` down to the deepest node at `offset`; returns whether `offset` lies inside
+/// the text of a multi-line string.
+fn descend(node: &Node, offset: usize, pointer: &mut String) -> bool {
+    match &node.value {
+        Value::Map(entries) => {
+            let Some(entry) = entries
+                .iter()
+                .filter(|e| e.key_span.start <= offset)
+                .max_by_key(|e| e.key_span.start)
+            else {
+                return false;
+            };
+            pointer.push('/');
+            pointer.push_str(&escape_token(&entry.key));
+            if offset < entry.value.span.start {
+                return false;
+            }
+            descend(&entry.value, offset, pointer)
+        }
+        Value::Seq(items) => {
+            let Some((i, item)) = items
+                .iter()
+                .enumerate()
+                .rfind(|(_, item)| item.span.start <= offset)
+            else {
+                return false;
+            };
+            pointer.push('/');
+            pointer.push_str(&i.to_string());
+            descend(item, offset, pointer)
+        }
+        Value::String(text) => {
+            let multi_line = matches!(node.style, Style::Literal | Style::Folded)
+                || text.trim_end().contains('\n');
+            multi_line && offset > node.span.start
+        }
+        _ => false,
+    }
+}
+
+/// What a fingerprint is computed from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Key {
+    /// The rule code.
+    pub code: String,
+    /// `Kind/namespace/name`, when known.
+    pub resource: Option<String>,
+    /// The file name, when there is no resource.
+    pub file: Option<String>,
+    /// The node's JSON pointer relative to its object.
+    pub pointer: Option<String>,
+    /// The message, when it takes part (see the module documentation).
+    pub message: Option<String>,
+}
+
+impl Key {
+    /// The key of a diagnostic.
+    #[must_use]
+    pub fn of(diagnostic: &Diagnostic, repo: &Repo) -> Self {
+        let finding = &diagnostic.finding;
+        let location = locate(repo, &finding.span);
+        let resource = finding
+            .resource
+            .clone()
+            .or_else(|| location.as_ref().and_then(|l| l.resource.clone()));
+        let file = resource
+            .is_none()
+            .then(|| repo.sources.get(finding.span.file).name.clone());
+        let pointer = location.as_ref().map(|l| l.pointer.clone());
+        let message = match &location {
+            Some(l) if !l.in_text => None,
+            _ => Some(finding.message.clone()),
+        };
+        Self {
+            code: diagnostic.code.to_owned(),
+            resource,
+            file,
+            pointer,
+            message,
+        }
+    }
+
+    /// The fingerprint: 16 hex digits of a 64-bit FNV-1a hash of the key's parts.
+    #[must_use]
+    pub fn fingerprint(&self) -> String {
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        let parts = [
+            "portico-baseline-1",
+            self.code.as_str(),
+            self.resource.as_deref().unwrap_or(""),
+            self.file.as_deref().unwrap_or(""),
+            self.pointer.as_deref().unwrap_or("\u{0}none"),
+            self.message.as_deref().unwrap_or(""),
+        ];
+        for part in parts {
+            for byte in part.bytes().chain(std::iter::once(0xff)) {
+                hash ^= u64::from(byte);
+                hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+            }
+        }
+        format!("{hash:016x}")
+    }
+}
+
+/// The fingerprint of a diagnostic: kind, namespace and name of its resource, its code and the
+/// JSON pointer of its node (the message where there is no pointer); never line numbers.
+#[must_use]
+pub fn fingerprint(diagnostic: &Diagnostic, repo: &Repo) -> String {
+    Key::of(diagnostic, repo).fingerprint()
+}
+
+/// The baseline entry of a diagnostic.
+#[must_use]
+pub fn entry(diagnostic: &Diagnostic, repo: &Repo) -> Entry {
+    let key = Key::of(diagnostic, repo);
+    Entry {
+        fingerprint: key.fingerprint(),
+        code: key.code,
+        resource: key.resource,
+        file: key.file,
+        pointer: key.pointer.filter(|p| !p.is_empty()),
+        message: diagnostic.finding.message.clone(),
+    }
+}
+
+/// A baseline recording `diagnostics`, sorted.
+#[must_use]
+pub fn build<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>, repo: &Repo) -> Baseline {
+    let mut entries: Vec<Entry> = diagnostics.into_iter().map(|d| entry(d, repo)).collect();
+    entries.sort_by(|a, b| {
+        let subject = |e: &Entry| e.resource.clone().or_else(|| e.file.clone());
+        (subject(a), &a.code, &a.pointer, &a.message, &a.fingerprint).cmp(&(
+            subject(b),
+            &b.code,
+            &b.pointer,
+            &b.message,
+            &b.fingerprint,
+        ))
+    });
+    Baseline {
+        version: VERSION,
+        entries,
+    }
+}
+
+/// The baseline of a run: every finding it reports and every finding its own baseline dropped,
+/// but not the stale-baseline findings (PC906), which are about the old baseline.
+#[must_use]
+pub fn of_result(result: &CheckResult) -> Baseline {
+    let recorded = result
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            crate::checks::rule(d.code).is_none_or(|r| r.phase != crate::checks::Phase::Baseline)
+        })
+        .chain(result.baselined.iter());
+    build(recorded, &result.repo)
+}
+
+/// The file text: pretty at the top, one entry per line, with a trailing newline.
+#[must_use]
+pub fn render(baseline: &Baseline) -> String {
+    let mut out = format!("{{\n  \"version\": {},\n  \"entries\": [", baseline.version);
+    for (i, entry) in baseline.entries.iter().enumerate() {
+        out.push_str(if i == 0 { "\n    " } else { ",\n    " });
+        out.push_str(&serde_json::to_string(entry).unwrap_or_default());
+    }
+    if !baseline.entries.is_empty() {
+        out.push_str("\n  ");
+    }
+    out.push_str("]\n}\n");
+    out
+}
+
+/// Writes the baseline of a run to `path` (see [`of_result`]), replacing the file atomically.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write(path: &Path, result: &CheckResult) -> Result<(), BaselineError> {
+    write_baseline(path, &of_result(result))
+}
+
+/// Writes `baseline` to `path`, replacing the file atomically.
+///
+/// # Errors
+/// When the file cannot be written.
+pub fn write_baseline(path: &Path, baseline: &Baseline) -> Result<(), BaselineError> {
+    let io = |e: std::io::Error| BaselineError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    };
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "baseline".into());
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    std::fs::write(&tmp, render(baseline)).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+/// Reads a baseline from its text.
+///
+/// # Errors
+/// When the text is not a baseline of a supported version.
+pub fn parse(path: &Path, text: &str) -> Result<Baseline, BaselineError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| BaselineError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+    let version = value.get("version").and_then(serde_json::Value::as_u64);
+    match version {
+        Some(VERSION) => {}
+        Some(found) => {
+            return Err(BaselineError::Version {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        None => {
+            return Err(BaselineError::Invalid {
+                path: path.to_path_buf(),
+                message: "no `version`".into(),
+            });
+        }
+    }
+    serde_json::from_value(value).map_err(|e| BaselineError::Invalid {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// Reads a baseline file.
+///
+/// # Errors
+/// When it cannot be read or is not a baseline of a supported version.
+pub fn read(path: &Path) -> Result<(Baseline, String), BaselineError> {
+    let text = std::fs::read_to_string(path).map_err(|e| BaselineError::Io {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let baseline = parse(path, &text)?;
+    Ok((baseline, text))
+}
+
+/// A baseline entry that matched no finding.
+#[derive(Debug, Clone)]
+pub struct StaleEntry {
+    /// The entry.
+    pub entry: Entry,
+    /// Where it is in the baseline file.
+    pub span: Span,
+}
+
+/// What applying a baseline did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The baseline file, as loaded into the run's sources.
+    pub file: FileId,
+    /// Entries that matched no finding, in file order.
+    pub stale: Vec<StaleEntry>,
+}
+
+/// A baseline loaded for a run.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// The baseline.
+    pub baseline: Baseline,
+    /// Its file among the run's sources.
+    pub file: FileId,
+}
+
+/// Adds the baseline file to the run's sources (reusing it when it was read as an input) so
+/// stale entries can point at their lines.
+pub fn attach(
+    repo: &mut Repo,
+    baseline: Baseline,
+    path: &Path,
+    display: String,
+    text: String,
+) -> Loaded {
+    let canonical = path.canonicalize().ok();
+    let existing = repo
+        .sources
+        .iter()
+        .find(|(_, f)| canonical.is_some() && f.path.canonicalize().ok() == canonical)
+        .map(|(id, _)| id);
+    let file = existing.unwrap_or_else(|| {
+        repo.sources
+            .add(SourceFile::new(display, path.to_path_buf(), text))
+    });
+    // The baseline is portico's own file, not configuration to check.
+    repo.documents.retain(|d| d.file != file);
+    Loaded { baseline, file }
+}
+
+/// Drops the diagnostics the baseline holds (as many of each fingerprint as it holds) and
+/// returns (kept, dropped, outcome).
+#[must_use]
+pub fn apply(
+    loaded: &Loaded,
+    diagnostics: Vec<Diagnostic>,
+    repo: &Repo,
+) -> (Vec<Diagnostic>, Vec<Diagnostic>, Outcome) {
+    let mut remaining: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in loaded.baseline.entries.iter().enumerate().rev() {
+        remaining.entry(e.fingerprint.as_str()).or_default().push(i);
+    }
+    let mut kept = Vec::new();
+    let mut dropped = Vec::new();
+    for d in diagnostics {
+        let fp = fingerprint(&d, repo);
+        match remaining.get_mut(fp.as_str()).and_then(Vec::pop) {
+            Some(_) => dropped.push(d),
+            None => kept.push(d),
+        }
+    }
+    let mut stale_indexes: Vec<usize> = remaining.into_values().flatten().collect();
+    stale_indexes.sort_unstable();
+    let spans = entry_spans(repo.sources.get(loaded.file));
+    let stale = stale_indexes
+        .into_iter()
+        .filter_map(|i| {
+            let entry = loaded.baseline.entries.get(i)?.clone();
+            let range = spans.get(i).cloned().unwrap_or(0..0);
+            Some(StaleEntry {
+                entry,
+                span: Span::new(loaded.file, range),
+            })
+        })
+        .collect();
+    (
+        kept,
+        dropped,
+        Outcome {
+            file: loaded.file,
+            stale,
+        },
+    )
+}
+
+/// The span of each entry's fingerprint in the baseline file's text (of the entry, when it has
+/// none).
+fn entry_spans(file: &SourceFile) -> Vec<Range<usize>> {
+    let parsed = crate::load::yaml::parse(file);
+    let Some(doc) = parsed.documents.first() else {
+        return Vec::new();
+    };
+    match doc.root.get("entries") {
+        Some(Node {
+            value: Value::Seq(items),
+            ..
+        }) => items
+            .iter()
+            .map(|item| {
+                item.get("fingerprint")
+                    .map_or_else(|| item.span.start..item.span.start, |f| f.span.clone())
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}

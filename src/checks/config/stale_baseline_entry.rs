@@ -1,0 +1,68 @@
+use crate::checks::Context;
+use crate::diagnostic::Finding;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Reports an entry of the baseline file (`--baseline FILE`, or `baseline:` in
+    /// `portico.yaml`) that matches no current finding: the finding was fixed, or its resource
+    /// renamed or removed.
+    ///
+    /// ## Why is this bad?
+    /// A baseline records the findings a team accepted when it adopted portico. An entry whose
+    /// finding is gone would silently accept the same finding if it came back; removing it
+    /// keeps the baseline shrinking toward empty.
+    ///
+    /// ## Example
+    /// ```json
+    /// {
+    ///   "version": 1,
+    ///   "entries": [
+    ///     {"fingerprint": "5f0c1e2d3a4b6978", "code": "PC403", "resource": "ExtAuthPolicy/gloo-mesh/oauth-okta", "pointer": "/spec/config/glooAuth/configs/0/oauth2/accessTokenValidation/jwt/remoteJwks/url", "message": "remote JWKS URL uses plain http"}
+    ///   ]
+    /// }
+    /// ```
+    /// after the JWKS URL was changed to `https`.
+    ///
+    /// ## Use instead
+    /// ```json
+    /// {
+    ///   "version": 1,
+    ///   "entries": []
+    /// }
+    /// ```
+    /// Rewrite the baseline with `portico check --write-baseline FILE`, or delete the line.
+    code: "PC906",
+    slug: "stale-baseline-entry",
+    severity: Info,
+    phase: Baseline,
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(outcome) = ctx.baseline else {
+        return;
+    };
+    for stale in &outcome.stale {
+        let e = &stale.entry;
+        let subject = e
+            .resource
+            .as_deref()
+            .or(e.file.as_deref())
+            .unwrap_or("the repository");
+        let at = e
+            .pointer
+            .as_deref()
+            .map(|p| format!(" at `{p}`"))
+            .unwrap_or_default();
+        out.push(
+            Finding::new(
+                format!(
+                    "baseline entry no longer occurs: {} on {subject}{at}",
+                    e.code
+                ),
+                stale.span.clone(),
+            )
+            .label(format!("was: {}", e.message))
+            .help("remove the entry, or rewrite the baseline with `portico check --write-baseline FILE`"),
+        );
+    }
+}

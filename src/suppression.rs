@@ -1,0 +1,652 @@
+//! Suppressions: findings a team has looked at and accepts, each with a reason.
+//!
+//! Three forms:
+//! - a comment `# portico-ignore: PC201, PC204 -- reason`, in YAML or in Rego (a `.rego` file,
+//!   or a module in a ConfigMap block scalar, whose lines are lines of the file). Trailing
+//!   code on a line, it suppresses findings that start on that line; on a line of its own, it
+//!   suppresses findings on the next line that is neither blank nor a comment (so several
+//!   comments can stack above one line). YAML comments come from the parser, so a `#` inside
+//!   a quoted string is not one; Rego comments are found by a scan that skips Rego strings.
+//! - the annotation `portico.dev/ignore: "PC201: reason"` on a resource portico models, with
+//!   several entries separated by `;` or newlines (`PC201, PC204: reason; PC403: other reason`).
+//!   It suppresses findings that name the resource (`resource`) or whose location lies in its
+//!   document (its item, inside a `List`).
+//! - `suppressions:` in `portico.yaml`: entries with `codes`, a `reason` and globs on the file
+//!   (`path`) and/or the resource (`resource`), for files that cannot carry comments.
+//!
+//! Suppressed findings are removed from the result and counted. A suppression without a reason
+//! is reported (PC903), as is a code a suppression names that matched nothing while its rule ran
+//! (PC904) and a code no rule has (PC905; codes in `portico.yaml` are PC902's).
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use globset::{GlobBuilder, GlobMatcher};
+use granit_parser::{Event, Options, Parser};
+
+use crate::baseline::{Location, locate};
+use crate::checks::Levels;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Span};
+use crate::load::Repo;
+use crate::load::embedded::map_scalar;
+use crate::load::node::escape_token;
+use crate::load::source::{FileId, SourceFile};
+use crate::model::Model;
+
+/// The comment directive.
+pub const DIRECTIVE: &str = "portico-ignore";
+/// The annotation key.
+pub const ANNOTATION: &str = "portico.dev/ignore";
+
+/// Which form a suppression has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// `# portico-ignore: …` in YAML.
+    YamlComment,
+    /// `# portico-ignore: …` in Rego.
+    RegoComment,
+    /// `portico.dev/ignore` on a resource.
+    Annotation,
+    /// `suppressions:` in `portico.yaml`.
+    Config,
+}
+
+impl Kind {
+    /// Whether the suppression is a comment.
+    #[must_use]
+    pub fn is_comment(self) -> bool {
+        matches!(self, Kind::YamlComment | Kind::RegoComment)
+    }
+}
+
+/// A code named by a suppression.
+#[derive(Debug, Clone)]
+pub struct CodeRef {
+    /// As written.
+    pub text: String,
+    /// The rule's code, when a rule has it.
+    pub code: Option<&'static str>,
+    /// Where it is written.
+    pub span: Span,
+    /// Whether its rule ran (set when suppressions are applied).
+    pub ran: bool,
+    /// How many findings it suppressed.
+    pub used: usize,
+}
+
+/// What a suppression covers.
+#[derive(Debug, Clone)]
+enum Scope {
+    /// Findings starting on these 1-based lines of a file.
+    Lines { file: FileId, lines: Vec<usize> },
+    /// Findings about a resource.
+    Resource {
+        id: String,
+        doc: usize,
+        base: String,
+    },
+    /// Findings matching globs.
+    Globs {
+        path: Option<GlobMatcher>,
+        resource: Option<GlobMatcher>,
+    },
+}
+
+/// One suppression.
+#[derive(Debug, Clone)]
+pub struct Suppression {
+    /// Its form.
+    pub kind: Kind,
+    /// Where it is written: the comment, the annotation entry or the config entry.
+    pub span: Span,
+    /// The codes it names.
+    pub codes: Vec<CodeRef>,
+    /// Its reason, when it gives one.
+    pub reason: Option<String>,
+    /// The lines it covers, for comments (1-based).
+    pub lines: Vec<usize>,
+    scope: Scope,
+}
+
+/// A finding a suppression removed.
+#[derive(Debug, Clone)]
+pub struct Suppressed {
+    /// The finding.
+    pub diagnostic: Diagnostic,
+    /// The form of the (first) suppression that matched it.
+    pub kind: Kind,
+    /// Its reason.
+    pub reason: Option<String>,
+    /// Where that suppression is written.
+    pub at: Span,
+}
+
+/// Every suppression of a run, after being applied.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// The suppressions, comments first (by file and position), then annotations, then
+    /// `portico.yaml` entries.
+    pub suppressions: Vec<Suppression>,
+}
+
+/// Finds every suppression in the repository and the configuration.
+#[must_use]
+pub fn collect(
+    repo: &Repo,
+    model: &Model,
+    rego: &crate::rego::Analysis,
+    config: &Config,
+) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    let rego_files: BTreeSet<FileId> = repo.rego_files.iter().copied().collect();
+    let other_files: BTreeSet<FileId> = repo.other_files.iter().copied().collect();
+    for (id, file) in repo.sources.iter() {
+        if rego_files.contains(&id) || other_files.contains(&id) || !file.text.contains(DIRECTIVE) {
+            continue;
+        }
+        let is_yaml = file
+            .path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_none_or(|e| matches!(e, "yaml" | "yml" | "json"));
+        if is_yaml {
+            yaml_comments(id, file, &mut out);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for module in &rego.modules {
+        let source = &module.source;
+        if !source.text.contains(DIRECTIVE) {
+            continue;
+        }
+        rego_comments(repo, source, &mut seen, &mut out);
+    }
+    out.sort_by_key(|s| (s.span.file, s.span.range.start));
+    for meta in model.all_documents_meta() {
+        if meta.annotations.contains_key(ANNOTATION) {
+            annotations(repo, meta, &mut out);
+        }
+    }
+    config_entries(config, &mut out);
+    out
+}
+
+/// The directive in a comment's text (after `#`): its codes with their offsets in `text`, and
+/// its reason.
+struct Directive {
+    codes: Vec<(String, Range<usize>)>,
+    reason: Option<String>,
+}
+
+fn parse_directive(text: &str) -> Option<Directive> {
+    let lead = text.len() - text.trim_start().len();
+    let rest = text.get(lead..)?.strip_prefix(DIRECTIVE)?;
+    let mut at = lead + DIRECTIVE.len();
+    let rest = match rest.strip_prefix(':') {
+        Some(r) => {
+            at += 1;
+            r
+        }
+        None if rest.is_empty() || rest.starts_with(char::is_whitespace) => rest,
+        None => return None,
+    };
+    let (codes_text, reason) = match rest.find("--") {
+        Some(i) => (rest.get(..i).unwrap_or(""), rest.get(i + 2..)),
+        None => (rest, None),
+    };
+    Some(Directive {
+        codes: split_codes(codes_text, at),
+        reason: reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned),
+    })
+}
+
+/// Splits a list of codes (separated by commas and/or blanks), with offsets shifted by `at`.
+fn split_codes(text: &str, at: usize) -> Vec<(String, Range<usize>)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text
+        .char_indices()
+        .chain(std::iter::once((text.len(), ',')))
+    {
+        let separator = c == ',' || c.is_whitespace();
+        match (start, separator) {
+            (None, false) => start = Some(i),
+            (Some(s), true) => {
+                out.push((text.get(s..i).unwrap_or("").to_owned(), at + s..at + i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+fn code_refs(
+    codes: Vec<(String, Range<usize>)>,
+    span: impl Fn(Range<usize>) -> Span,
+) -> Vec<CodeRef> {
+    codes
+        .into_iter()
+        .map(|(text, range)| CodeRef {
+            code: known_code(&text),
+            text,
+            span: span(range),
+            ran: false,
+            used: 0,
+        })
+        .collect()
+}
+
+/// The rule code `text` is, exactly.
+fn known_code(text: &str) -> Option<&'static str> {
+    crate::checks::registry::RULES
+        .iter()
+        .find(|r| r.code == text)
+        .map(|r| r.code)
+}
+
+/// The lines a comment starting at `offset` covers: its own when code precedes it, else the
+/// next line that is neither blank nor a comment.
+fn covered_lines(file: &SourceFile, offset: usize) -> Vec<usize> {
+    let line = file.line_col(offset).line;
+    let start = file.line_start(line).unwrap_or(0);
+    let own_line = file
+        .text
+        .get(start..offset)
+        .is_some_and(|before| before.trim().is_empty());
+    if !own_line {
+        return vec![line];
+    }
+    ((line + 1)..=file.line_count())
+        .find(|&l| {
+            file.line_text(l).is_some_and(|t| {
+                let t = t.trim();
+                !t.is_empty() && !t.starts_with('#')
+            })
+        })
+        .into_iter()
+        .collect()
+}
+
+fn comment_suppression(
+    kind: Kind,
+    file_id: FileId,
+    file: &SourceFile,
+    comment: Range<usize>,
+    payload_start: usize,
+    directive: Directive,
+) -> Suppression {
+    let lines = covered_lines(file, comment.start);
+    Suppression {
+        kind,
+        span: Span::new(file_id, comment),
+        codes: code_refs(directive.codes, |r| {
+            Span::new(file_id, payload_start + r.start..payload_start + r.end)
+        }),
+        reason: directive.reason,
+        scope: Scope::Lines {
+            file: file_id,
+            lines: lines.clone(),
+        },
+        lines,
+    }
+}
+
+/// YAML comments, from the parser (so `#` in a quoted string or a block scalar is not one).
+fn yaml_comments(id: FileId, file: &SourceFile, out: &mut Vec<Suppression>) {
+    let text: &str = &file.text;
+    let mut options = Options::default();
+    options.set_emit_comments(true);
+    let mut parser = Parser::new_from_str_with_options(text, options);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Ok((Event::Comment(payload, _), span))) => {
+                let Some(range) = span.byte_range() else {
+                    continue;
+                };
+                let Some(directive) = parse_directive(&payload) else {
+                    continue;
+                };
+                // The span covers `#` and the payload.
+                let payload_start = range.end.saturating_sub(payload.len());
+                out.push(comment_suppression(
+                    Kind::YamlComment,
+                    id,
+                    file,
+                    range,
+                    payload_start,
+                    directive,
+                ));
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) => match parser.proceed_next_document() {
+                Ok(true) => {}
+                Ok(false) | Err(_) => break,
+            },
+        }
+    }
+}
+
+/// The comments of a Rego module: the byte range of each, from `#` to the end of its line.
+fn rego_comment_offsets(text: &str) -> Vec<(usize, usize)> {
+    #[derive(PartialEq)]
+    enum State {
+        Code,
+        String,
+        Escape,
+        Raw,
+    }
+    let mut out = Vec::new();
+    let mut state = State::Code;
+    let mut skip_to = 0;
+    for (i, c) in text.char_indices() {
+        if i < skip_to {
+            continue;
+        }
+        match state {
+            State::Code => match c {
+                '"' => state = State::String,
+                '`' => state = State::Raw,
+                '#' => {
+                    let end = text
+                        .get(i..)
+                        .and_then(|r| r.find('\n'))
+                        .map_or(text.len(), |n| i + n);
+                    out.push((i, end));
+                    skip_to = end;
+                }
+                _ => {}
+            },
+            State::String => match c {
+                '\\' => state = State::Escape,
+                '"' | '\n' => state = State::Code,
+                _ => {}
+            },
+            State::Escape => state = State::String,
+            State::Raw => {
+                if c == '`' {
+                    state = State::Code;
+                }
+            }
+        }
+    }
+    out
+}
+
+fn rego_comments(
+    repo: &Repo,
+    source: &crate::model::rego::RegoSource,
+    seen: &mut BTreeSet<(FileId, usize)>,
+    out: &mut Vec<Suppression>,
+) {
+    if source.map.as_ref().is_some_and(|m| !m.is_exact()) {
+        // Folded or escaped text: its lines are not the file's.
+        return;
+    }
+    let file = repo.sources.get(source.file);
+    for (start, end) in rego_comment_offsets(&source.text) {
+        let Some(comment) = source.text.get(start + 1..end) else {
+            continue;
+        };
+        let comment = comment.strip_suffix('\r').unwrap_or(comment);
+        let Some(directive) = parse_directive(comment) else {
+            continue;
+        };
+        let file_start = source.file_offset(start);
+        if !seen.insert((source.file, file_start)) {
+            continue;
+        }
+        let file_end = file_start + 1 + comment.len();
+        out.push(comment_suppression(
+            Kind::RegoComment,
+            source.file,
+            file,
+            file_start..file_end,
+            file_start + 1,
+            directive,
+        ));
+    }
+}
+
+/// Entries of a `portico.dev/ignore` annotation.
+fn annotations(repo: &Repo, meta: &crate::model::Meta, out: &mut Vec<Suppression>) {
+    let Some(value) = meta.annotations.get(ANNOTATION) else {
+        return;
+    };
+    let pointer = meta.pointer(&format!(
+        "/metadata/annotations/{}",
+        escape_token(ANNOTATION)
+    ));
+    let node = repo
+        .documents
+        .get(meta.doc)
+        .and_then(|d| d.doc.root.pointer(&pointer))
+        .map(|f| f.node);
+    let file = repo.sources.get(meta.file);
+    let map = node.map(|n| map_scalar(file, n));
+    let fallback = node.map_or(0..0, |n| n.span.clone());
+    let to_file = |r: Range<usize>| -> Span {
+        let range = match &map {
+            Some(m) if m.is_exact() => m.file_offset(r.start)..m.file_offset(r.end),
+            _ => fallback.clone(),
+        };
+        Span::new(meta.file, range)
+    };
+    let mut start = 0;
+    for part in value.split_inclusive([';', '\n']) {
+        let entry_start = start;
+        start += part.len();
+        let entry = part.trim_end_matches([';', '\n']);
+        if entry.trim().is_empty() {
+            continue;
+        }
+        let (codes_text, reason) = match entry.find(':').or_else(|| entry.find("--")) {
+            Some(i) => {
+                let sep = if entry.get(i..).is_some_and(|r| r.starts_with("--")) {
+                    2
+                } else {
+                    1
+                };
+                (entry.get(..i).unwrap_or(""), entry.get(i + sep..))
+            }
+            None => (entry, None),
+        };
+        let lead = entry.len() - entry.trim_start().len();
+        let entry_span = to_file(entry_start + lead..entry_start + entry.trim_end().len());
+        out.push(Suppression {
+            kind: Kind::Annotation,
+            span: entry_span,
+            codes: code_refs(split_codes(codes_text, entry_start), to_file),
+            reason: reason
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
+            lines: Vec::new(),
+            scope: Scope::Resource {
+                id: meta.id.to_string(),
+                doc: meta.doc,
+                base: meta.base.clone(),
+            },
+        });
+    }
+}
+
+/// Compiles a `suppressions:` glob: `*` stays within a `/`-separated segment, `**` crosses them.
+///
+/// # Errors
+/// The glob parser's message.
+pub fn compile_glob(glob: &str) -> Result<GlobMatcher, String> {
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| e.kind().to_string())
+}
+
+fn config_entries(config: &Config, out: &mut Vec<Suppression>) {
+    let Some(file) = config.file else { return };
+    for (i, entry) in config.settings.suppressions.iter().enumerate() {
+        let span = |pointer: &str| Span::new(file, config.key_span(pointer).unwrap_or(0..0));
+        let entry_pointer = format!("/suppressions/{i}");
+        let codes = entry
+            .codes
+            .iter()
+            .enumerate()
+            .map(|(j, text)| CodeRef {
+                text: text.clone(),
+                code: known_code(text),
+                span: span(&format!("{entry_pointer}/codes/{j}")),
+                ran: false,
+                used: 0,
+            })
+            .collect();
+        // An invalid glob is reported with the configuration (PC901) and matches nothing.
+        let glob = |g: &Option<String>| -> Result<Option<GlobMatcher>, String> {
+            g.as_deref().map(compile_glob).transpose()
+        };
+        let (Ok(path), Ok(resource)) = (glob(&entry.path), glob(&entry.resource)) else {
+            continue;
+        };
+        out.push(Suppression {
+            kind: Kind::Config,
+            span: span(&entry_pointer),
+            codes,
+            reason: entry
+                .reason
+                .as_deref()
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(str::to_owned),
+            lines: Vec::new(),
+            scope: Scope::Globs { path, resource },
+        });
+    }
+}
+
+/// What a diagnostic is matched against.
+struct Subject<'a> {
+    line: usize,
+    file_name: &'a str,
+    location: Option<Location>,
+}
+
+impl Suppression {
+    fn covers(&self, d: &Diagnostic, subject: &Subject<'_>) -> bool {
+        match &self.scope {
+            Scope::Lines { file, lines } => {
+                d.finding.span.file == *file && lines.contains(&subject.line)
+            }
+            Scope::Resource { id, doc, base } => {
+                d.finding.resource.as_deref() == Some(id.as_str())
+                    || subject
+                        .location
+                        .as_ref()
+                        .is_some_and(|l| l.doc == *doc && l.base == *base)
+            }
+            Scope::Globs { path, resource } => {
+                let path_ok = path.as_ref().is_none_or(|g| g.is_match(subject.file_name));
+                let resource_ok = resource.as_ref().is_none_or(|g| {
+                    d.finding.resource.as_deref().is_some_and(|r| g.is_match(r))
+                        || subject
+                            .location
+                            .as_ref()
+                            .and_then(|l| l.resource.as_deref())
+                            .is_some_and(|r| g.is_match(r))
+                });
+                path_ok && resource_ok
+            }
+        }
+    }
+}
+
+/// Removes the diagnostics a suppression covers. Returns the kept diagnostics, the suppressed
+/// ones, and the suppressions with their codes marked as run and used.
+#[must_use]
+pub fn apply(
+    mut suppressions: Vec<Suppression>,
+    diagnostics: Vec<Diagnostic>,
+    repo: &Repo,
+    levels: &Levels,
+) -> (Vec<Diagnostic>, Vec<Suppressed>, Outcome) {
+    for s in &mut suppressions {
+        for c in &mut s.codes {
+            c.ran = c.code.is_some_and(|code| levels.runs(code));
+        }
+    }
+    let mut kept = Vec::new();
+    let mut suppressed = Vec::new();
+    for d in diagnostics {
+        let mut first: Option<(Kind, Option<String>, Span)> = None;
+        let mut subject: Option<Subject<'_>> = None;
+        for s in &mut suppressions {
+            if !s.codes.iter().any(|c| c.code == Some(d.code)) {
+                continue;
+            }
+            let subject = subject.get_or_insert_with(|| Subject {
+                line: repo
+                    .sources
+                    .get(d.finding.span.file)
+                    .line_col(d.finding.span.range.start)
+                    .line,
+                file_name: &repo.sources.get(d.finding.span.file).name,
+                location: locate(repo, &d.finding.span),
+            });
+            if !s.covers(&d, subject) {
+                continue;
+            }
+            for c in s.codes.iter_mut().filter(|c| c.code == Some(d.code)) {
+                c.used += 1;
+            }
+            if first.is_none() {
+                first = Some((s.kind, s.reason.clone(), s.span.clone()));
+            }
+        }
+        match first {
+            Some((kind, reason, at)) => suppressed.push(Suppressed {
+                diagnostic: d,
+                kind,
+                reason,
+                at,
+            }),
+            None => kept.push(d),
+        }
+    }
+    (kept, suppressed, Outcome { suppressions })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_directives() {
+        let d = parse_directive(" portico-ignore: PC201, PC204 -- vendored chart").unwrap_or(
+            Directive {
+                codes: Vec::new(),
+                reason: None,
+            },
+        );
+        let codes: Vec<_> = d.codes.iter().map(|(c, _)| c.as_str()).collect();
+        assert_eq!(codes, ["PC201", "PC204"]);
+        assert_eq!(d.reason.as_deref(), Some("vendored chart"));
+        assert!(parse_directive(" portico-ignored: PC201").is_none());
+        assert!(parse_directive(" see portico-ignore: PC201").is_none());
+        let bare = parse_directive("portico-ignore PC201 --").map(|d| d.reason);
+        assert_eq!(bare, Some(None));
+    }
+
+    #[test]
+    fn finds_rego_comments_outside_strings() {
+        let text = "package x\n# a\nallow if { \"#no\" == `#no` } # b\n";
+        let found: Vec<_> = rego_comment_offsets(text)
+            .into_iter()
+            .map(|(s, e)| &text[s..e])
+            .collect();
+        assert_eq!(found, ["# a", "# b"]);
+    }
+}
