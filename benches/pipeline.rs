@@ -120,7 +120,11 @@ fn main() {
 /// A million tiny documents in one 8 MB file: linear time, and memory bounded by the text.
 fn million_documents() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::write(dir.path().join("many.yaml"), "---\na: 1\n".repeat(1_000_000)).expect("write");
+    std::fs::write(
+        dir.path().join("many.yaml"),
+        "---\na: 1\n".repeat(1_000_000),
+    )
+    .expect("write");
     let request = portico::CheckRequest {
         inputs: vec![Input::Path(dir.path().to_path_buf())],
         ..Default::default()
@@ -137,7 +141,10 @@ fn million_documents() {
     );
     // Bounded memory: the node trees of a million small documents must stay within a small
     // multiple of what the largest synthetic repository needs.
-    assert!(peak.is_nan() || peak < 3072.0, "peak memory {peak:.0} MiB is out of bounds");
+    assert!(
+        peak.is_nan() || peak < 3072.0,
+        "peak memory {peak:.0} MiB is out of bounds"
+    );
 }
 
 fn walk_bytes(dir: &std::path::Path) -> u64 {

@@ -281,11 +281,23 @@ fn evaluate_policies(
 
 fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<ProductRoute> {
     let mut out = Vec::new();
-    for (id, instance) in input.index.instances.iter().enumerate() {
-        let Ok(id) = u32::try_from(id) else { break };
-        if !selection.selects(id) {
+    // Only the routes the policy selects: scanning every route per policy would make the
+    // matrix quadratic in a large repository.
+    let mut ids: Vec<u32> = selection
+        .by_selector
+        .iter()
+        .filter_map(|s| match s {
+            crate::model::selection::Selected::Routes(ids) => Some(ids.iter().copied()),
+            crate::model::selection::Selected::Unknown => None,
+        })
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        let Some(instance) = input.index.instances.get(id as usize) else {
             continue;
-        }
+        };
         let Some(table) = instance
             .product_table
             .and_then(|t| input.model.route_tables.get(t))
@@ -766,7 +778,8 @@ fn build_engine(step: &OpaStep, rego: &Analysis) -> Result<regorus::Engine, Stri
     let mut engine = regorus::Engine::new();
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: EVALUATION_LIMIT,
-        check_interval: NonZeroU32::MIN,
+        // Reading the clock on every unit of work costs more than the evaluation itself.
+        check_interval: NonZeroU32::new(1024).unwrap_or(NonZeroU32::MIN),
     });
     let mut v0 = false;
     for m in step.modules() {
@@ -807,6 +820,7 @@ pub struct CompileError {
 #[must_use]
 pub fn compile_errors(rego: &Analysis) -> Vec<CompileError> {
     let mut out: Vec<CompileError> = Vec::new();
+    let mut compiled: BTreeSet<(Vec<usize>, String)> = BTreeSet::new();
     for (index, step) in rego.steps.iter().enumerate() {
         if step.modules().next().is_none()
             || step
@@ -823,6 +837,11 @@ pub fn compile_errors(rego: &Analysis) -> Vec<CompileError> {
         else {
             continue;
         };
+        // Steps that share their modules and query rule compile the same way: once is enough.
+        let key = (step.modules().collect::<Vec<_>>(), rule.to_string());
+        if !compiled.insert(key) {
+            continue;
+        }
         let mut engine = match build_engine(step, rego) {
             Ok(engine) => engine,
             Err(message) => {

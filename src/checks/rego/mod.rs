@@ -186,9 +186,11 @@ pub(crate) fn describe_profile(decision: &crate::rego::matrix::Decision) -> Stri
     }
 }
 
-/// Whether an ExtAuthPolicy is linked to an identity provider of portico.yaml.
-pub(crate) fn linked_to_provider(ctx: &Context<'_>, policy: usize) -> bool {
+/// Which ExtAuthPolicies are linked to an identity provider of portico.yaml (computed once
+/// per rule: linking is a pass over every policy).
+pub(crate) fn linked_policies(ctx: &Context<'_>) -> Vec<bool> {
     crate::model::identity::link_policies(ctx.model, &ctx.config.settings.identity_providers)
-        .get(policy)
-        .is_some_and(Option::is_some)
+        .iter()
+        .map(Option::is_some)
+        .collect()
 }

@@ -42,6 +42,7 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    let linked = crate::checks::rego::linked_policies(ctx);
     for ((policy, product), decisions) in by_policy_product(ctx) {
         let Some(leak) = decisions
             .iter()
@@ -51,7 +52,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         // Without a configured identity provider the token's shape is a guess: judge only
         // policies whose tokens portico knows.
-        if !crate::checks::rego::linked_to_provider(ctx, policy) {
+        if !linked.get(policy).copied().unwrap_or(false) {
             continue;
         }
         if !authorizes(ctx, policy) {

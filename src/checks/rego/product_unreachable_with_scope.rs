@@ -38,10 +38,11 @@ crate::declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
     let links = link_policies(ctx.model, providers);
+    let linked = crate::checks::rego::linked_policies(ctx);
     for ((policy, product), decisions) in by_policy_product(ctx) {
         // Without a configured identity provider the token's shape is a guess: judge only
         // policies whose tokens portico knows.
-        if !crate::checks::rego::linked_to_provider(ctx, policy) {
+        if !linked.get(policy).copied().unwrap_or(false) {
             continue;
         }
         let with_scope: Vec<_> = decisions
