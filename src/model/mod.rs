@@ -222,8 +222,61 @@ pub fn modelled_kind(doc: &LoadedDocument) -> Option<Kind> {
 /// Builds the model from every loaded document.
 #[must_use]
 pub fn build(repo: &Repo) -> Model {
+    let count = repo.documents.len();
+    // Validating and decoding documents is independent per document: split them into
+    // contiguous ranges, one per core, and concatenate the partial models in range order so
+    // the result is the same as a single pass.
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(count.div_ceil(64))
+        .max(1);
+    let share = count.div_ceil(workers).max(1);
+    let ranges: Vec<std::ops::Range<usize>> = (0..count)
+        .step_by(share)
+        .map(|start| start..(start + share).min(count))
+        .collect();
+    let parts: Vec<Model> = if ranges.len() <= 1 {
+        vec![build_range(repo, 0..count)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = ranges
+                .iter()
+                .cloned()
+                .map(|range| scope.spawn(move || build_range(repo, range)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(ranges.iter().cloned())
+                // A part that died (building does not panic) is built again here rather than
+                // lost.
+                .map(|(h, range)| h.join().unwrap_or_else(|_| build_range(repo, range)))
+                .collect()
+        })
+    };
     let mut model = Model::default();
-    for (doc_index, loaded) in repo.documents.iter().enumerate() {
+    for part in parts {
+        model.route_tables.extend(part.route_tables);
+        model.ext_auth_policies.extend(part.ext_auth_policies);
+        model.ext_auth_servers.extend(part.ext_auth_servers);
+        model.config_maps.extend(part.config_maps);
+        model.auth_configs.extend(part.auth_configs);
+        model.broken.extend(part.broken);
+        model.undecoded.extend(part.undecoded);
+        model.problems.extend(part.problems);
+        model.schema_errors.extend(part.schema_errors);
+        model.other_objects += part.other_objects;
+    }
+    model.generated_files = kustomize::add_generated_config_maps(repo, &mut model);
+    model
+}
+
+/// The model of the documents in `range` (indices into [`Repo::documents`]).
+fn build_range(repo: &Repo, range: std::ops::Range<usize>) -> Model {
+    let mut model = Model::default();
+    for doc_index in range {
+        let Some(loaded) = repo.documents.get(doc_index) else {
+            continue;
+        };
         let mut json = loaded.doc.root.to_json();
         strip_nulls(&mut json);
         let is_list = json.get("kind").and_then(Json::as_str) == Some("List")
@@ -244,7 +297,6 @@ pub fn build(repo: &Repo) -> Model {
             add_object(&mut model, loaded.file, doc_index, "", &json);
         }
     }
-    model.generated_files = kustomize::add_generated_config_maps(repo, &mut model);
     model
 }
 
