@@ -181,37 +181,17 @@ fn every_authconfig_matches_the_official_crd() {
     assert!(!validator.is_valid(&bad));
 }
 
-/// Copies a repository with its files renamed and its directories reordered.
+/// Copies a repository with its files renamed and its directories reordered; portico.yaml,
+/// `.rego` files and what portico.yaml names (under `idp/`) keep their paths.
 fn shuffled_copy(from: &Path, to: &Path) {
-    let mut files = Vec::new();
-    let mut stack = vec![from.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    files.sort();
-    files.reverse();
-    for (i, file) in files.iter().enumerate() {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        // portico.yaml and the files it or a kustomization names keep their paths.
-        let rel = file.strip_prefix(from).unwrap();
-        let keep = name == "portico.yaml"
-            || file.extension().is_some_and(|e| e == "rego")
-            || rel.starts_with("idp");
-        let target = if keep {
-            to.join(file.strip_prefix(from).unwrap())
+    common::copy_tree(from, to, &|i, rel| {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if name == "portico.yaml" || rel.ends_with(".rego") || rel.starts_with("idp/") {
+            rel.to_string()
         } else {
-            to.join(format!("z{}", files.len() - i))
-                .join(format!("{i:03}-{name}"))
-        };
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(file, &target).unwrap();
-    }
+            format!("z{}/{i:03}-{name}", 1000 - i)
+        }
+    });
 }
 
 #[test]

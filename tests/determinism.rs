@@ -9,32 +9,6 @@ use std::path::Path;
 
 use serde_json::Value as Json;
 
-fn copy_renamed(from: &Path, to: &Path, rename: &dyn Fn(&str) -> String) {
-    let mut files = Vec::new();
-    let mut stack = vec![from.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            } else {
-                files.push(entry.path());
-            }
-        }
-    }
-    files.sort();
-    files.reverse();
-    for file in files {
-        let rel = file
-            .strip_prefix(from)
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let target = to.join(rename(&rel));
-        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::copy(&file, &target).unwrap();
-    }
-}
-
 /// The JSON report's diagnostics with file names mapped back and sorted.
 fn findings(dir: &Path, unrename: &dyn Fn(&str) -> String) -> Vec<Json> {
     let result = common::check_path(dir);
@@ -74,7 +48,7 @@ fn findings_do_not_depend_on_directory_names_or_order() {
             p.replacen("zz-routes/", "routes/", 1)
                 .replacen("00-auth/", "auth/", 1)
         };
-        copy_renamed(&source, dir.path(), &rename);
+        common::copy_tree(&source, dir.path(), &|_, rel| rename(rel));
         let original = findings(&source, &|p: &str| p.to_string());
         let renamed = findings(dir.path(), &unrename);
         assert_eq!(original, renamed, "{repo}");

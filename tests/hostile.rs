@@ -5,25 +5,7 @@
 
 mod common;
 
-const POLICY_WITH_TYPO: &str = "apiVersion: security.policy.gloo.solo.io/v2
-kind: ExtAuthPolicy
-metadata: {name: p, namespace: gloo-mesh}
-spec:
-  applyToRoutes:
-    - route:
-        labels: {usagePlans: dev-portl}
-";
-
-const ROUTES: &str = "apiVersion: networking.gloo.solo.io/v2
-kind: RouteTable
-metadata: {name: rt, namespace: gloo-mesh}
-spec:
-  hosts: [api.example.com]
-  http:
-    - name: r
-      labels: {usagePlans: dev-portal}
-      forwardTo: {destinations: [{ref: {name: svc}, port: {number: 80}}]}
-";
+use common::{POLICY_WITH_TYPO, ROUTES};
 
 /// Checks a repository holding the hostile file and the policy; returns the codes found per
 /// file, and asserts the policy's PC201 is among them.

@@ -3,27 +3,9 @@
 
 mod common;
 
+use common::{POLICY_WITH_TYPO, ROUTES};
+
 use std::time::{Duration, Instant};
-
-const POLICY_WITH_TYPO: &str = "apiVersion: security.policy.gloo.solo.io/v2
-kind: ExtAuthPolicy
-metadata: {name: p, namespace: gloo-mesh}
-spec:
-  applyToRoutes:
-    - route:
-        labels: {usagePlans: dev-portl}
-";
-
-const ROUTES: &str = "apiVersion: networking.gloo.solo.io/v2
-kind: RouteTable
-metadata: {name: rt, namespace: gloo-mesh}
-spec:
-  hosts: [api.example.com]
-  http:
-    - name: r
-      labels: {usagePlans: dev-portal}
-      forwardTo: {destinations: [{ref: {name: svc}, port: {number: 80}}]}
-";
 
 fn codes(dir: &std::path::Path) -> Vec<(String, &'static str, usize)> {
     let result = common::check_path(dir);

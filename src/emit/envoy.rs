@@ -21,8 +21,7 @@ use crate::model::{Model, Resource};
 use super::authconfig::id_of;
 use super::{EmitError, EmitInput};
 
-/// The metadata namespace of the portal's product metadata.
-pub const PORTAL_METADATA: &str = "io.solo.gloo.apimanagement";
+use crate::rego::matrix::PORTAL_METADATA;
 /// A header no client sends: its absence triggers the metadata rules.
 const METADATA_HEADER: &str = "x-portico-api-product-metadata";
 const EXT_AUTHZ: &str = "envoy.filters.http.ext_authz";

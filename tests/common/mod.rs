@@ -58,3 +58,55 @@ pub fn shared() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared"))
 }
+
+/// An ExtAuthPolicy whose route selector has a typo (`dev-portl`): a repository holding it and
+/// [`ROUTES`] always yields PC201, which tests use to show the rest of a repository was checked.
+pub const POLICY_WITH_TYPO: &str = "apiVersion: security.policy.gloo.solo.io/v2
+kind: ExtAuthPolicy
+metadata: {name: p, namespace: gloo-mesh}
+spec:
+  applyToRoutes:
+    - route:
+        labels: {usagePlans: dev-portl}
+";
+
+/// A RouteTable with one route labelled `usagePlans: dev-portal`.
+pub const ROUTES: &str = "apiVersion: networking.gloo.solo.io/v2
+kind: RouteTable
+metadata: {name: rt, namespace: gloo-mesh}
+spec:
+  hosts: [api.example.com]
+  http:
+    - name: r
+      labels: {usagePlans: dev-portal}
+      forwardTo: {destinations: [{ref: {name: svc}, port: {number: 80}}]}
+";
+
+/// Copies every file under `from` to `to`, each at the relative path `place` gives for its
+/// own relative path (with `/`), writing them in reverse path order so creation order differs
+/// from the original's.
+pub fn copy_tree(from: &Path, to: &Path, place: &dyn Fn(usize, &str) -> String) {
+    let mut files = Vec::new();
+    let mut stack = vec![from.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap().flatten() {
+            if entry.path().is_dir() {
+                stack.push(entry.path());
+            } else {
+                files.push(entry.path());
+            }
+        }
+    }
+    files.sort();
+    files.reverse();
+    for (i, file) in files.iter().enumerate() {
+        let rel = file
+            .strip_prefix(from)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let target = to.join(place(i, &rel));
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::copy(file, &target).unwrap();
+    }
+}
