@@ -753,7 +753,7 @@ fn evaluate_step(
 
 /// The OPA builtin an evaluation error says the evaluator lacks.
 fn unsupported_builtin(error: &str) -> Option<String> {
-    first_line(error)
+    super::parse::error_message(error)
         .split("could not find function ")
         .nth(1)
         .map(|rest| rest.trim().trim_matches('`').to_string())
@@ -897,7 +897,7 @@ fn locate(text: &str, step: &OpaStep, rego: &Analysis) -> Option<(usize, std::op
 
 /// The message of a regorus error without its code frame or the engine's module names.
 fn clean_message(text: &str) -> String {
-    let line = first_line(text);
+    let line = super::parse::error_message(text);
     match line.split_once(" at module-") {
         // "rule conflicts with rule at module-0.rego:12:1": the engine's module name means
         // nothing to the user, the line inside the module does.
@@ -907,21 +907,6 @@ fn clean_message(text: &str) -> String {
         },
         None => line,
     }
-}
-
-/// The message line of a regorus error (its text starts with a `-->` location and a code
-/// frame).
-fn first_line(text: &str) -> String {
-    text.lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("error: "))
-        .unwrap_or_else(|| {
-            text.lines()
-                .map(str::trim)
-                .find(|l| !l.is_empty())
-                .unwrap_or(text)
-        })
-        .to_string()
 }
 
 /// Evaluates Gloo's `booleanExpr` over the steps' results: names, `!`, `&&`, `||` and

@@ -145,21 +145,7 @@ pub fn to_rego_error(text: &str, error: &anyhow::Error) -> RegoError {
         let line: usize = parts.next()?.trim().parse().ok()?;
         Some((line, col))
     });
-    let message = rendered
-        .lines()
-        .rev()
-        .find_map(|l| l.strip_prefix("error: "))
-        .map_or_else(
-            || {
-                rendered
-                    .lines()
-                    .map(str::trim)
-                    .find(|l| !l.is_empty())
-                    .unwrap_or("")
-                    .to_string()
-            },
-            str::to_string,
-        );
+    let message = error_message(&rendered);
     // regorus' query parser reports a truncated query as "expecting " with nothing after.
     let message = if message.trim() == "expecting" {
         "the query is not a complete Rego expression".to_string()
@@ -175,6 +161,19 @@ pub fn to_rego_error(text: &str, error: &anyhow::Error) -> RegoError {
         range: start..end,
         message,
     }
+}
+
+/// The message line of rendered regorus error text (`error: MESSAGE` after the `-->`
+/// location and code frame), or its first non-empty line when it has none.
+#[must_use]
+pub fn error_message(rendered: &str) -> String {
+    rendered
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix("error: "))
+        .or_else(|| rendered.lines().map(str::trim).find(|l| !l.is_empty()))
+        .unwrap_or("")
+        .to_string()
 }
 
 /// The byte offset of a 1-based line and character column, clamped to the text.
