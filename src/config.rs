@@ -36,6 +36,8 @@ pub struct ConfigFile {
     pub baseline: Option<String>,
     /// Default output directory of `portico build`.
     pub output: Option<String>,
+    /// Files larger than this many bytes are not read (PC005); the default is 16 MiB.
+    pub max_file_bytes: Option<u64>,
     /// How the ext auth service reads Rego.
     pub rego: RegoSettings,
 }

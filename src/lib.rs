@@ -52,6 +52,9 @@ pub struct CheckRequest {
     /// Directories never read (besides `output:` of portico.yaml): `portico build --out DIR`
     /// must not read its own output back as input.
     pub skip_dirs: Vec<PathBuf>,
+    /// The size limit for input files; `None` takes `maxFileBytes` from portico.yaml, else
+    /// [`load::DEFAULT_MAX_FILE_BYTES`].
+    pub max_file_bytes: Option<u64>,
 }
 
 /// Counts for the report's summary.
@@ -216,7 +219,10 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let options = LoadOptions {
         inputs,
         walk,
-        max_file_bytes: load::DEFAULT_MAX_FILE_BYTES,
+        max_file_bytes: request
+            .max_file_bytes
+            .or(config.settings.max_file_bytes)
+            .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
         config_file: config_path,
     };
     let mut timings = Timings::default();
@@ -241,8 +247,12 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         .and_then(|p| p.parent())
         .map(PathBuf::from)
         .unwrap_or_default();
-    let scope_sources =
-        model::scopes::load_sources(&mut repo, &config.settings.identity_providers, &scope_base);
+    let scope_sources = model::scopes::load_sources(
+        &mut repo,
+        &config.settings.identity_providers,
+        &scope_base,
+        options.max_file_bytes,
+    );
     timings.mark("scope sources", started);
     let model = model::build(&repo);
     timings.mark("model and schema", started);

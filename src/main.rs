@@ -2,6 +2,12 @@
 
 mod cli;
 
+// The pipeline allocates many small strings and nodes on every core; mimalloc's per-thread
+// free lists cut glibc malloc's share of a large check (about a fifth of the CPU time) by
+// more than half.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> std::process::ExitCode {
     cli::main()
 }

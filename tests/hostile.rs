@@ -159,3 +159,78 @@ fn an_oversized_file_is_reported_not_read() {
         "only the small files are read"
     );
 }
+
+/// The size limit is configurable: `maxFileBytes` in portico.yaml, overridden by
+/// `--max-file-bytes`. The file over it is PC005 at its name, the rest is still checked.
+#[test]
+fn the_size_limit_comes_from_the_config_and_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("policy.yaml"), POLICY_WITH_TYPO).unwrap();
+    std::fs::write(dir.path().join("routes.yaml"), ROUTES).unwrap();
+    std::fs::write(
+        dir.path().join("big.yaml"),
+        format!("a: {}\n", "x".repeat(5000)),
+    )
+    .unwrap();
+    let codes = |result: &portico::CheckResult| -> Vec<(String, &'static str)> {
+        result
+            .diagnostics
+            .iter()
+            .map(|d| {
+                (
+                    result.repo.sources.get(d.finding.span.file).name.clone(),
+                    d.code,
+                )
+            })
+            .collect()
+    };
+    // The default (16 MiB) reads it.
+    let found = codes(&common::check_path(dir.path()));
+    assert!(
+        !found.contains(&("big.yaml".to_string(), "PC005")),
+        "{found:?}"
+    );
+    // The config's limit refuses it.
+    std::fs::write(dir.path().join("portico.yaml"), "maxFileBytes: 4096\n").unwrap();
+    let found = codes(&common::check_path(dir.path()));
+    assert!(
+        found.contains(&("big.yaml".to_string(), "PC005")),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("policy.yaml".to_string(), "PC201")),
+        "{found:?}"
+    );
+    // The request's limit wins over the config's.
+    let result = portico::check(&portico::CheckRequest {
+        inputs: vec![portico::load::Input::Path(dir.path().to_path_buf())],
+        max_file_bytes: Some(1 << 20),
+        ..portico::CheckRequest::default()
+    })
+    .unwrap();
+    let found = codes(&result);
+    assert!(
+        !found.contains(&("big.yaml".to_string(), "PC005")),
+        "{found:?}"
+    );
+    // And through the command line.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+        .args(["check", "--max-file-bytes", "100", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let too_large: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "PC005")
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    // policy.yaml and routes.yaml are over 100 bytes too; portico.yaml is read regardless.
+    assert_eq!(
+        too_large,
+        vec!["big.yaml", "policy.yaml", "routes.yaml"],
+        "{report:#}"
+    );
+}

@@ -60,6 +60,13 @@ pub struct CheckArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Print the time each pipeline stage took to stderr.
+    #[arg(long)]
+    pub timings: bool,
+    /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
+    /// else 16 MiB); such a file is reported (PC005) and the rest is still checked.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_bytes: Option<u64>,
     /// Run only these rules: codes or code prefixes (`PC5` = the Rego stage); comma-separated
     /// or repeated.
     #[arg(long, value_delimiter = ',')]
@@ -89,6 +96,13 @@ pub struct MatrixArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Print the time each pipeline stage took to stderr.
+    #[arg(long)]
+    pub timings: bool,
+    /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
+    /// else 16 MiB); such a file is reported (PC005) and the rest is still checked.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_bytes: Option<u64>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -107,6 +121,13 @@ pub struct BuildArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
+    /// Print the time each pipeline stage took to stderr.
+    #[arg(long)]
+    pub timings: bool,
+    /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
+    /// else 16 MiB); such a file is reported (PC005) and the rest is still checked.
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_bytes: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -35,7 +35,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             ),
             FileProblem::TooLarge { size, limit } => (
                 format!("file is {size} bytes, over the {limit}-byte limit; not read"),
-                "split it, or exclude it with `ignore:` in portico.yaml if it is not configuration",
+                "raise `maxFileBytes` in portico.yaml (or pass `--max-file-bytes`), split the file, or exclude it with `ignore:` if it is not configuration",
             ),
             FileProblem::NotUtf8 { offset } => (
                 format!("file is not UTF-8 text (invalid byte at offset {offset}); not read"),

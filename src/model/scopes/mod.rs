@@ -137,6 +137,7 @@ pub fn load_sources(
     repo: &mut crate::load::Repo,
     providers: &[crate::config::IdentityProvider],
     base: &std::path::Path,
+    max_file_bytes: u64,
 ) -> Vec<LoadedSource> {
     let mut out = Vec::new();
     for (p, provider) in providers.iter().enumerate() {
@@ -156,11 +157,7 @@ pub fn load_sources(
                         path: path.clone(),
                         name: relative.replace('\\', "/"),
                     };
-                    match crate::load::read_source(
-                        repo,
-                        &found,
-                        crate::load::DEFAULT_MAX_FILE_BYTES,
-                    ) {
+                    match crate::load::read_source(repo, &found, max_file_bytes) {
                         Ok(id) => {
                             if !relative.ends_with(".tf") {
                                 let documents = crate::load::parse_yaml_documents(repo, id);
