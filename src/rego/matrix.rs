@@ -7,8 +7,9 @@
 //! One engine is built per `opaAuth` step and reused for every input, so the cost is one
 //! compile per step plus one evaluation per route and profile.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value as Json, json};
@@ -40,41 +41,43 @@ pub enum Profile {
     /// A valid token without any product scope.
     NoScopes,
     /// Only this product's scope.
-    Only(String),
+    Only(Arc<str>),
     /// Every product scope of the provider.
     All,
 }
 
-/// One decision of the matrix.
+/// One decision of the matrix. Strings shared by many decisions (route, product, policy,
+/// scope lists) are reference-counted: a large repository has hundreds of thousands of
+/// decisions, and copying them for each was most of the matrix's cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Decision {
     /// `namespace/table/route` of the leaf route.
-    pub route: String,
+    pub route: Arc<str>,
     /// Instance id in the index.
     pub instance: u32,
     /// The route's API product.
-    pub api_product_id: String,
+    pub api_product_id: Arc<str>,
     /// Index into [`Model::ext_auth_policies`].
     pub policy: usize,
     /// `namespace/name` of the policy.
-    pub policy_name: String,
+    pub policy_name: Arc<str>,
     /// The profile evaluated.
     pub profile: Profile,
     /// The token's scopes.
-    pub token_scopes: Vec<String>,
+    pub token_scopes: Arc<[Arc<str>]>,
     /// The decision; `None` when it could not be evaluated.
     pub allowed: Option<bool>,
     /// Why the request was denied, or why it could not be evaluated.
-    pub reason: Option<String>,
+    pub reason: Option<Arc<str>>,
     /// Set when evaluation failed: the step index in [`Analysis::steps`] and the error.
-    pub error: Option<EvaluationError>,
+    pub error: Option<Arc<EvaluationError>>,
 }
 
 impl Decision {
     /// Whether the token of this decision carries the route's product scope.
     #[must_use]
     pub fn holds_product_scope(&self) -> bool {
-        self.token_scopes.iter().any(|s| s == &self.api_product_id)
+        self.token_scopes.contains(&self.api_product_id)
     }
 }
 
@@ -110,14 +113,14 @@ impl Matrix {
             .iter()
             .map(|d| {
                 let mut o = json!({
-                    "route": d.route,
-                    "apiProductId": d.api_product_id,
-                    "policy": d.policy_name,
-                    "tokenScopes": d.token_scopes,
+                    "route": &*d.route,
+                    "apiProductId": &*d.api_product_id,
+                    "policy": &*d.policy_name,
+                    "tokenScopes": d.token_scopes.iter().map(|s| &**s).collect::<Vec<&str>>(),
                     "allowed": d.allowed,
                 });
                 if let (Some(reason), Json::Object(map)) = (&d.reason, &mut o) {
-                    map.insert("reason".to_string(), Json::String(reason.clone()));
+                    map.insert("reason".to_string(), Json::String(reason.to_string()));
                 }
                 o
             })
@@ -143,8 +146,8 @@ pub struct MatrixInput<'a> {
 /// A route a policy protects, with what the request to it looks like.
 struct ProductRoute {
     instance: u32,
-    name: String,
-    product: String,
+    name: Arc<str>,
+    product: Arc<str>,
     product_name: Option<String>,
     api_id: String,
     host: String,
@@ -157,6 +160,17 @@ struct ProductRoute {
 #[must_use]
 pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
     let links = link_policies(input.model, input.providers);
+    let mut steps_of: Vec<Vec<usize>> = vec![Vec::new(); input.model.ext_auth_policies.len()];
+    for (i, step) in input.rego.steps.iter().enumerate() {
+        if let Some(steps) = step.policy.and_then(|p| steps_of.get_mut(p)) {
+            steps.push(i);
+        }
+    }
+    let context = PolicyContext {
+        input,
+        links: &links,
+        steps_of: &steps_of,
+    };
     // Policies are independent: each worker evaluates a share of them with its own engines.
     // The result is sorted afterwards, so it does not depend on how the work was split.
     let workers = std::thread::available_parallelism()
@@ -165,13 +179,13 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
         .max(1);
     let share = input.selections.len().div_ceil(workers).max(1);
     let mut decisions: Vec<Decision> = if workers == 1 {
-        evaluate_policies(input, input.selections, &links)
+        evaluate_policies(&context, input.selections)
     } else {
         std::thread::scope(|scope| {
             let handles: Vec<_> = input
                 .selections
                 .chunks(share)
-                .map(|chunk| scope.spawn(|| evaluate_policies(input, chunk, &links)))
+                .map(|chunk| scope.spawn(|| evaluate_policies(&context, chunk)))
                 .collect();
             handles
                 .into_iter()
@@ -186,17 +200,46 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
     Matrix { decisions }
 }
 
-fn evaluate_policies(
-    input: &MatrixInput<'_>,
-    selections: &[PolicySelection],
-    links: &[Option<usize>],
-) -> Vec<Decision> {
-    let mut evaluator = Evaluator {
-        input,
-        engines: BTreeMap::new(),
-        memo: BTreeMap::new(),
-        independent: BTreeMap::new(),
-    };
+/// The scopes of a token, shared by every decision made with it.
+type Scopes = Arc<[Arc<str>]>;
+
+/// What every worker shares.
+struct PolicyContext<'a> {
+    input: &'a MatrixInput<'a>,
+    /// Per policy, the identity provider it is linked to.
+    links: &'a [Option<usize>],
+    /// Per policy, its `opaAuth` steps (indices into [`Analysis::steps`]).
+    steps_of: &'a [Vec<usize>],
+}
+
+/// The profiles of a product's routes, with the scopes of each token. At most four per route
+/// keep the matrix linear in the routes: none, its own scope, one other product's scope (the
+/// next in order), and all the policy's product scopes.
+fn profiles(
+    product: &Arc<str>,
+    ordered: &[Arc<str>],
+    all: &Arc<[Arc<str>]>,
+) -> Vec<(Profile, Scopes)> {
+    let mut out = vec![
+        (Profile::NoScopes, Arc::from(Vec::new())),
+        (
+            Profile::Only(product.clone()),
+            Arc::from(vec![product.clone()]),
+        ),
+    ];
+    if ordered.len() > 1
+        && let Some(position) = ordered.iter().position(|p| p == product)
+        && let Some(other) = ordered.get((position + 1) % ordered.len())
+    {
+        out.push((Profile::Only(other.clone()), Arc::from(vec![other.clone()])));
+        out.push((Profile::All, all.clone()));
+    }
+    out
+}
+
+fn evaluate_policies(context: &PolicyContext<'_>, selections: &[PolicySelection]) -> Vec<Decision> {
+    let input = context.input;
+    let mut engines: BTreeMap<usize, Result<regorus::Engine, String>> = BTreeMap::new();
     let mut decisions = Vec::new();
     for selection in selections {
         let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
@@ -214,52 +257,64 @@ fn evaluate_policies(
         if routes.is_empty() {
             continue;
         }
-        let provider = links
+        let provider = context
+            .links
             .get(selection.policy)
             .copied()
             .flatten()
             .and_then(|p| input.providers.get(p));
-        let products: BTreeSet<&str> = routes.iter().map(|r| r.product.as_str()).collect();
-        let steps: Vec<(usize, &OpaStep)> = input
-            .rego
-            .steps
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| s.policy == Some(selection.policy))
+        let steps: Vec<(usize, &OpaStep)> = context
+            .steps_of
+            .get(selection.policy)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| Some((i, input.rego.steps.get(i)?)))
             .collect();
-        let policy_name = format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name);
-        let ordered: Vec<&str> = products.iter().copied().collect();
+        let policy_name: Arc<str> =
+            format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name).into();
+        let ordered: Vec<Arc<str>> = routes
+            .iter()
+            .map(|r| &r.product)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect();
+        let all: Arc<[Arc<str>]> = ordered.clone().into();
+        // When every step reads only the token and the portal metadata, the routes of one
+        // product (and API version) get the same decisions: decide once per product.
+        let shared = steps
+            .iter()
+            .all(|(_, step)| reads_only_product_and_token(step, input.rego));
+        let mut known: HashMap<(&str, &str, usize), Outcome> = HashMap::new();
+        let mut profiles_of: HashMap<&str, Vec<(Profile, Scopes)>> = HashMap::new();
         for route in &routes {
-            // At most four profiles per route keep the matrix linear in the routes: none, its
-            // own scope, one other product's scope (the next in order), and all the policy's
-            // product scopes.
-            let mut profiles = vec![Profile::NoScopes, Profile::Only(route.product.clone())];
-            if let Some(position) = ordered.iter().position(|p| *p == route.product)
-                && ordered.len() > 1
-                && let Some(other) = ordered.get((position + 1) % ordered.len())
-            {
-                profiles.push(Profile::Only((*other).to_string()));
-                profiles.push(Profile::All);
-            }
-            for profile in &profiles {
-                let scopes: Vec<String> = match profile {
-                    Profile::NoScopes => Vec::new(),
-                    Profile::Only(p) => vec![p.clone()],
-                    Profile::All => products.iter().map(|p| (*p).to_string()).collect(),
+            let profiles = profiles_of
+                .entry(&*route.product)
+                .or_insert_with(|| profiles(&route.product, &ordered, &all));
+            let mut request = Request {
+                route,
+                provider,
+                policy_namespace: &policy.meta.id.namespace,
+                policy: &policy.meta.id.name,
+                parts: None,
+            };
+            for (slot, (profile, scopes)) in profiles.iter().enumerate() {
+                let key = (&*route.product, route.api_id.as_str(), slot);
+                let outcome = match known.get(&key).filter(|_| shared) {
+                    Some(outcome) => outcome.clone(),
+                    None => {
+                        let outcome =
+                            decide(gloo, &steps, &mut request, scopes, &mut engines, input);
+                        if shared {
+                            known.insert(key, outcome.clone());
+                        }
+                        outcome
+                    }
                 };
-                let mut request = Request {
-                    route,
-                    provider,
-                    scopes: &scopes,
-                    policy_namespace: &policy.meta.id.namespace,
-                    policy: &policy.meta.id.name,
-                    built: None,
-                };
-                let outcome = decide(gloo, &steps, &mut request, &mut evaluator);
                 let (allowed, reason, error) = match outcome {
                     Outcome::Allowed => (Some(true), None, None),
                     Outcome::Denied(reason) => (Some(false), Some(reason), None),
-                    Outcome::Error(e) => (None, Some(e.message.clone()), Some(e)),
+                    Outcome::Error(e) => (None, Some(e.message.as_str().into()), Some(e)),
                 };
                 decisions.push(Decision {
                     route: route.name.clone(),
@@ -268,7 +323,7 @@ fn evaluate_policies(
                     policy: selection.policy,
                     policy_name: policy_name.clone(),
                     profile: profile.clone(),
-                    token_scopes: scopes,
+                    token_scopes: scopes.clone(),
                     allowed,
                     reason,
                     error,
@@ -370,8 +425,9 @@ fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<P
             name: format!(
                 "{}/{}/{}",
                 leaf_table.meta.id.namespace, leaf_table.meta.id.name, route_name
-            ),
-            product: product.to_string(),
+            )
+            .into(),
+            product: product.into(),
             product_name: portal.and_then(|p| {
                 p.api_product_display_name
                     .clone()
@@ -425,14 +481,9 @@ fn token_claims(provider: Option<&IdentityProvider>, scopes: &[String]) -> Json 
     claims
 }
 
-/// The ext auth input for a request to `route` with a token holding `scopes`.
-fn synthesize(
-    route: &ProductRoute,
-    provider: Option<&IdentityProvider>,
-    scopes: &[String],
-    policy_ns: &str,
-    policy: &str,
-) -> Json {
+/// The parts of the ext auth input that depend on the route and policy, not on the token:
+/// `check_request` and `http_request`.
+fn request_parts(route: &ProductRoute, policy_ns: &str, policy: &str) -> (Json, Json) {
     let headers = json!({
         ":authority": route.host,
         ":method": route.method,
@@ -451,31 +502,53 @@ fn synthesize(
         "protocol": "HTTP/1.1",
     });
     let mut metadata = json!({
-        "api_product_id": route.product,
+        "api_product_id": &*route.product,
         "api_id": route.api_id,
     });
     if let (Some(name), Json::Object(m)) = (&route.product_name, &mut metadata) {
         m.insert("api_product_name".to_string(), json!(name));
     }
-    json!({
-        "check_request": {"attributes": {
-            "request": {"http": http},
-            "context_extensions": {
-                "config_id": format!("{policy_ns}.{policy}"),
-                "source_type": "route",
-                "source_name": route.route_name,
-            },
-            "metadata_context": {"filter_metadata": {PORTAL_METADATA: metadata}},
-        }},
-        "http_request": http,
-        "state": {"jwtAccessToken": token_claims(provider, scopes)},
-    })
+    let check_request = json!({"attributes": {
+        "request": {"http": http},
+        "context_extensions": {
+            "config_id": format!("{policy_ns}.{policy}"),
+            "source_type": "route",
+            "source_name": route.route_name,
+        },
+        "metadata_context": {"filter_metadata": {PORTAL_METADATA: metadata}},
+    }});
+    (check_request, http)
 }
 
+/// A JSON value as a regorus value, built directly (regorus' own conversion goes through serde
+/// and costs more than the evaluation).
+fn rego_value(json: &Json) -> regorus::Value {
+    match json {
+        Json::Null => regorus::Value::Null,
+        Json::Bool(b) => regorus::Value::Bool(*b),
+        Json::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => regorus::Value::from(i),
+            (None, Some(u)) => regorus::Value::from(u),
+            (None, None) => regorus::Value::from(n.as_f64().unwrap_or(0.0)),
+        },
+        Json::String(s) => regorus::Value::from(s.as_str()),
+        Json::Array(items) => {
+            regorus::Value::from(items.iter().map(rego_value).collect::<Vec<_>>())
+        }
+        Json::Object(map) => regorus::Value::from(
+            map.iter()
+                .map(|(k, v)| (regorus::Value::from(k.as_str()), rego_value(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
+}
+
+/// How a request fared; cloned into every decision it stands for.
+#[derive(Clone)]
 enum Outcome {
     Allowed,
-    Denied(String),
-    Error(EvaluationError),
+    Denied(Arc<str>),
+    Error(Arc<EvaluationError>),
 }
 
 /// Decides the auth chain: each step passes or fails, combined by `booleanExpr` or in order.
@@ -483,7 +556,9 @@ fn decide(
     gloo: &AuthConfigSpec,
     steps: &[(usize, &OpaStep)],
     request: &mut Request<'_>,
-    evaluator: &mut Evaluator<'_>,
+    scopes: &[Arc<str>],
+    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+    input: &MatrixInput<'_>,
 ) -> Outcome {
     let mut results: Vec<(String, bool, String)> = Vec::new();
     let mut opa_steps = steps.iter();
@@ -493,7 +568,7 @@ fn decide(
             let Some(&(s, opa)) = opa_steps.next() else {
                 continue;
             };
-            match evaluator.evaluate(s, opa, request) {
+            match evaluate_step(s, opa, request.value(scopes), input, engines) {
                 Ok(true) => (true, String::new()),
                 Ok(false) => (
                     false,
@@ -502,10 +577,10 @@ fn decide(
                         opa.query.as_deref().unwrap_or("")
                     ),
                 ),
-                Err(e) => return Outcome::Error(e),
+                Err(e) => return Outcome::Error(Arc::new(e)),
             }
         } else {
-            oauth2_step(step, request.scopes, request.provider)
+            oauth2_step(step, scopes, request.provider)
         };
         results.push((name, passed, why));
     }
@@ -520,13 +595,13 @@ fn decide(
             match boolean_expr(expr, &values) {
                 Some(v) => v,
                 None => {
-                    return Outcome::Error(EvaluationError {
+                    return Outcome::Error(Arc::new(EvaluationError {
                         step: usize::MAX,
                         message: format!("cannot evaluate booleanExpr `{expr}`"),
                         unsupported_builtin: None,
                         module_syntax: false,
                         location: None,
-                    });
+                    }));
                 }
             }
         }
@@ -539,9 +614,10 @@ fn decide(
             results
                 .iter()
                 .filter(|(_, p, _)| !p)
-                .map(|(_, _, why)| why.clone())
+                .map(|(_, _, why)| why.as_str())
                 .collect::<Vec<_>>()
-                .join("; "),
+                .join("; ")
+                .into(),
         )
     }
 }
@@ -551,7 +627,7 @@ fn decide(
 /// scopes; their own checks are elsewhere).
 fn oauth2_step(
     step: &AuthStep,
-    scopes: &[String],
+    scopes: &[Arc<str>],
     provider: Option<&IdentityProvider>,
 ) -> (bool, String) {
     let Some(required) = step
@@ -571,7 +647,7 @@ fn oauth2_step(
     let missing: Vec<&str> = required
         .iter()
         .filter_map(Json::as_str)
-        .filter(|r| !has_scope_claim || !scopes.iter().any(|s| s == r))
+        .filter(|r| !has_scope_claim || !scopes.iter().any(|s| &**s == *r))
         .collect();
     if missing.is_empty() {
         (true, String::new())
@@ -589,68 +665,35 @@ fn oauth2_step(
     }
 }
 
-/// A request of the matrix, synthesized only when an evaluation needs it.
+/// A request of the matrix: its route and policy parts are built once, when an evaluation
+/// first needs them, and shared by every token profile.
 struct Request<'a> {
     route: &'a ProductRoute,
     provider: Option<&'a IdentityProvider>,
-    scopes: &'a [String],
     policy_namespace: &'a str,
     policy: &'a str,
-    built: Option<Json>,
+    parts: Option<(regorus::Value, regorus::Value)>,
 }
 
 impl Request<'_> {
-    fn json(&mut self) -> &Json {
-        let (route, provider, scopes, namespace, policy) = (
-            self.route,
-            self.provider,
-            self.scopes,
-            self.policy_namespace,
-            self.policy,
-        );
-        self.built
-            .get_or_insert_with(|| synthesize(route, provider, scopes, namespace, policy))
-    }
-}
-
-/// What an evaluation can depend on: the product and token always, the route and policy
-/// unless the step reads neither.
-type MemoKey = (usize, String, String, Vec<String>, Option<(String, String)>);
-
-/// The engines (one per `opaAuth` step) and the decisions already made.
-struct Evaluator<'a> {
-    input: &'a MatrixInput<'a>,
-    engines: BTreeMap<usize, Result<regorus::Engine, String>>,
-    memo: BTreeMap<MemoKey, Result<bool, EvaluationError>>,
-    /// Per step: whether it reads only the token and the portal metadata.
-    independent: BTreeMap<usize, bool>,
-}
-
-impl Evaluator<'_> {
-    fn evaluate(
-        &mut self,
-        index: usize,
-        step: &OpaStep,
-        request: &mut Request<'_>,
-    ) -> Result<bool, EvaluationError> {
-        let rego = self.input.rego;
-        let independent = *self
-            .independent
-            .entry(index)
-            .or_insert_with(|| reads_only_product_and_token(step, rego));
-        let key: MemoKey = (
-            index,
-            request.route.product.clone(),
-            request.route.api_id.clone(),
-            request.scopes.to_vec(),
-            (!independent).then(|| (request.route.name.clone(), request.policy.to_string())),
-        );
-        if let Some(known) = self.memo.get(&key) {
-            return known.clone();
-        }
-        let outcome = evaluate_step(index, step, request.json(), self.input, &mut self.engines);
-        self.memo.insert(key, outcome.clone());
-        outcome
+    /// The ext auth input with a token holding `scopes`.
+    fn value(&mut self, scopes: &[Arc<str>]) -> regorus::Value {
+        let (route, namespace, policy) = (self.route, self.policy_namespace, self.policy);
+        let (check_request, http) = self.parts.get_or_insert_with(|| {
+            let (check_request, http) = request_parts(route, namespace, policy);
+            (rego_value(&check_request), rego_value(&http))
+        });
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let token = rego_value(&token_claims(self.provider, &scopes));
+        let state = regorus::Value::from(BTreeMap::from([(
+            regorus::Value::from("jwtAccessToken"),
+            token,
+        )]));
+        regorus::Value::from(BTreeMap::from([
+            (regorus::Value::from("check_request"), check_request.clone()),
+            (regorus::Value::from("http_request"), http.clone()),
+            (regorus::Value::from("state"), state),
+        ]))
     }
 }
 
@@ -684,7 +727,7 @@ fn reads_only_product_and_token(step: &OpaStep, rego: &Analysis) -> bool {
 fn evaluate_step(
     index: usize,
     step: &OpaStep,
-    request: &Json,
+    request: regorus::Value,
     input: &MatrixInput<'_>,
     engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
 ) -> Result<bool, EvaluationError> {
@@ -712,7 +755,7 @@ fn evaluate_step(
             return Err(error(message, None));
         }
     };
-    engine.set_input(regorus::Value::from(request.clone()));
+    engine.set_input(request);
     // The common `data.pkg.rule == true` form is evaluated as the rule itself: the same
     // answer (undefined and non-true values deny either way) without parsing and planning the
     // query again for every input.
@@ -738,17 +781,12 @@ fn evaluate_step(
         let unsupported = unsupported_builtin(&full);
         error(full, unsupported)
     })?;
-    let Some(first) = results.result.first().and_then(|r| r.expressions.first()) else {
-        // Undefined: the ext auth service denies.
-        return Ok(false);
-    };
-    let value: Json = first
-        .value
-        .to_json_str()
-        .ok()
-        .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or(Json::Null);
-    Ok(grants(&value))
+    // Undefined: the ext auth service denies.
+    Ok(results
+        .result
+        .first()
+        .and_then(|r| r.expressions.first())
+        .is_some_and(|e| grants(&e.value)))
 }
 
 /// The OPA builtin an evaluation error says the evaluator lacks.
@@ -762,14 +800,16 @@ fn unsupported_builtin(error: &str) -> Option<String> {
 
 /// Whether a query value grants: `true`, `[true, …]`, or an object with `allow`/`allowed`
 /// true.
-fn grants(value: &Json) -> bool {
+fn grants(value: &regorus::Value) -> bool {
+    let yes = regorus::Value::Bool(true);
     match value {
-        Json::Bool(b) => *b,
-        Json::Array(items) => items.first().is_some_and(|f| f == &Json::Bool(true)),
-        Json::Object(map) => map
-            .get("allow")
-            .or_else(|| map.get("allowed"))
-            .is_some_and(|v| v == &Json::Bool(true)),
+        regorus::Value::Bool(b) => *b,
+        regorus::Value::Array(items) => items.first() == Some(&yes),
+        regorus::Value::Object(map) => {
+            map.get(&regorus::Value::from("allow"))
+                .or_else(|| map.get(&regorus::Value::from("allowed")))
+                == Some(&yes)
+        }
         _ => false,
     }
 }
@@ -1008,14 +1048,14 @@ mod tests {
 
     #[test]
     fn query_values_that_grant() {
-        assert!(grants(&json!(true)));
-        assert!(grants(&json!([true, {"x": 1}])));
-        assert!(grants(&json!({"allowed": true})));
-        assert!(grants(&json!({"allow": true, "headers": {}})));
-        assert!(!grants(&json!(false)));
-        assert!(!grants(&json!("true")));
-        assert!(!grants(&json!([false])));
-        assert!(!grants(&json!({"allow": "yes"})));
+        assert!(grants(&rego_value(&json!(true))));
+        assert!(grants(&rego_value(&json!([true, {"x": 1}]))));
+        assert!(grants(&rego_value(&json!({"allowed": true}))));
+        assert!(grants(&rego_value(&json!({"allow": true, "headers": {}}))));
+        assert!(!grants(&rego_value(&json!(false))));
+        assert!(!grants(&rego_value(&json!("true"))));
+        assert!(!grants(&rego_value(&json!([false]))));
+        assert!(!grants(&rego_value(&json!({"allow": "yes"}))));
     }
 
     #[test]

@@ -39,9 +39,9 @@ pub fn table(matrix: &Matrix) -> String {
         .iter()
         .map(|d| {
             [
-                d.route.clone(),
-                d.api_product_id.clone(),
-                d.policy_name.clone(),
+                d.route.to_string(),
+                d.api_product_id.to_string(),
+                d.policy_name.to_string(),
                 scopes(d),
                 if expected(d) {
                     verdict(d).to_string()

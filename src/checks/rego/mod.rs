@@ -154,7 +154,7 @@ pub(crate) fn by_policy_product<'a>(
         std::collections::BTreeMap::new();
     for d in &ctx.matrix.decisions {
         groups
-            .entry((d.policy, d.api_product_id.as_str()))
+            .entry((d.policy, &*d.api_product_id))
             .or_default()
             .push(d);
     }
@@ -173,7 +173,7 @@ pub(crate) fn product_span(
 
 /// A phrase for a token profile.
 pub(crate) fn describe_profile(decision: &crate::rego::matrix::Decision) -> String {
-    match decision.token_scopes.as_slice() {
+    match &*decision.token_scopes {
         [] => "a valid token with no scopes".to_string(),
         scopes => format!(
             "a token holding only {}",

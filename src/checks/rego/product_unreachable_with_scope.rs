@@ -85,7 +85,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let reason = claim_cause
             .as_ref()
             .map(|(c, _)| c.clone())
-            .or_else(|| denied.reason.clone().filter(|r| !r.is_empty()))
+            .or_else(|| {
+                denied
+                    .reason
+                    .as_deref()
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| "the policy denies it".to_string());
         let mut finding = Finding::new(
             format!(
