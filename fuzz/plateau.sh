@@ -4,14 +4,17 @@
 # increase and a final verdict ("plateau" or "time limit"), which docs/fuzzing.md records.
 #
 #   fuzz/plateau.sh TARGET [FLAT_MINUTES=5] [MAX_MINUTES=30] [extra libFuzzer flags...]
-set -euo pipefail
+set -uo pipefail
 target=${1:?usage: fuzz/plateau.sh TARGET [FLAT_MINUTES] [MAX_MINUTES]}
 flat=${2:-5}
 max=${3:-30}
 shift $(( $# < 3 ? $# : 3 ))
 cd "$(dirname "$0")"
 log=$(mktemp)
-RUSTC_BOOTSTRAP=1 cargo fuzz build -s none "$target" >/dev/null 2>&1
+RUSTC_BOOTSTRAP=1 cargo fuzz build -s none "$target" >/dev/null 2>&1 || {
+    echo "cannot build $target: run RUSTC_BOOTSTRAP=1 cargo fuzz build -s none $target" >&2
+    exit 2
+}
 RUSTC_BOOTSTRAP=1 cargo fuzz run -s none "$target" -- -max_total_time=$((max * 60)) \
     -max_len=4096 -print_final_stats=1 "$@" >"$log" 2>&1 &
 pid=$!
@@ -21,7 +24,7 @@ best=0
 verdict="time limit"
 while kill -0 "$pid" 2>/dev/null; do
     sleep 10
-    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}')
+    cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | awk '{print $2}' || true)
     cov=${cov:-0}
     now=$(date +%s)
     if (( cov > best )); then
@@ -36,7 +39,7 @@ while kill -0 "$pid" 2>/dev/null; do
     fi
 done
 wait "$pid" || true
-execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}')
+execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | awk '{print $2}' || true)
 if grep -q 'panicked\|deadly signal\|Test unit written' "$log"; then
     echo "CRASH: see $log and fuzz/artifacts/$target/"
     exit 1

@@ -8,9 +8,7 @@
 //! compile per step plus one evaluation per route and profile.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::num::NonZeroU32;
 use std::sync::Arc;
-use std::time::Duration;
 
 use serde_json::{Value as Json, json};
 
@@ -22,18 +20,11 @@ use crate::model::kinds::{AuthConfigSpec, AuthStep};
 use crate::model::selection::PolicySelection;
 
 use super::builtins_opa::OPA_BUILTINS;
-use super::parse::Syntax;
+use super::engine::{MODULE_SYNTAX, clean_message, locate};
 use super::{Analysis, OpaStep};
 
 /// The metadata namespace the portal fills for ext auth.
 pub const PORTAL_METADATA: &str = "io.solo.gloo.apimanagement";
-
-/// How long one evaluation may run before it counts as an error (a runaway policy must not
-/// hang the linter).
-const EVALUATION_LIMIT: Duration = Duration::from_secs(2);
-
-/// The start of the error of a step whose modules do not all parse.
-const MODULE_SYNTAX: &str = "a module does not parse";
 
 /// A token profile.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -732,7 +723,7 @@ fn evaluate_step(
     engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
 ) -> Result<bool, EvaluationError> {
     let error = |message: String, unsupported_builtin: Option<String>| {
-        let location = locate(&message, step, input.rego);
+        let location = locate(&message, step, &input.rego.modules);
         EvaluationError {
             step: index,
             module_syntax: message.starts_with(MODULE_SYNTAX),
@@ -745,9 +736,12 @@ fn evaluate_step(
     if query.is_empty() {
         return Err(error("the opaAuth query is blank".to_string(), None));
     }
-    let engine = engines
-        .entry(index)
-        .or_insert_with(|| build_engine(step, input.rego));
+    let Some((slot, shared)) = input.rego.engines.of_step(index) else {
+        return Err(error("the step has no engine".to_string(), None));
+    };
+    // Each worker evaluates on its own clone of the compiled engine (evaluating sets the
+    // input); the clone shares the compiled modules.
+    let engine = engines.entry(slot).or_insert_with(|| shared.clone());
     let engine = match engine {
         Ok(e) => e,
         Err(message) => {
@@ -811,141 +805,6 @@ fn grants(value: &regorus::Value) -> bool {
                 == Some(&yes)
         }
         _ => false,
-    }
-}
-
-fn build_engine(step: &OpaStep, rego: &Analysis) -> Result<regorus::Engine, String> {
-    let mut engine = regorus::Engine::new();
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: EVALUATION_LIMIT,
-        // Reading the clock on every unit of work costs more than the evaluation itself.
-        check_interval: NonZeroU32::new(1024).unwrap_or(NonZeroU32::MIN),
-    });
-    let mut v0 = false;
-    for m in step.modules() {
-        let Some(module) = rego.modules.get(m) else {
-            continue;
-        };
-        match &module.parsed {
-            Ok(parsed) => v0 |= parsed.syntax == Syntax::V0,
-            Err(e) => return Err(format!("{MODULE_SYNTAX}: {}", e.message)),
-        }
-    }
-    engine.set_rego_v0(v0);
-    for (n, m) in step.modules().enumerate() {
-        let Some(module) = rego.modules.get(m) else {
-            continue;
-        };
-        engine
-            .add_policy(format!("module-{n}.rego"), module.source.text.clone())
-            .map_err(|e| format!("{e:#}"))?;
-    }
-    Ok(engine)
-}
-
-/// A module set that parses but does not compile (an unsafe variable, recursion, a rule
-/// defined both as a function and a value, …), at the position regorus names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CompileError {
-    /// Index into [`Analysis::steps`].
-    pub step: usize,
-    /// Module index and range, when the error names a position.
-    pub location: Option<(usize, std::ops::Range<usize>)>,
-    /// The message.
-    pub message: String,
-}
-
-/// Compiles every `opaAuth` step whose modules all parse, for the rule its query names, the
-/// way OPA compiles the modules when the ext auth service builds the AuthConfig.
-#[must_use]
-pub fn compile_errors(rego: &Analysis) -> Vec<CompileError> {
-    let mut out: Vec<CompileError> = Vec::new();
-    let mut compiled: BTreeSet<(Vec<usize>, String)> = BTreeSet::new();
-    for (index, step) in rego.steps.iter().enumerate() {
-        if step.modules().next().is_none()
-            || step
-                .modules()
-                .any(|m| rego.modules.get(m).is_none_or(|m| m.parsed.is_err()))
-        {
-            continue;
-        }
-        let Some(rule) = step
-            .query
-            .as_deref()
-            .and_then(|q| q.split_whitespace().find(|w| w.starts_with("data.")))
-            .map(|w| w.trim_end_matches(|c: char| !(c.is_alphanumeric() || c == '_')))
-        else {
-            continue;
-        };
-        // Steps that share their modules and query rule compile the same way: once is enough.
-        let key = (step.modules().collect::<Vec<_>>(), rule.to_string());
-        if !compiled.insert(key) {
-            continue;
-        }
-        let mut engine = match build_engine(step, rego) {
-            Ok(engine) => engine,
-            Err(message) => {
-                out.push(CompileError {
-                    step: index,
-                    location: locate(&message, step, rego),
-                    message: clean_message(&message),
-                });
-                continue;
-            }
-        };
-        let entry: regorus::Rc<str> = rule.into();
-        if let Err(e) = engine.compile_with_entrypoint(&entry) {
-            let text = format!("{e:#}");
-            // A query naming a missing rule is PC506's finding, not a compile error.
-            if text.contains("not a valid rule path") || text.contains("not found") {
-                continue;
-            }
-            let error = CompileError {
-                step: index,
-                location: locate(&text, step, rego),
-                message: clean_message(&text),
-            };
-            if !out
-                .iter()
-                .any(|o| o.location == error.location && o.message == error.message)
-            {
-                out.push(error);
-            }
-        }
-    }
-    out
-}
-
-/// The module position a regorus error names (`--> module-N.rego:LINE:COL`, the names
-/// [`build_engine`] gives the step's modules).
-fn locate(text: &str, step: &OpaStep, rego: &Analysis) -> Option<(usize, std::ops::Range<usize>)> {
-    let rest = text.split("--> module-").nth(1)?;
-    let (n, rest) = rest.split_once(".rego:")?;
-    let location = rest.lines().next()?;
-    let mut parts = location.split(':');
-    let line: usize = parts.next()?.trim().parse().ok()?;
-    let col: usize = parts.next()?.trim().parse().ok()?;
-    let module = step.modules().nth(n.parse().ok()?)?;
-    let source = &rego.modules.get(module)?.source.text;
-    let start = super::parse::offset_of(source, line, col);
-    let end = source[start..]
-        .chars()
-        .next()
-        .map_or(start, |c| start + c.len_utf8());
-    Some((module, start..end))
-}
-
-/// The message of a regorus error without its code frame or the engine's module names.
-fn clean_message(text: &str) -> String {
-    let line = super::parse::error_message(text);
-    match line.split_once(" at module-") {
-        // "rule conflicts with rule at module-0.rego:12:1": the engine's module name means
-        // nothing to the user, the line inside the module does.
-        Some((head, place)) => match place.split(':').nth(1) {
-            Some(l) => format!("{head} at line {l} of the module"),
-            None => head.to_string(),
-        },
-        None => line,
     }
 }
 

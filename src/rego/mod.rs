@@ -4,6 +4,7 @@
 //! ([`matrix`]).
 
 pub mod builtins_opa;
+pub mod engine;
 pub mod facts;
 pub mod input_contract;
 pub mod matrix;
@@ -113,6 +114,8 @@ pub struct Analysis {
     pub steps: Vec<OpaStep>,
     /// Which syntax was accepted.
     pub accepted: Accepted,
+    /// One engine per distinct module set, compiled, and the compile errors.
+    pub engines: engine::Engines,
 }
 
 impl Analysis {
@@ -142,6 +145,14 @@ impl Analysis {
             .enumerate()
             .map(|(i, p)| ((p.meta.id.namespace.as_str(), p.meta.id.name.as_str()), i))
             .collect();
+        // The first ConfigMap of each name, as a lookup: a scan per module reference would
+        // cost policies × ConfigMaps.
+        let mut config_map_of: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+        for (i, cm) in model.config_maps.iter().enumerate() {
+            config_map_of
+                .entry((cm.meta.id.namespace.as_str(), cm.meta.id.name.as_str()))
+                .or_insert(i);
+        }
         let mut steps = Vec::new();
         for (meta, base, spec) in gloo_auth_specs(model) {
             let policy = (base == "/spec/config/glooAuth")
@@ -163,9 +174,7 @@ impl Analysis {
                         let name = reference.name.as_deref()?;
                         let namespace =
                             reference.namespace.as_deref().unwrap_or(&meta.id.namespace);
-                        let cm = model.config_maps.iter().position(|cm| {
-                            cm.meta.id.name == name && cm.meta.id.namespace == namespace
-                        })?;
+                        let cm = *config_map_of.get(&(namespace, name))?;
                         Some((r, cm, by_config_map.get(&cm).cloned().unwrap_or_default()))
                     })
                     .collect();
@@ -184,10 +193,12 @@ impl Analysis {
                 });
             }
         }
+        let engines = engine::Engines::build(&modules, &steps);
         Self {
             modules,
             steps,
             accepted,
+            engines,
         }
     }
 

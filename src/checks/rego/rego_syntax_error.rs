@@ -39,7 +39,7 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for error in crate::rego::matrix::compile_errors(ctx.rego) {
+    for error in &ctx.rego.engines.compile_errors {
         let Some(step) = ctx.rego.steps.get(error.step) else {
             continue;
         };
