@@ -100,7 +100,12 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         pending_key: Option<(String, Range<usize>)>,
-        keys: HashMap<String, Range<usize>>,
+        /// The first span of each key, built only once a mapping is large: small mappings
+        /// (nearly all of them) find duplicates by scanning their entries, without a table
+        /// and a copy of every key.
+        large: Option<HashMap<String, Range<usize>>>,
+        /// Whether a key repeats: only then must the earlier values be dropped.
+        duplicates: bool,
     },
     Seq {
         start: usize,
@@ -274,15 +279,17 @@ impl Builder<'_> {
                 anchor,
                 entries: Vec::new(),
                 pending_key: None,
-                keys: HashMap::new(),
+                large: None,
+                duplicates: false,
             }),
             Event::SequenceEnd => {
                 if let Some(Frame::Seq {
                     start,
                     anchor,
-                    items,
+                    mut items,
                 }) = self.frames.pop()
                 {
+                    items.shrink_to_fit();
                     let node = Node {
                         span: start..r.end.max(start),
                         style: Style::Collection,
@@ -296,14 +303,18 @@ impl Builder<'_> {
                     start,
                     style,
                     anchor,
-                    entries,
+                    mut entries,
+                    duplicates,
                     ..
                 }) = self.frames.pop()
                 {
+                    // Trees are kept for the whole run: give back what growing the vectors
+                    // over-allocated.
+                    entries.shrink_to_fit();
                     let node = Node {
                         span: start..r.end.max(start),
                         style,
-                        value: Value::Map(apply_merge_keys(entries)),
+                        value: Value::Map(apply_merge_keys(entries, duplicates)),
                     };
                     self.finish(node, anchor);
                 }
@@ -367,23 +378,46 @@ impl Builder<'_> {
             Some(Frame::Map {
                 entries,
                 pending_key,
-                keys,
+                large,
+                duplicates,
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let key = key_text(&node);
-                    *pending_key = Some((key, node.span));
+                    let span = node.span.clone();
+                    *pending_key = Some((key_text(node), span));
                 }
                 Some((key, key_span)) => {
                     if key != "<<" {
-                        if let Some(first) = keys.get(&key) {
+                        const SCAN_LIMIT: usize = 16;
+                        if large.is_none() && entries.len() >= SCAN_LIMIT {
+                            let mut index = HashMap::with_capacity(entries.len() * 2);
+                            for e in entries.iter().filter(|e| e.key != "<<") {
+                                index
+                                    .entry(e.key.clone())
+                                    .or_insert_with(|| e.key_span.clone());
+                            }
+                            *large = Some(index);
+                        }
+                        let first = match large {
+                            Some(index) => match index.get(&key) {
+                                Some(first) => Some(first.clone()),
+                                None => {
+                                    index.insert(key.clone(), key_span.clone());
+                                    None
+                                }
+                            },
+                            None => entries
+                                .iter()
+                                .find(|e| e.key == key)
+                                .map(|e| e.key_span.clone()),
+                        };
+                        if let Some(first) = first {
+                            *duplicates = true;
                             self.problems.push(YamlProblem::DuplicateKey {
                                 span: key_span.clone(),
-                                first: first.clone(),
+                                first,
                                 key: key.clone(),
                             });
-                        } else {
-                            keys.insert(key.clone(), key_span.clone());
                         }
                     }
                     entries.push(Entry {
@@ -398,9 +432,9 @@ impl Builder<'_> {
 }
 
 /// The text of a mapping key; complex keys become compact JSON.
-fn key_text(node: &Node) -> String {
-    match &node.value {
-        Value::String(s) => s.clone(),
+fn key_text(node: Node) -> String {
+    match node.value {
+        Value::String(s) => s,
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
@@ -411,9 +445,13 @@ fn key_text(node: &Node) -> String {
 /// YAML 1.1 merge keys (`<<: *base`), which Kubernetes' YAML reader honours: keys of the merged
 /// mappings are added unless the mapping sets them itself. A duplicate key is already reported
 /// and its later value wins, as it does for kubectl.
-fn apply_merge_keys(entries: Vec<Entry>) -> Vec<Entry> {
+fn apply_merge_keys(entries: Vec<Entry>, duplicates: bool) -> Vec<Entry> {
     if !entries.iter().any(|e| e.key == "<<") {
-        return dedup_last_wins(entries);
+        return if duplicates {
+            dedup_last_wins(entries)
+        } else {
+            entries
+        };
     }
     let (merges, own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| e.key == "<<");
     let mut out = dedup_last_wins(own);
@@ -511,6 +549,31 @@ mod tests {
             p.documents[0].root.get("a").map(|n| n.to_json()),
             Some(3.into())
         );
+    }
+
+    #[test]
+    fn duplicate_keys_in_a_large_mapping() {
+        // Past 16 keys duplicates are found through a table instead of a scan: same findings.
+        let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k3: again\nk39: last\n");
+        let (f, p) = parse_str(&text);
+        let found: Vec<(&str, usize, usize)> = p
+            .problems
+            .iter()
+            .filter_map(|p| match p {
+                YamlProblem::DuplicateKey { span, first, key } => Some((
+                    key.as_str(),
+                    f.line_col(span.start).line,
+                    f.line_col(first.start).line,
+                )),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(found, vec![("k3", 41, 4), ("k39", 42, 40)]);
+        let root = p.documents[0].root.to_json();
+        assert_eq!(root["k3"], serde_json::json!("again"));
+        assert_eq!(root["k39"], serde_json::json!("last"));
+        assert_eq!(root.as_object().map(serde_json::Map::len), Some(40));
     }
 
     #[test]

@@ -18,9 +18,9 @@ use super::kinds::ConfigMapData;
 use super::{Kind, Meta, Model, Resource, ResourceId};
 
 /// Whether a document is a kustomization: by its kind, or by the file name kustomize reads.
-fn is_kustomization(name: &str, json: &Json) -> bool {
+fn is_kustomization(name: &str, root: &crate::load::node::Node) -> bool {
     let file = name.rsplit('/').next().unwrap_or(name);
-    json.get("kind").and_then(Json::as_str) == Some("Kustomization")
+    root.get("kind").and_then(crate::load::node::Node::as_str) == Some("Kustomization")
         || matches!(
             file,
             "kustomization.yaml" | "kustomization.yml" | "Kustomization"
@@ -56,10 +56,12 @@ pub fn add_generated_config_maps(
         .collect();
     for (doc_index, loaded) in repo.documents.iter().enumerate() {
         let file = repo.sources.get(loaded.file);
-        let json = loaded.doc.root.to_json();
-        if !is_kustomization(&file.name, &json) {
+        // Checked on the tree: converting every document to JSON just to find the
+        // kustomizations cost more than the rest of this pass.
+        if !is_kustomization(&file.name, &loaded.doc.root) {
             continue;
         }
+        let json = loaded.doc.root.to_json();
         let Some(generators) = json.get("configMapGenerator").and_then(Json::as_array) else {
             continue;
         };
