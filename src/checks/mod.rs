@@ -298,19 +298,66 @@ pub fn run(ctx: &Context<'_>, levels: &Levels) -> Vec<Diagnostic> {
 }
 
 /// Runs every enabled rule of `phase` and returns the diagnostics, not yet sorted.
+///
+/// Rules are independent readers of the context, so they run on every core: each worker takes
+/// the next rule not yet started, and the findings are put back in rule order afterwards, so
+/// the output does not depend on scheduling.
 #[must_use]
 pub fn run_phase(ctx: &Context<'_>, levels: &Levels, phase: Phase) -> Vec<Diagnostic> {
+    let rules: Vec<(&Rule, Severity)> = registry::RULES
+        .iter()
+        .filter(|r| r.phase == phase)
+        .filter_map(|r| Some((r, levels.severity(r)?)))
+        .collect();
+    let run = |i: usize| -> Vec<Finding> {
+        let mut findings = Vec::new();
+        if let Some((rule, _)) = rules.get(i) {
+            (rule.check)(ctx, &mut findings);
+        }
+        findings
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(rules.len())
+        .max(1);
+    let mut done: Vec<(usize, Vec<Finding>)> = if workers == 1 {
+        (0..rules.len()).map(|i| (i, run(i))).collect()
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut mine = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            if i >= rules.len() {
+                                break mine;
+                            }
+                            mine.push((i, run(i)));
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        })
+    };
+    done.sort_by_key(|(i, _)| *i);
+    // A worker that died would leave rules without results; run those here, so that none is
+    // silently skipped.
     let mut out = Vec::new();
-    let mut findings = Vec::new();
-    for rule in registry::RULES.iter().filter(|r| r.phase == phase) {
-        let Some(severity) = levels.severity(rule) else {
-            continue;
+    let mut finished = done.into_iter().peekable();
+    for (i, (rule, severity)) in rules.iter().enumerate() {
+        let findings = match finished.next_if(|(j, _)| *j == i) {
+            Some((_, findings)) => findings,
+            None => run(i),
         };
-        findings.clear();
-        (rule.check)(ctx, &mut findings);
-        out.extend(findings.drain(..).map(|finding| Diagnostic {
+        out.extend(findings.into_iter().map(|finding| Diagnostic {
             code: rule.code,
-            severity,
+            severity: *severity,
             finding,
         }));
     }
