@@ -234,3 +234,44 @@ fn the_size_limit_comes_from_the_config_and_the_command_line() {
         "{report:#}"
     );
 }
+
+/// Every input a fuzz target found trouble with (testdata/hostile/, named after the target
+/// and libFuzzer's verdict) is read as a repository file, and by the reader of the target that
+/// found it, without a crash; the policy next to it is still checked.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    let dir = common::root().join("testdata/hostile");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let content = std::fs::read(&path).unwrap();
+        check_with(&name, &content);
+        if name.starts_with("scope_sources-") {
+            let text = String::from_utf8_lossy(&content).into_owned();
+            let file = portico::load::source::SourceFile::new(
+                "idp/scopes.json".into(),
+                "idp/scopes.json".into(),
+                text,
+            );
+            let documents = portico::load::yaml::parse(&file).documents;
+            let _ = portico::model::scopes::read(&file, &documents);
+        }
+        if name.starts_with("rego-") {
+            let text = String::from_utf8_lossy(&content).into_owned();
+            let module = portico::rego::parse::parse_module(
+                "fuzz.rego",
+                &text,
+                portico::rego::parse::Accepted::Auto,
+            );
+            assert!(module.is_err_and(|e| e.too_deep), "{name}");
+            assert!(portico::rego::parse::parse_query(&text).is_err(), "{name}");
+        }
+        seen += 1;
+    }
+    assert!(
+        seen >= 6,
+        "the fuzz findings are missing from {}",
+        dir.display()
+    );
+}

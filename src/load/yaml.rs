@@ -432,15 +432,33 @@ impl Builder<'_> {
 }
 
 /// The text of a mapping key; complex keys become compact JSON.
+///
+/// The rendering is capped: a complex key nested in a complex key would otherwise be escaped
+/// again at every level, and `? ? ? … a` (one short line) doubled in size per `?` until memory
+/// ran out (found by the `scope_sources` fuzz target).
 fn key_text(node: Node) -> String {
     match node.value {
         Value::String(s) => s,
         Value::Null => String::new(),
         Value::Bool(b) => b.to_string(),
         Value::Number(n) => n.to_string(),
-        Value::Seq(_) | Value::Map(_) => node.to_json().to_string(),
+        Value::Seq(_) | Value::Map(_) => {
+            let mut text = node.to_json().to_string();
+            if text.len() > MAX_COMPLEX_KEY_BYTES {
+                let mut end = MAX_COMPLEX_KEY_BYTES;
+                while !text.is_char_boundary(end) {
+                    end -= 1;
+                }
+                text.truncate(end);
+                text.push('…');
+            }
+            text
+        }
     }
 }
+
+/// The longest rendering of a complex (mapping or sequence) key.
+const MAX_COMPLEX_KEY_BYTES: usize = 256;
 
 /// YAML 1.1 merge keys (`<<: *base`), which Kubernetes' YAML reader honours: keys of the merged
 /// mappings are added unless the mapping sets them itself. A duplicate key is already reported
@@ -574,6 +592,17 @@ mod tests {
         assert_eq!(root["k3"], serde_json::json!("again"));
         assert_eq!(root["k39"], serde_json::json!("last"));
         assert_eq!(root.as_object().map(serde_json::Map::len), Some(40));
+    }
+
+    #[test]
+    fn nested_complex_keys_stay_small() {
+        // Each `?` opens a complex key holding the next one: the rendering used to double per
+        // level. The fuzz artifact that found it is in testdata/hostile/.
+        let text = format!("{}a\n", "? ".repeat(200));
+        let (_, p) = parse_str(&text);
+        let root = p.documents[0].root.to_json();
+        let key = root.as_object().and_then(|m| m.keys().next()).cloned();
+        assert!(key.is_some_and(|k| k.len() <= MAX_COMPLEX_KEY_BYTES + '…'.len_utf8()));
     }
 
     #[test]

@@ -61,6 +61,20 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     for module in &ctx.rego.modules {
         let Err(error) = &module.parsed else { continue };
+        if error.too_deep {
+            out.push(
+                Finding::new(
+                    format!(
+                        "Rego module {} not analysed: {}",
+                        module.display_name(ctx.model, ctx.repo),
+                        error.message
+                    ),
+                    module.span(&error.range),
+                )
+                .help("the Rego parser portico uses takes time exponential in bracket nesting, so the module was not parsed, compiled or evaluated; build deep literals from smaller rules, or keep deep data in a data document"),
+            );
+            continue;
+        }
         let v1_hint = error.message.contains("keyword is required")
             || error.message.contains("future.keywords");
         out.push(
