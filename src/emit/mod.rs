@@ -59,14 +59,18 @@ pub struct EmitInput<'a> {
 /// # Errors
 /// When an emitted document does not validate.
 pub fn emit(input: &EmitInput<'_>) -> Result<Artifacts, EmitError> {
-    let mut artifacts = Artifacts::new();
-    for (path, doc) in authconfig::emit(input.repo, input.model)? {
-        artifacts.insert(path, to_yaml(&doc));
-    }
-    for (path, doc) in envoy::emit(input)? {
-        artifacts.insert(path, to_yaml(&doc));
-    }
-    Ok(artifacts)
+    use rayon::prelude::*;
+    let mut docs = authconfig::emit(input.repo, input.model)?;
+    docs.extend(envoy::emit(input)?);
+    // Rendering is independent per document; rayon keeps the order.
+    let texts: Vec<(String, String)> = docs
+        .into_par_iter()
+        .map(|(path, doc)| {
+            let text = to_yaml(&doc);
+            (path, text)
+        })
+        .collect();
+    Ok(texts.into_iter().collect())
 }
 
 /// Recursively sorts object keys, so output never depends on input order or hash order.

@@ -48,10 +48,16 @@ pub fn write(dir: &Path, artifacts: &Artifacts) -> std::io::Result<()> {
     }
     let result = (|| {
         std::fs::create_dir_all(&fresh)?;
+        // Thousands of artifacts share a handful of directories: create each once.
+        let mut created: std::collections::BTreeSet<std::path::PathBuf> =
+            std::collections::BTreeSet::new();
         for (rel, text) in artifacts {
             let path = fresh.join(rel);
-            if let Some(parent) = path.parent() {
+            if let Some(parent) = path.parent()
+                && !created.contains(parent)
+            {
                 std::fs::create_dir_all(parent)?;
+                created.insert(parent.to_path_buf());
             }
             std::fs::write(&path, text)?;
         }
