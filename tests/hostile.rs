@@ -249,11 +249,14 @@ fn fuzz_findings_stay_fixed() {
         check_with(&name, &content);
         if name.starts_with("scope_sources-") {
             let text = String::from_utf8_lossy(&content).into_owned();
-            let file = portico::load::source::SourceFile::new(
-                "idp/scopes.json".into(),
-                "idp/scopes.json".into(),
-                text,
-            );
+            // The target reads its input as Terraform or as a JSON/YAML export; the file's
+            // extension says which.
+            let as_name = if name.ends_with(".tf") {
+                "idp/scopes.tf"
+            } else {
+                "idp/scopes.json"
+            };
+            let file = portico::load::source::SourceFile::new(as_name.into(), as_name.into(), text);
             let documents = portico::load::yaml::parse(&file).documents;
             let _ = portico::model::scopes::read(&file, &documents);
         }

@@ -39,6 +39,7 @@ const MAX_STEPS: usize = 1_000_000;
 /// When it is not valid HCL, or declares none of the known resources.
 pub fn parse(file: &SourceFile) -> Result<ScopeSource, SourceError> {
     let text: &str = &file.text;
+    check_nesting(text)?;
     let body = hcl_edit::parser::parse_body(text).map_err(|e| syntax_error(text, &e))?;
     let eval = Evaluator::new(text, &body);
     let mut out = Extract {
@@ -67,6 +68,71 @@ pub fn parse(file: &SourceFile) -> Result<ScopeSource, SourceError> {
 }
 
 /// Converts a parser error into [`SourceError::Syntax`] with a one-character byte range.
+/// The deepest nesting of `{`, `[` and `(` handed to hcl-edit. Its expression parser
+/// backtracks through nested objects and operators, and 240 bytes nesting 38 levels took 20
+/// seconds (found by the `scope_sources` fuzz target); scope declarations nest a few levels.
+const MAX_NESTING: usize = 16;
+
+/// Refuses text nesting brackets deeper than [`MAX_NESTING`] (outside strings and comments),
+/// at the first bracket too deep.
+fn check_nesting(text: &str) -> Result<(), SourceError> {
+    let mut depth = 0usize;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '/' if chars.peek().is_some_and(|(_, n)| *n == '*') => {
+                chars.next();
+                let mut star = false;
+                for (_, c) in chars.by_ref() {
+                    if star && c == '/' {
+                        break;
+                    }
+                    star = c == '*';
+                }
+            }
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '{' | '[' | '(' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(SourceError::Syntax(
+                        i..i + 1,
+                        format!(
+                            "brackets nest more than {MAX_NESTING} levels deep here; the file is not read (the HCL parser's time grows exponentially with nesting)"
+                        ),
+                    ));
+                }
+            }
+            '}' | ']' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 fn syntax_error(text: &str, err: &hcl_edit::parser::Error) -> SourceError {
     let mut start = err.location().offset().min(text.len());
     while start > 0 && !text.is_char_boundary(start) {
@@ -1350,6 +1416,29 @@ resource "aws_cognito_resource_server" "d" {
             panic!("expected a syntax error")
         };
         assert!(f.text.get(range).is_some());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_parsing() {
+        let deep = format!(
+            "x = {}1{}\n",
+            "[".repeat(MAX_NESTING + 1),
+            "]".repeat(MAX_NESTING + 1)
+        );
+        let Err(SourceError::Syntax(range, message)) = parse(&file(&deep)) else {
+            panic!("expected the nesting to be refused")
+        };
+        assert_eq!(range.start, "x = ".len() + MAX_NESTING);
+        assert!(message.contains("nest"), "{message}");
+        // Brackets in strings and comments do not count.
+        let quoted = format!(
+            "# {0}\n// {0}\n/* {0} */\nlocals {{\n  a = \"{0}\"\n}}\n",
+            "{".repeat(40)
+        );
+        assert!(!matches!(
+            parse(&file(&quoted)),
+            Err(SourceError::Syntax(_, m)) if m.contains("nest")
+        ));
     }
 
     #[test]

@@ -1,0 +1,1 @@
+q={q-%n/{Fq-==n/{q=={qq!=n/{FF!=n/{FF_*A /{FF_*q=={q--={q-/q={q-%n/{Fq-n/{Fq-==n/{q=={qq!=n/{FF!=n/{FF_*A /{FF_*q=={q--={q-/q={q-%n/{Fq-==n/{q=={qq!=n/{FF!=n/{FF==n/{q=={qq!=n/{FF!=n/{FF_*A /{FF_*q=={q--={q-==n/{q=={x-=n/{F==n/{q=={x-=n/{F
