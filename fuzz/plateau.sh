@@ -34,6 +34,8 @@ while kill -0 "$pid" 2>/dev/null; do
     fi
     if (( now - last_growth >= flat * 60 )); then
         verdict="plateau"
+        # cargo-fuzz does not pass the signal on: stop the fuzzer it runs as well.
+        pkill -INT -P "$pid" 2>/dev/null || true
         kill -INT "$pid" 2>/dev/null || true
         break
     fi
