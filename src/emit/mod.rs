@@ -38,6 +38,14 @@ pub enum EmitError {
         /// What the validator said.
         message: String,
     },
+    /// An emitted document could not be rendered as YAML: a bug in portico.
+    #[error("internal error: cannot render {file} as YAML: {message}")]
+    Render {
+        /// The artifact.
+        file: String,
+        /// What the serializer said.
+        message: String,
+    },
 }
 
 /// What emitting needs.
@@ -65,11 +73,14 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Artifacts, EmitError> {
     // Rendering is independent per document; rayon keeps the order.
     let texts: Vec<(String, String)> = docs
         .into_par_iter()
-        .map(|(path, doc)| {
-            let text = to_yaml(&doc);
-            (path, text)
+        .map(|(path, doc)| match to_yaml(&doc) {
+            Ok(text) => Ok((path, text)),
+            Err(message) => Err(EmitError::Render {
+                file: path,
+                message,
+            }),
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     Ok(texts.into_iter().collect())
 }
 
@@ -93,11 +104,13 @@ pub fn sorted(value: &Json) -> Json {
 }
 
 /// YAML text of a document: keys sorted, `\n` endings, a trailing newline.
-#[must_use]
-pub fn to_yaml(value: &Json) -> String {
-    let mut text = yaml_serde::to_string(&sorted(value)).unwrap_or_default();
+///
+/// # Errors
+/// When the serializer refuses the document (it should not: the documents are plain JSON).
+pub fn to_yaml(value: &Json) -> Result<String, String> {
+    let mut text = yaml_serde::to_string(&sorted(value)).map_err(|e| e.to_string())?;
     if !text.ends_with('\n') {
         text.push('\n');
     }
-    text.replace("\r\n", "\n")
+    Ok(text.replace("\r\n", "\n"))
 }
