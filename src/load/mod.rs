@@ -1,6 +1,7 @@
 //! Stage 1: find the input files and read them into spanned YAML documents and Rego sources.
 
 pub mod embedded;
+pub mod nesting;
 pub mod node;
 pub mod scalar;
 pub mod source;

@@ -58,52 +58,19 @@ pub const MAX_BRACKET_DEPTH: usize = 12;
 /// Refuses text whose `[`/`{` nesting exceeds [`MAX_BRACKET_DEPTH`], at the first bracket too
 /// deep. Strings, raw strings and comments are skipped.
 fn check_nesting(text: &str) -> Result<(), RegoError> {
-    let mut depth = 0usize;
-    let mut chars = text.char_indices();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '#' => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '`' => {
-                for (_, c) in chars.by_ref() {
-                    if c == '`' {
-                        break;
-                    }
-                }
-            }
-            '[' | '{' => {
-                depth += 1;
-                if depth > MAX_BRACKET_DEPTH {
-                    return Err(RegoError {
-                        range: i..i + 1,
-                        message: format!(
-                            "brackets nest more than {MAX_BRACKET_DEPTH} levels deep here"
-                        ),
-                        too_deep: true,
-                    });
-                }
-            }
-            ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    let syntax = crate::load::nesting::Syntax {
+        openers: &['[', '{'],
+        slash_comments: false,
+        backtick_strings: true,
+    };
+    match crate::load::nesting::first_too_deep(text, MAX_BRACKET_DEPTH, syntax) {
+        None => Ok(()),
+        Some(i) => Err(RegoError {
+            range: i..i + 1,
+            message: format!("brackets nest more than {MAX_BRACKET_DEPTH} levels deep here"),
+            too_deep: true,
+        }),
     }
-    Ok(())
 }
 
 /// A parsed module.

@@ -76,61 +76,20 @@ const MAX_NESTING: usize = 16;
 /// Refuses text nesting brackets deeper than [`MAX_NESTING`] (outside strings and comments),
 /// at the first bracket too deep.
 fn check_nesting(text: &str) -> Result<(), SourceError> {
-    let mut depth = 0usize;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '#' => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '/') => {
-                for (_, c) in chars.by_ref() {
-                    if c == '\n' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek().is_some_and(|(_, n)| *n == '*') => {
-                chars.next();
-                let mut star = false;
-                for (_, c) in chars.by_ref() {
-                    if star && c == '/' {
-                        break;
-                    }
-                    star = c == '*';
-                }
-            }
-            '"' => {
-                while let Some((_, c)) = chars.next() {
-                    match c {
-                        '\\' => {
-                            chars.next();
-                        }
-                        '"' | '\n' => break,
-                        _ => {}
-                    }
-                }
-            }
-            '{' | '[' | '(' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Err(SourceError::Syntax(
-                        i..i + 1,
-                        format!(
-                            "brackets nest more than {MAX_NESTING} levels deep here; the file is not read (the HCL parser's time grows exponentially with nesting)"
-                        ),
-                    ));
-                }
-            }
-            '}' | ']' | ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
+    let syntax = crate::load::nesting::Syntax {
+        openers: &['{', '[', '('],
+        slash_comments: true,
+        backtick_strings: false,
+    };
+    match crate::load::nesting::first_too_deep(text, MAX_NESTING, syntax) {
+        None => Ok(()),
+        Some(i) => Err(SourceError::Syntax(
+            i..i + 1,
+            format!(
+                "brackets nest more than {MAX_NESTING} levels deep here; the file is not read (the HCL parser's time grows exponentially with nesting)"
+            ),
+        )),
     }
-    Ok(())
 }
 
 fn syntax_error(text: &str, err: &hcl_edit::parser::Error) -> SourceError {
