@@ -80,10 +80,22 @@ spec:
     let index = Index::build(&result.model);
     assert_eq!(index.instances.len(), 1);
     let labels = &index.instances[0].labels;
-    assert_eq!(labels["a"], "child-route");
-    assert_eq!(labels["b"], "child-table");
-    assert_eq!(labels["c"], "parent-route");
-    assert_eq!(labels["d"], "parent-table");
+    assert_eq!(
+        labels.get("a").map(String::as_str).unwrap_or_default(),
+        "child-route"
+    );
+    assert_eq!(
+        labels.get("b").map(String::as_str).unwrap_or_default(),
+        "child-table"
+    );
+    assert_eq!(
+        labels.get("c").map(String::as_str).unwrap_or_default(),
+        "parent-route"
+    );
+    assert_eq!(
+        labels.get("d").map(String::as_str).unwrap_or_default(),
+        "parent-table"
+    );
 }
 
 #[test]

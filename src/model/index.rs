@@ -2,7 +2,8 @@
 //! with its effective labels and API product, and label postings so a selector is answered by
 //! intersecting posting lists instead of scanning every route for every policy.
 
-use std::collections::{BTreeMap, HashMap};
+use crate::model::kinds::common::StringMap;
+use std::collections::HashMap;
 
 use super::kinds::{HttpRoute, ObjectSelector, RouteLabelSelector, RouteTableSpec};
 use super::{Model, Resource};
@@ -24,7 +25,7 @@ pub struct RouteInstance {
     /// Delegating routes from the root down to the leaf's parent.
     pub parents: Vec<RouteRef>,
     /// Effective labels: child route > child table > parent route > parent table.
-    pub labels: BTreeMap<String, String>,
+    pub labels: StringMap,
     /// Table whose `portalMetadata.apiProductId` the route serves (nearest table up the chain).
     pub product_table: Option<usize>,
 }
@@ -138,7 +139,7 @@ impl Index {
             parents: Vec::new(),
         };
         for root in roots {
-            expander.expand(root, &BTreeMap::new(), None);
+            expander.expand(root, &StringMap::new(), None);
         }
         // A cycle with no way in (every table on it is delegated to) is unreachable from any
         // root; walk those tables too so the cycle is still reported.
@@ -152,7 +153,7 @@ impl Index {
         for t in 0..tables.len() {
             if !reached[t] && index.delegated[t] && expander.cycles.iter().all(|c| c.table != t) {
                 let before = expander.instances.len();
-                expander.expand(t, &BTreeMap::new(), None);
+                expander.expand(t, &StringMap::new(), None);
                 for inst in &expander.instances[before..] {
                     reached[inst.route.table] = true;
                 }
@@ -265,12 +266,7 @@ struct Expander<'a> {
 }
 
 impl Expander<'_> {
-    fn expand(
-        &mut self,
-        table: usize,
-        inherited: &BTreeMap<String, String>,
-        product: Option<usize>,
-    ) {
+    fn expand(&mut self, table: usize, inherited: &StringMap, product: Option<usize>) {
         if self.path.len() >= MAX_DEPTH || self.instances.len() >= MAX_INSTANCES {
             self.truncated = true;
             return;
@@ -330,10 +326,7 @@ impl Expander<'_> {
     }
 }
 
-fn with_route_labels(
-    table_labels: &BTreeMap<String, String>,
-    route: &HttpRoute,
-) -> BTreeMap<String, String> {
+fn with_route_labels(table_labels: &StringMap, route: &HttpRoute) -> StringMap {
     if route.labels.is_empty() {
         return table_labels.clone();
     }

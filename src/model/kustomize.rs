@@ -124,8 +124,8 @@ pub fn add_generated_config_maps(
                     doc: doc_index,
                     file: loaded.file,
                     base: format!("/configMapGenerator/{i}"),
-                    labels: BTreeMap::new(),
-                    annotations: BTreeMap::new(),
+                    labels: crate::model::kinds::common::StringMap::new(),
+                    annotations: crate::model::kinds::common::StringMap::new(),
                 },
                 spec: data,
             });

@@ -9,6 +9,7 @@ pub mod rego;
 pub mod scopes;
 pub mod selection;
 
+use crate::model::kinds::common::StringMap;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
@@ -98,9 +99,9 @@ pub struct Meta {
     /// Pointer of the object inside its document: empty, or `/items/N` inside a `List`.
     pub base: String,
     /// `metadata.labels`.
-    pub labels: BTreeMap<String, String>,
+    pub labels: StringMap,
     /// `metadata.annotations`.
-    pub annotations: BTreeMap<String, String>,
+    pub annotations: StringMap,
 }
 
 impl Meta {

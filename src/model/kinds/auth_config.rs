@@ -10,6 +10,7 @@
 //! or an integer; `x-kubernetes-preserve-unknown-fields` objects are kept as [`Json`] and accept
 //! any object.
 
+use crate::model::kinds::common::StringMap;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
@@ -136,7 +137,7 @@ pub struct ApiKeyAuth {
     /// API keys stored in Kubernetes Secrets.
     pub k8s_secret_apikey_storage: Option<K8sSecretApiKeyStorage>,
     /// Deprecated: use `k8sSecretApikeyStorage.labelSelector`.
-    pub label_selector: BTreeMap<String, String>,
+    pub label_selector: StringMap,
     /// Where the API key is looked for.
     #[serde(rename = "match")]
     pub matcher: Option<ApiKeyMatch>,
@@ -165,7 +166,7 @@ pub struct AerospikeApiKeyStorage {
     /// Path of the client TLS key.
     pub key_path: Option<String>,
     /// Labels a stored key must carry to be valid.
-    pub label_selector: BTreeMap<String, String>,
+    pub label_selector: StringMap,
     /// Aerospike namespace; defaults to `solo-namespace`.
     pub namespace: Option<String>,
     /// TLS name of the server node.
@@ -271,7 +272,7 @@ pub struct K8sSecretApiKeyStorage {
     /// API key Secrets by reference.
     pub api_key_secret_refs: Vec<ResourceRef>,
     /// API key Secrets by label.
-    pub label_selector: BTreeMap<String, String>,
+    pub label_selector: StringMap,
 }
 
 /// `apiKeyAuth.match`.
@@ -429,7 +430,7 @@ pub struct OAuth {
     #[schemars(required)]
     pub app_url: Option<String>,
     /// Extra query parameters of the authorization request.
-    pub auth_endpoint_query_params: BTreeMap<String, String>,
+    pub auth_endpoint_query_params: StringMap,
     /// Callback path relative to `appUrl`.
     pub callback_path: Option<String>,
     /// Client ID registered with the issuer.
@@ -470,7 +471,7 @@ pub struct AccessTokenValidation {
     /// Default scope validation; takes no fields.
     pub default: Option<EmptyMessage>,
     /// Claims copied into dynamic metadata.
-    pub dynamic_metadata_from_claims: BTreeMap<String, String>,
+    pub dynamic_metadata_from_claims: StringMap,
     /// Token introspection (RFC 7662).
     pub introspection: Option<IntrospectionValidation>,
     /// Deprecated introspection URL; prefer `introspection`.
@@ -605,7 +606,7 @@ pub struct PlainOAuth2 {
     #[schemars(required)]
     pub auth_endpoint: Option<String>,
     /// Extra query parameters of the authorization request.
-    pub auth_endpoint_query_params: BTreeMap<String, String>,
+    pub auth_endpoint_query_params: StringMap,
     /// Callback path relative to `appUrl`.
     #[schemars(required)]
     pub callback_path: Option<String>,
@@ -628,7 +629,7 @@ pub struct PlainOAuth2 {
     #[schemars(required)]
     pub token_endpoint: Option<String>,
     /// Extra query parameters of the token request.
-    pub token_endpoint_query_params: BTreeMap<String, String>,
+    pub token_endpoint_query_params: StringMap,
 }
 
 /// `session`.
@@ -720,7 +721,7 @@ pub struct OidcAuthorizationCode {
     #[schemars(required)]
     pub app_url: Option<String>,
     /// Extra query parameters of the authorization request.
-    pub auth_endpoint_query_params: BTreeMap<String, String>,
+    pub auth_endpoint_query_params: StringMap,
     /// Fill the endpoint query parameters from dynamic metadata.
     pub auto_map_from_metadata: Option<AutoMapFromMetadata>,
     /// Azure group claims lookup.
@@ -744,7 +745,7 @@ pub struct OidcAuthorizationCode {
     /// How often the OIDC configuration is discovered; defaults to 30m.
     pub discovery_poll_interval: Option<String>,
     /// ID token claims copied into dynamic metadata.
-    pub dynamic_metadata_from_claims: BTreeMap<String, String>,
+    pub dynamic_metadata_from_claims: StringMap,
     /// End session endpoint request.
     pub end_session_properties: Option<EndSessionProperties>,
     /// OIDC front-channel logout.
@@ -769,7 +770,7 @@ pub struct OidcAuthorizationCode {
     /// Deprecated: use `session.redis.headerName`.
     pub session_id_header_name: Option<String>,
     /// Extra query parameters of the token request.
-    pub token_endpoint_query_params: BTreeMap<String, String>,
+    pub token_endpoint_query_params: StringMap,
 }
 
 /// `accessToken` / `identityToken`.
@@ -1050,7 +1051,7 @@ pub struct PassThroughHttpRequest {
     /// Request headers copied to the auth request.
     pub allowed_headers: Vec<String>,
     /// Headers added to the auth request.
-    pub headers_to_add: BTreeMap<String, String>,
+    pub headers_to_add: StringMap,
     /// Include the request body.
     pub pass_through_body: Option<bool>,
     /// Include the filter metadata.

@@ -1,5 +1,6 @@
 //! ConfigMap (v1).
 
+use crate::model::kinds::common::StringMap;
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -11,7 +12,7 @@ use serde_json::Value as Json;
 #[serde(default, rename_all = "camelCase")]
 pub struct ConfigMapData {
     /// `data`.
-    pub data: BTreeMap<String, String>,
+    pub data: StringMap,
     /// `binaryData`, kept raw.
     pub binary_data: BTreeMap<String, Json>,
 }

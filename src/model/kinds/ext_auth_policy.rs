@@ -2,7 +2,7 @@
 //! `api/gloo.solo.io/policy/v2/security/ext_auth_policy.proto` of solo-apis branch
 //! `gloo-mesh-v2.6.x`; `config.glooAuth` is the AuthConfig spec.
 
-use std::collections::BTreeMap;
+use crate::model::kinds::common::StringMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -41,5 +41,5 @@ pub struct ExtAuthPolicyConfig {
 #[serde(default, rename_all = "camelCase")]
 pub struct CustomAuth {
     /// Context extensions added to the check request sent to the server.
-    pub context_extensions: BTreeMap<String, String>,
+    pub context_extensions: StringMap,
 }

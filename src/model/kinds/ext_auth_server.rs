@@ -1,7 +1,7 @@
 //! ExtAuthServer (admin.gloo.solo.io/v2), field for field
 //! `api/gloo.solo.io/admin/v2/ext_auth_server.proto` of solo-apis branch `gloo-mesh-v2.6.x`.
 
-use std::collections::BTreeMap;
+use crate::model::kinds::common::StringMap;
 
 use schemars::JsonSchema;
 use serde::Deserialize;
@@ -54,7 +54,7 @@ pub struct HttpServiceRequest {
     /// Client request headers copied to the authorization request.
     pub allowed_headers: Vec<String>,
     /// Headers added to the authorization request.
-    pub headers_to_add: BTreeMap<String, String>,
+    pub headers_to_add: StringMap,
 }
 
 /// `ExtAuthServerSpec.HttpService.Response`.
