@@ -2,6 +2,8 @@
 
 use std::ops::Range;
 
+use compact_str::CompactString;
+
 /// How a scalar was written; collections are `Collection`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -39,8 +41,10 @@ pub enum Value {
     Bool(bool),
     /// An integer or a float.
     Number(serde_json::Number),
-    /// Any other scalar.
-    String(String),
+    /// Any other scalar. Most keys and scalars are short: `CompactString` keeps up to 24
+    /// bytes inline, which halved the tree of a large repository (one heap string per key and
+    /// per value before).
+    String(CompactString),
     /// A sequence.
     Seq(Vec<Node>),
     /// A mapping, in source order.
@@ -51,7 +55,7 @@ pub enum Value {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Entry {
     /// The key as text (complex keys are rendered as compact JSON).
-    pub key: String,
+    pub key: CompactString,
     /// Byte range of the key.
     pub key_span: Range<usize>,
     /// The value.
@@ -147,14 +151,14 @@ impl Node {
             Value::Null => serde_json::Value::Null,
             Value::Bool(b) => serde_json::Value::Bool(*b),
             Value::Number(n) => serde_json::Value::Number(n.clone()),
-            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::String(s) => serde_json::Value::String(s.to_string()),
             Value::Seq(items) => {
                 serde_json::Value::Array(items.iter().map(Node::to_json).collect())
             }
             Value::Map(entries) => serde_json::Value::Object(
                 entries
                     .iter()
-                    .map(|e| (e.key.clone(), e.value.to_json()))
+                    .map(|e| (e.key.to_string(), e.value.to_json()))
                     .collect(),
             ),
         }

@@ -25,29 +25,23 @@ pub fn resolve_plain(text: &str) -> (Value, Option<Yaml11Reading>) {
         "true" | "True" | "TRUE" => return (Value::Bool(true), None),
         "false" | "False" | "FALSE" => return (Value::Bool(false), None),
         "y" | "Y" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" => {
-            return (
-                Value::String(text.to_owned()),
-                Some(Yaml11Reading::Bool(true)),
-            );
+            return (Value::String(text.into()), Some(Yaml11Reading::Bool(true)));
         }
         "n" | "N" | "no" | "No" | "NO" | "off" | "Off" | "OFF" => {
-            return (
-                Value::String(text.to_owned()),
-                Some(Yaml11Reading::Bool(false)),
-            );
+            return (Value::String(text.into()), Some(Yaml11Reading::Bool(false)));
         }
         _ => {}
     }
     if let Some(reading) = yaml11_only_number(text) {
         return (
-            Value::String(text.to_owned()),
+            Value::String(text.into()),
             Some(Yaml11Reading::Number(reading)),
         );
     }
     if let Some(n) = core_number(text) {
         return (Value::Number(n), None);
     }
-    (Value::String(text.to_owned()), None)
+    (Value::String(text.into()), None)
 }
 
 /// Numbers YAML 1.2 core and YAML 1.1 agree on: decimal without leading zeros, hex, and plain floats.

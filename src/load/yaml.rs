@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
+use compact_str::CompactString;
 use granit_parser::{Event, Options, Parser, ScalarStyle, ScanError, Span as YamlSpan};
 
 use super::node::{Entry, Node, Style, Value};
@@ -99,11 +100,11 @@ enum Frame {
         style: Style,
         anchor: usize,
         entries: Vec<Entry>,
-        pending_key: Option<(String, Range<usize>)>,
+        pending_key: Option<(CompactString, Range<usize>)>,
         /// The first span of each key, built only once a mapping is large: small mappings
         /// (nearly all of them) find duplicates by scanning their entries, without a table
         /// and a copy of every key.
-        large: Option<HashMap<String, Range<usize>>>,
+        large: Option<HashMap<CompactString, Range<usize>>>,
         /// Whether a key repeats: only then must the earlier values be dropped.
         duplicates: bool,
     },
@@ -234,7 +235,7 @@ impl Builder<'_> {
                             .as_ref()
                             .is_some_and(|t| t.is_yaml_core_schema_tag("str"));
                         let (value, reading) = if explicit_str {
-                            (Value::String(text.to_string()), None)
+                            (Value::String(CompactString::from(&*text)), None)
                         } else {
                             resolve_plain(&text)
                         };
@@ -249,14 +250,20 @@ impl Builder<'_> {
                         }
                         (value, Style::Plain)
                     }
-                    ScalarStyle::SingleQuoted => {
-                        (Value::String(text.to_string()), Style::SingleQuoted)
+                    ScalarStyle::SingleQuoted => (
+                        Value::String(CompactString::from(&*text)),
+                        Style::SingleQuoted,
+                    ),
+                    ScalarStyle::DoubleQuoted => (
+                        Value::String(CompactString::from(&*text)),
+                        Style::DoubleQuoted,
+                    ),
+                    ScalarStyle::Literal => {
+                        (Value::String(CompactString::from(&*text)), Style::Literal)
                     }
-                    ScalarStyle::DoubleQuoted => {
-                        (Value::String(text.to_string()), Style::DoubleQuoted)
+                    ScalarStyle::Folded => {
+                        (Value::String(CompactString::from(&*text)), Style::Folded)
                     }
-                    ScalarStyle::Literal => (Value::String(text.to_string()), Style::Literal),
-                    ScalarStyle::Folded => (Value::String(text.to_string()), Style::Folded),
                 };
                 let node = Node {
                     span: r,
@@ -416,7 +423,7 @@ impl Builder<'_> {
                             self.problems.push(YamlProblem::DuplicateKey {
                                 span: key_span.clone(),
                                 first,
-                                key: key.clone(),
+                                key: key.to_string(),
                             });
                         }
                     }
@@ -436,12 +443,12 @@ impl Builder<'_> {
 /// The rendering is capped: a complex key nested in a complex key would otherwise be escaped
 /// again at every level, and `? ? ? … a` (one short line) doubled in size per `?` until memory
 /// ran out (found by the `scope_sources` fuzz target).
-fn key_text(node: Node) -> String {
+fn key_text(node: Node) -> CompactString {
     match node.value {
         Value::String(s) => s,
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
+        Value::Null => CompactString::default(),
+        Value::Bool(b) => b.to_string().into(),
+        Value::Number(n) => n.to_string().into(),
         Value::Seq(_) | Value::Map(_) => {
             let mut text = node.to_json().to_string();
             if text.len() > MAX_COMPLEX_KEY_BYTES {
@@ -452,7 +459,7 @@ fn key_text(node: Node) -> String {
                 text.truncate(end);
                 text.push('…');
             }
-            text
+            text.into()
         }
     }
 }

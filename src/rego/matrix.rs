@@ -178,10 +178,17 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
                 .chunks(share)
                 .map(|chunk| scope.spawn(|| evaluate_policies(&context, chunk)))
                 .collect();
-            handles
+            let shares: Vec<Vec<Decision>> = handles
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
+                .map(|h| h.join().unwrap_or_default())
+                .collect();
+            // Joined into one exactly sized vector: collecting through an iterator would grow
+            // a second copy of the largest structure of the run by doubling.
+            let mut all = Vec::with_capacity(shares.iter().map(Vec::len).sum());
+            for mut share in shares {
+                all.append(&mut share);
+            }
+            all
         })
     };
     decisions.sort_by(|a, b| {

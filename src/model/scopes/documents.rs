@@ -352,7 +352,7 @@ impl Reader<'_> {
 fn scalar(file: &SourceFile, node: &Node) -> Option<(String, Range<usize>)> {
     let span = text_span(file, node);
     match &node.value {
-        Value::String(s) => Some((s.clone(), span)),
+        Value::String(s) => Some((s.to_string(), span)),
         Value::Number(_) | Value::Bool(_) => {
             let raw = file.text.get(span.clone())?;
             Some((raw.to_owned(), span))

@@ -77,7 +77,7 @@ impl<'a> Cfn<'a> {
                         || entry.key == "Condition"
                         || entry.key.starts_with("Fn::") =>
                 {
-                    Some((entry.key.clone(), &entry.value))
+                    Some((entry.key.to_string(), &entry.value))
                 }
                 _ => None,
             },
