@@ -8,7 +8,7 @@
 //! compile per step plus one evaluation per route and profile.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Value as Json, json};
 
@@ -169,34 +169,52 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
         .min(input.selections.len().div_ceil(8))
         .max(1);
     let share = input.selections.len().div_ceil(workers).max(1);
-    let mut decisions: Vec<Decision> = if workers == 1 {
-        evaluate_policies(&context, input.selections)
+    // Workers hand their decisions, policy by policy, to one vector sized up front from the
+    // routes the policies select (at most four profiles each). The matrix is the largest
+    // structure of a run: growing it by doubling, or joining per-worker vectors, kept up to
+    // three times its size alive at the peak. Capacity past what is written is never touched,
+    // so an over-estimate costs address space, not memory.
+    let bound: usize = input
+        .selections
+        .iter()
+        .flat_map(|s| &s.by_selector)
+        .map(|s| match s {
+            crate::model::selection::Selected::Routes(ids) => ids.len() * MAX_PROFILES,
+            crate::model::selection::Selected::Unknown => 0,
+        })
+        .sum();
+    let out = Mutex::new(Vec::with_capacity(bound.min(MAX_RESERVED_DECISIONS)));
+    if workers == 1 {
+        evaluate_policies(&context, input.selections, &out);
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = input
-                .selections
-                .chunks(share)
-                .map(|chunk| scope.spawn(|| evaluate_policies(&context, chunk)))
-                .collect();
-            let shares: Vec<Vec<Decision>> = handles
-                .into_iter()
-                .map(|h| h.join().unwrap_or_default())
-                .collect();
-            // Joined into one exactly sized vector: collecting through an iterator would grow
-            // a second copy of the largest structure of the run by doubling.
-            let mut all = Vec::with_capacity(shares.iter().map(Vec::len).sum());
-            for mut share in shares {
-                all.append(&mut share);
+            for chunk in input.selections.chunks(share) {
+                let (context, out) = (&context, &out);
+                scope.spawn(move || evaluate_policies(context, chunk, out));
             }
-            all
-        })
-    };
-    decisions.sort_by(|a, b| {
-        (&a.route, &a.policy_name, &a.profile).cmp(&(&b.route, &b.policy_name, &b.profile))
+        });
+    }
+    let mut decisions = out.into_inner().unwrap_or_else(PoisonError::into_inner);
+    // Sorted on every field that tells decisions apart, so that the order (and which of two
+    // duplicates the dedup keeps) does not depend on which worker finished first.
+    decisions.sort_unstable_by(|a, b| {
+        (&a.route, &a.policy_name, &a.profile, a.policy, a.instance).cmp(&(
+            &b.route,
+            &b.policy_name,
+            &b.profile,
+            b.policy,
+            b.instance,
+        ))
     });
     decisions.dedup_by(|a, b| a.route == b.route && a.policy == b.policy && a.profile == b.profile);
     Matrix { decisions }
 }
+
+/// Most token profiles evaluated per route (see [`profiles`]).
+const MAX_PROFILES: usize = 4;
+
+/// The most decisions reserved up front (128 MB of address space); past it the vector grows.
+const MAX_RESERVED_DECISIONS: usize = 1 << 20;
 
 /// The scopes of a token, shared by every decision made with it.
 type Scopes = Arc<[Arc<str>]>;
@@ -235,11 +253,20 @@ fn profiles(
     out
 }
 
-fn evaluate_policies(context: &PolicyContext<'_>, selections: &[PolicySelection]) -> Vec<Decision> {
+fn evaluate_policies(
+    context: &PolicyContext<'_>,
+    selections: &[PolicySelection],
+    out: &Mutex<Vec<Decision>>,
+) {
     let input = context.input;
     let mut engines: BTreeMap<usize, Result<regorus::Engine, String>> = BTreeMap::new();
     let mut decisions = Vec::new();
     for selection in selections {
+        if !decisions.is_empty() {
+            out.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .append(&mut decisions);
+        }
         let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
             continue;
         };
@@ -329,7 +356,9 @@ fn evaluate_policies(context: &PolicyContext<'_>, selections: &[PolicySelection]
             }
         }
     }
-    decisions
+    out.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .append(&mut decisions);
 }
 
 fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<ProductRoute> {
