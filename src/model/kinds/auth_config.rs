@@ -71,30 +71,32 @@ pub struct NamespacedStatuses {
 pub struct AuthStep {
     /// Name used in `booleanExpr`; defaults to `config_<index>`.
     pub name: Option<String>,
+    // Steps are boxed: a step holds exactly one, and inline they made every step several
+    // kilobytes, most of the model's memory for policies.
     /// API keys stored in Secrets or Aerospike.
-    pub api_key_auth: Option<ApiKeyAuth>,
+    pub api_key_auth: Option<Box<ApiKeyAuth>>,
     /// HTTP basic auth with hashed passwords.
-    pub basic_auth: Option<BasicAuth>,
+    pub basic_auth: Option<Box<BasicAuth>>,
     /// HMAC request signing.
-    pub hmac_auth: Option<HmacAuth>,
+    pub hmac_auth: Option<Box<HmacAuth>>,
     /// Placeholder for the JWT filter's result in `booleanExpr`; takes no fields.
     pub jwt: Option<EmptyMessage>,
     /// LDAP bind and group membership.
-    pub ldap: Option<Ldap>,
+    pub ldap: Option<Box<Ldap>>,
     /// Deprecated OIDC configuration; prefer `oauth2.oidcAuthorizationCode`.
-    pub oauth: Option<OAuth>,
+    pub oauth: Option<Box<OAuth>>,
     /// OAuth2 / OIDC.
-    pub oauth2: Option<OAuth2>,
+    pub oauth2: Option<Box<OAuth2>>,
     /// OPA with modules from ConfigMaps.
-    pub opa_auth: Option<OpaAuth>,
+    pub opa_auth: Option<Box<OpaAuth>>,
     /// OPA through an OPA server or the ext auth service's sidecar.
-    pub opa_server_auth: Option<OpaServerAuth>,
+    pub opa_server_auth: Option<Box<OpaServerAuth>>,
     /// Delegation to a custom gRPC or HTTP auth server.
-    pub pass_through_auth: Option<PassThroughAuth>,
+    pub pass_through_auth: Option<Box<PassThroughAuth>>,
     /// A Go plugin loaded by the ext auth service.
-    pub plugin_auth: Option<AuthPlugin>,
+    pub plugin_auth: Option<Box<AuthPlugin>>,
     /// API keys checked against the Gloo Portal.
-    pub portal_auth: Option<PortalAuth>,
+    pub portal_auth: Option<Box<PortalAuth>>,
 }
 
 /// An empty protobuf message (`google.protobuf.Empty` and the like): takes no fields.
