@@ -303,6 +303,9 @@ fn add_prepared(repo: &mut Repo, prepared: Prepared) {
                             .into_iter()
                             .map(|problem| LoadProblem::Yaml { file: id, problem }),
                     );
+                    // Reserved first: a file of a million documents would otherwise grow the
+                    // list by doubling while its parsed copy is still alive.
+                    repo.documents.reserve(parsed.documents.len());
                     repo.documents.extend(
                         parsed
                             .documents

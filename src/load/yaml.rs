@@ -26,18 +26,46 @@ pub struct Document {
     pub index: usize,
     /// The root node.
     pub root: Node,
+    /// What only some documents have, boxed: every document carrying two empty collections
+    /// made a file of a million tiny documents cost a third more memory.
+    notes: Option<Box<DocumentNotes>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct DocumentNotes {
     /// Plain scalars YAML 1.1 reads differently.
-    pub yaml11: Vec<Yaml11Scalar>,
+    yaml11: Vec<Yaml11Scalar>,
     /// Local tags (`!Ref`, `!Sub`, `!GetAtt` in CloudFormation) by the start offset of the
     /// node they are on. Core tags (`!!str`) are applied, not kept.
-    pub tags: std::collections::BTreeMap<usize, String>,
+    tags: std::collections::BTreeMap<usize, String>,
 }
 
 impl Document {
-    /// The local tag on the node starting at `start`, if any.
+    fn new(
+        index: usize,
+        root: Node,
+        yaml11: Vec<Yaml11Scalar>,
+        tags: std::collections::BTreeMap<usize, String>,
+    ) -> Self {
+        let notes = (!yaml11.is_empty() || !tags.is_empty())
+            .then(|| Box::new(DocumentNotes { yaml11, tags }));
+        Self { index, root, notes }
+    }
+
+    /// Plain scalars YAML 1.1 reads differently, in file order.
+    #[must_use]
+    pub fn yaml11(&self) -> &[Yaml11Scalar] {
+        self.notes.as_ref().map_or(&[], |n| n.yaml11.as_slice())
+    }
+
+    /// The local tag (`!Ref`, `!Sub`, `!GetAtt` in CloudFormation) on the node starting at
+    /// `start`, if any. Core tags (`!!str`) are applied, not kept.
     #[must_use]
     pub fn tag_at(&self, start: usize) -> Option<&str> {
-        self.tags.get(&start).map(String::as_str)
+        self.notes
+            .as_ref()
+            .and_then(|n| n.tags.get(&start))
+            .map(String::as_str)
     }
 }
 
@@ -161,12 +189,12 @@ pub fn parse(file: &SourceFile) -> ParsedYaml {
                             style: Style::Plain,
                             value: Value::Null,
                         });
-                        out.documents.push(Document {
-                            index: doc_index,
+                        out.documents.push(Document::new(
+                            doc_index,
                             root,
-                            yaml11: std::mem::take(&mut b.yaml11),
-                            tags: std::mem::take(&mut b.tags),
-                        });
+                            std::mem::take(&mut b.yaml11),
+                            std::mem::take(&mut b.tags),
+                        ));
                     }
                     doc_index += 1;
                     b.reset();
@@ -667,7 +695,7 @@ mod tests {
     fn yaml11_scalars_are_recorded() {
         let (_, p) = parse_str("a: yes\nb: \"on\"\nc: 0755\nd: !!str off\n");
         let texts: Vec<_> = p.documents[0]
-            .yaml11
+            .yaml11()
             .iter()
             .map(|s| s.text.as_str())
             .collect();

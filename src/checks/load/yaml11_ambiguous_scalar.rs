@@ -41,7 +41,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter(|d| modelled_kind(d).is_some())
         .map(|d| (d.file, &d.doc));
     for (file, doc) in docs {
-        for scalar in &doc.yaml11 {
+        for scalar in doc.yaml11() {
             let what = if scalar.is_key { "key" } else { "value" };
             let message = match &scalar.reading {
                 Yaml11Reading::Bool(b) => format!(
