@@ -81,19 +81,19 @@ spec:
     assert_eq!(index.instances.len(), 1);
     let labels = &index.instances[0].labels;
     assert_eq!(
-        labels.get("a").map(String::as_str).unwrap_or_default(),
+        labels.get("a").map(|v| v.as_str()).unwrap_or_default(),
         "child-route"
     );
     assert_eq!(
-        labels.get("b").map(String::as_str).unwrap_or_default(),
+        labels.get("b").map(|v| v.as_str()).unwrap_or_default(),
         "child-table"
     );
     assert_eq!(
-        labels.get("c").map(String::as_str).unwrap_or_default(),
+        labels.get("c").map(|v| v.as_str()).unwrap_or_default(),
         "parent-route"
     );
     assert_eq!(
-        labels.get("d").map(String::as_str).unwrap_or_default(),
+        labels.get("d").map(|v| v.as_str()).unwrap_or_default(),
         "parent-table"
     );
 }

@@ -3,6 +3,7 @@
 //! intersecting posting lists instead of scanning every route for every policy.
 
 use crate::model::kinds::common::StringMap;
+use compact_str::CompactString;
 use std::collections::HashMap;
 
 use super::kinds::{HttpRoute, ObjectSelector, RouteLabelSelector, RouteTableSpec};
@@ -69,9 +70,9 @@ pub struct Index {
     pub delegated: Vec<bool>,
     /// Set when [`MAX_INSTANCES`] or [`MAX_DEPTH`] stopped the expansion.
     pub truncated: bool,
-    label_postings: HashMap<(String, String), Vec<u32>>,
+    label_postings: HashMap<(CompactString, CompactString), Vec<u32>>,
     tables_by_name: HashMap<String, Vec<usize>>,
-    table_label_postings: HashMap<(String, String), Vec<usize>>,
+    table_label_postings: HashMap<(CompactString, CompactString), Vec<usize>>,
 }
 
 impl Index {
@@ -248,7 +249,7 @@ impl Index {
     }
 
     /// Every `(key, value)` label some route carries, with the instance that carries it first.
-    pub fn label_pairs(&self) -> impl Iterator<Item = (&(String, String), u32)> {
+    pub fn label_pairs(&self) -> impl Iterator<Item = (&(CompactString, CompactString), u32)> {
         self.label_postings
             .iter()
             .filter_map(|(pair, ids)| ids.first().map(|&id| (pair, id)))

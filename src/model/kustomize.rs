@@ -97,7 +97,7 @@ pub fn add_generated_config_maps(
                     continue;
                 };
                 data.data
-                    .insert(key.to_string(), repo.sources.get(id).text.to_string());
+                    .insert(key.into(), (&*repo.sources.get(id).text).into());
                 files.push((key.to_string(), id));
             }
             for literal in generator
@@ -107,7 +107,7 @@ pub fn add_generated_config_maps(
                 .flatten()
             {
                 if let Some((k, v)) = literal.as_str().and_then(|l| l.split_once('=')) {
-                    data.data.insert(k.to_string(), v.to_string());
+                    data.data.insert(k.into(), v.into());
                 }
             }
             let index = model.config_maps.len();

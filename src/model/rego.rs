@@ -66,15 +66,15 @@ pub fn rego_sources(repo: &Repo, model: &Model) -> Vec<RegoSource> {
             if !is_rego_module(text) {
                 continue;
             }
-            if let Some(&file) = model.generated_files.get(&(c, key.clone())) {
+            if let Some(&file) = model.generated_files.get(&(c, key.to_string())) {
                 // A kustomize-generated value is a whole file: positions are its own.
                 out.push(RegoSource {
                     file,
                     origin: RegoOrigin::ConfigMap {
                         config_map: c,
-                        key: key.clone(),
+                        key: key.to_string(),
                     },
-                    text: text.clone(),
+                    text: text.to_string(),
                     map: None,
                 });
                 continue;
@@ -87,9 +87,9 @@ pub fn rego_sources(repo: &Repo, model: &Model) -> Vec<RegoSource> {
                 file: cm.meta.file,
                 origin: RegoOrigin::ConfigMap {
                     config_map: c,
-                    key: key.clone(),
+                    key: key.to_string(),
                 },
-                text: text.clone(),
+                text: text.to_string(),
                 map: Some(map_scalar(file, found.node)),
             });
         }

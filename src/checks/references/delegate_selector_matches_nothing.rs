@@ -1,3 +1,4 @@
+use compact_str::CompactString;
 use std::collections::BTreeSet;
 
 use crate::checks::{Context, did_you_mean};
@@ -144,13 +145,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let values: BTreeSet<&str> = tables
                 .iter()
                 .filter_map(|t| t.meta.labels.get(key))
-                .map(String::as_str)
+                .map(CompactString::as_str)
                 .collect();
             if values.is_empty() {
                 let keys: BTreeSet<&str> = tables
                     .iter()
                     .flat_map(|t| t.meta.labels.keys())
-                    .map(String::as_str)
+                    .map(CompactString::as_str)
                     .collect();
                 Finding::new(
                     format!(

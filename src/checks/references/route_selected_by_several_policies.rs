@@ -42,8 +42,9 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let policies = &ctx.model.ext_auth_policies;
-    // route → (policy → first selector selecting it)
-    let mut by_route: BTreeMap<RouteRef, BTreeMap<usize, usize>> = BTreeMap::new();
+    // route → (policy, first selector selecting it). A list, not a map: nearly every route has
+    // one or two, and a map per route cost a few hundred bytes each on a large repository.
+    let mut by_route: BTreeMap<RouteRef, Vec<(usize, usize)>> = BTreeMap::new();
     for selection in ctx.selections {
         for (s, selected) in selection.by_selector.iter().enumerate() {
             let Selected::Routes(ids) = selected else {
@@ -53,11 +54,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let Some(inst) = ctx.index.instance(id) else {
                     continue;
                 };
-                by_route
-                    .entry(inst.route)
-                    .or_default()
-                    .entry(selection.policy)
-                    .or_insert(s);
+                let selecting = by_route.entry(inst.route).or_default();
+                if !selecting.iter().any(|&(p, _)| p == selection.policy) {
+                    selecting.push((selection.policy, s));
+                }
             }
         }
     }
@@ -67,8 +67,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if selecting.len() < 2 {
             continue;
         }
-        let mut ordered: Vec<(usize, usize)> = selecting.iter().map(|(&p, &s)| (p, s)).collect();
-        ordered.sort_by(|a, b| policies[a.0].meta.id.cmp(&policies[b.0].meta.id));
+        let mut ordered = selecting.clone();
+        ordered.sort_by(|a, b| (&policies[a.0].meta.id, a.0).cmp(&(&policies[b.0].meta.id, b.0)));
         for (i, &(first, first_sel)) in ordered.iter().enumerate() {
             for &(second, second_sel) in &ordered[i + 1..] {
                 // Two definitions of one policy are one object to Kubernetes (PC206 reports them).
