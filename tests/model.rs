@@ -79,22 +79,19 @@ spec:
     let result = common::check_path(dir.path());
     let index = Index::build(&result.model);
     assert_eq!(index.instances.len(), 1);
-    let labels = &index.instances[0].labels;
+    let labels: Vec<(&str, &str)> = index.instances[0]
+        .labels
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     assert_eq!(
-        labels.get("a").map(|v| v.as_str()).unwrap_or_default(),
-        "child-route"
-    );
-    assert_eq!(
-        labels.get("b").map(|v| v.as_str()).unwrap_or_default(),
-        "child-table"
-    );
-    assert_eq!(
-        labels.get("c").map(|v| v.as_str()).unwrap_or_default(),
-        "parent-route"
-    );
-    assert_eq!(
-        labels.get("d").map(|v| v.as_str()).unwrap_or_default(),
-        "parent-table"
+        labels,
+        [
+            ("a", "child-route"),
+            ("b", "child-table"),
+            ("c", "parent-route"),
+            ("d", "parent-table"),
+        ]
     );
 }
 

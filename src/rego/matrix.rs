@@ -258,107 +258,111 @@ fn evaluate_policies(
     selections: &[PolicySelection],
     out: &Mutex<Vec<Decision>>,
 ) {
-    let input = context.input;
     let mut engines: BTreeMap<usize, Result<regorus::Engine, String>> = BTreeMap::new();
     let mut decisions = Vec::new();
     for selection in selections {
-        if !decisions.is_empty() {
-            out.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .append(&mut decisions);
-        }
-        let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
-            continue;
+        evaluate_policy(context, selection, &mut engines, &mut decisions);
+        out.lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .append(&mut decisions);
+    }
+}
+
+/// The decisions of one policy on the product routes it selects, appended to `decisions`.
+fn evaluate_policy(
+    context: &PolicyContext<'_>,
+    selection: &PolicySelection,
+    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+    decisions: &mut Vec<Decision>,
+) {
+    let input = context.input;
+    let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
+        return;
+    };
+    let Some(gloo) = policy
+        .spec
+        .config
+        .as_ref()
+        .and_then(|c| c.gloo_auth.as_ref())
+    else {
+        return;
+    };
+    let routes = product_routes(input, selection);
+    if routes.is_empty() {
+        return;
+    }
+    let provider = context
+        .links
+        .get(selection.policy)
+        .copied()
+        .flatten()
+        .and_then(|p| input.providers.get(p));
+    let steps: Vec<(usize, &OpaStep)> = context
+        .steps_of
+        .get(selection.policy)
+        .into_iter()
+        .flatten()
+        .filter_map(|&i| Some((i, input.rego.steps.get(i)?)))
+        .collect();
+    let policy_name: Arc<str> =
+        format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name).into();
+    let ordered: Vec<Arc<str>> = routes
+        .iter()
+        .map(|r| &r.product)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .cloned()
+        .collect();
+    let all: Arc<[Arc<str>]> = ordered.clone().into();
+    // When every step reads only the token and the portal metadata, the routes of one
+    // product (and API version) get the same decisions: decide once per product.
+    let shared = steps
+        .iter()
+        .all(|(_, step)| reads_only_product_and_token(step, input.rego));
+    let mut known: HashMap<(&str, &str, usize), Outcome> = HashMap::new();
+    let mut profiles_of: HashMap<&str, Vec<(Profile, Scopes)>> = HashMap::new();
+    for route in &routes {
+        let profiles = profiles_of
+            .entry(&*route.product)
+            .or_insert_with(|| profiles(&route.product, &ordered, &all));
+        let mut request = Request {
+            route,
+            provider,
+            policy_namespace: &policy.meta.id.namespace,
+            policy: &policy.meta.id.name,
+            parts: None,
         };
-        let Some(gloo) = policy
-            .spec
-            .config
-            .as_ref()
-            .and_then(|c| c.gloo_auth.as_ref())
-        else {
-            continue;
-        };
-        let routes = product_routes(input, selection);
-        if routes.is_empty() {
-            continue;
-        }
-        let provider = context
-            .links
-            .get(selection.policy)
-            .copied()
-            .flatten()
-            .and_then(|p| input.providers.get(p));
-        let steps: Vec<(usize, &OpaStep)> = context
-            .steps_of
-            .get(selection.policy)
-            .into_iter()
-            .flatten()
-            .filter_map(|&i| Some((i, input.rego.steps.get(i)?)))
-            .collect();
-        let policy_name: Arc<str> =
-            format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name).into();
-        let ordered: Vec<Arc<str>> = routes
-            .iter()
-            .map(|r| &r.product)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .cloned()
-            .collect();
-        let all: Arc<[Arc<str>]> = ordered.clone().into();
-        // When every step reads only the token and the portal metadata, the routes of one
-        // product (and API version) get the same decisions: decide once per product.
-        let shared = steps
-            .iter()
-            .all(|(_, step)| reads_only_product_and_token(step, input.rego));
-        let mut known: HashMap<(&str, &str, usize), Outcome> = HashMap::new();
-        let mut profiles_of: HashMap<&str, Vec<(Profile, Scopes)>> = HashMap::new();
-        for route in &routes {
-            let profiles = profiles_of
-                .entry(&*route.product)
-                .or_insert_with(|| profiles(&route.product, &ordered, &all));
-            let mut request = Request {
-                route,
-                provider,
-                policy_namespace: &policy.meta.id.namespace,
-                policy: &policy.meta.id.name,
-                parts: None,
-            };
-            for (slot, (profile, scopes)) in profiles.iter().enumerate() {
-                let key = (&*route.product, route.api_id.as_str(), slot);
-                let outcome = match known.get(&key).filter(|_| shared) {
-                    Some(outcome) => outcome.clone(),
-                    None => {
-                        let outcome =
-                            decide(gloo, &steps, &mut request, scopes, &mut engines, input);
-                        if shared {
-                            known.insert(key, outcome.clone());
-                        }
-                        outcome
+        for (slot, (profile, scopes)) in profiles.iter().enumerate() {
+            let key = (&*route.product, route.api_id.as_str(), slot);
+            let outcome = match known.get(&key).filter(|_| shared) {
+                Some(outcome) => outcome.clone(),
+                None => {
+                    let outcome = decide(gloo, &steps, &mut request, scopes, engines, input);
+                    if shared {
+                        known.insert(key, outcome.clone());
                     }
-                };
-                let (allowed, reason, error) = match outcome {
-                    Outcome::Allowed => (Some(true), None, None),
-                    Outcome::Denied(reason) => (Some(false), Some(reason), None),
-                    Outcome::Error(e) => (None, Some(e.message.as_str().into()), Some(e)),
-                };
-                decisions.push(Decision {
-                    route: route.name.clone(),
-                    instance: route.instance,
-                    api_product_id: route.product.clone(),
-                    policy: selection.policy,
-                    policy_name: policy_name.clone(),
-                    profile: profile.clone(),
-                    token_scopes: scopes.clone(),
-                    allowed,
-                    reason,
-                    error,
-                });
-            }
+                    outcome
+                }
+            };
+            let (allowed, reason, error) = match outcome {
+                Outcome::Allowed => (Some(true), None, None),
+                Outcome::Denied(reason) => (Some(false), Some(reason), None),
+                Outcome::Error(e) => (None, Some(e.message.as_str().into()), Some(e)),
+            };
+            decisions.push(Decision {
+                route: route.name.clone(),
+                instance: route.instance,
+                api_product_id: route.product.clone(),
+                policy: selection.policy,
+                policy_name: policy_name.clone(),
+                profile: profile.clone(),
+                token_scopes: scopes.clone(),
+                allowed,
+                reason,
+                error,
+            });
         }
     }
-    out.lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .append(&mut decisions);
 }
 
 fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<ProductRoute> {

@@ -63,11 +63,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     }
     // (earlier policy, later policy) → routes, with the selectors that picked the first one
     let mut pairs: BTreeMap<(usize, usize), (BTreeSet<RouteRef>, usize, usize)> = BTreeMap::new();
-    for (route, selecting) in &by_route {
-        if selecting.len() < 2 {
+    for (route, mut ordered) in by_route {
+        if ordered.len() < 2 {
             continue;
         }
-        let mut ordered = selecting.clone();
         ordered.sort_by(|a, b| (&policies[a.0].meta.id, a.0).cmp(&(&policies[b.0].meta.id, b.0)));
         for (i, &(first, first_sel)) in ordered.iter().enumerate() {
             for &(second, second_sel) in &ordered[i + 1..] {
@@ -78,7 +77,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let entry = pairs
                     .entry((first, second))
                     .or_insert_with(|| (BTreeSet::new(), first_sel, second_sel));
-                entry.0.insert(*route);
+                entry.0.insert(route);
             }
         }
     }
