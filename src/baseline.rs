@@ -134,10 +134,10 @@ pub fn locate(repo: &Repo, span: &Span) -> Option<Location> {
         if d.file != span.file {
             continue;
         }
-        if chosen.is_none() || d.doc.root.span.start <= offset {
+        if chosen.is_none() || d.doc.root.span.start() <= offset {
             chosen = Some(i);
         }
-        if d.doc.root.span.start > offset {
+        if d.doc.root.span.start() > offset {
             break;
         }
     }
@@ -153,7 +153,7 @@ pub fn locate(repo: &Repo, span: &Span) -> Option<Location> {
         && let Some((i, item)) = items
             .iter()
             .enumerate()
-            .rfind(|(_, item)| item.span.start <= offset)
+            .rfind(|(_, item)| item.span.start() <= offset)
     {
         object = item;
         base = format!("/items/{i}");
@@ -188,14 +188,14 @@ fn descend(node: &Node, offset: usize, pointer: &mut String) -> bool {
         Value::Map(entries) => {
             let Some(entry) = entries
                 .iter()
-                .filter(|e| e.key_span.start <= offset)
-                .max_by_key(|e| e.key_span.start)
+                .filter(|e| e.key_span.start() <= offset)
+                .max_by_key(|e| e.key_span.start())
             else {
                 return false;
             };
             pointer.push('/');
             pointer.push_str(&escape_token(&entry.key));
-            if offset < entry.value.span.start {
+            if offset < entry.value.span.start() {
                 return false;
             }
             descend(&entry.value, offset, pointer)
@@ -204,7 +204,7 @@ fn descend(node: &Node, offset: usize, pointer: &mut String) -> bool {
             let Some((i, item)) = items
                 .iter()
                 .enumerate()
-                .rfind(|(_, item)| item.span.start <= offset)
+                .rfind(|(_, item)| item.span.start() <= offset)
             else {
                 return false;
             };
@@ -215,7 +215,7 @@ fn descend(node: &Node, offset: usize, pointer: &mut String) -> bool {
         Value::String(text) => {
             let multi_line = matches!(node.style, Style::Literal | Style::Folded)
                 || text.trim_end().contains('\n');
-            multi_line && offset > node.span.start
+            multi_line && offset > node.span.start()
         }
         _ => false,
     }
@@ -540,7 +540,7 @@ fn entry_spans(file: &SourceFile) -> Vec<Range<usize>> {
             .iter()
             .map(|item| {
                 item.get("fingerprint")
-                    .map_or_else(|| item.span.start..item.span.start, |f| f.span.clone())
+                    .map_or_else(|| item.span.start()..item.span.start(), |f| f.span.range())
             })
             .collect(),
         _ => Vec::new(),

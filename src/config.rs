@@ -175,13 +175,7 @@ impl Config {
     #[must_use]
     pub fn key_span(&self, pointer: &str) -> Option<Range<usize>> {
         let doc = self.doc.as_ref()?;
-        let found = doc.root.pointer_or_parent(pointer);
-        Some(
-            found
-                .key_span
-                .cloned()
-                .unwrap_or_else(|| found.node.span.clone()),
-        )
+        Some(doc.root.pointer_or_parent(pointer).key_or_value_span())
     }
 }
 
@@ -219,7 +213,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     };
     if let Some(extra) = documents.next() {
         config.problems.push(ConfigProblem {
-            span: extra.root.span.clone(),
+            span: extra.root.span.range(),
             message:
                 "the configuration file holds more than one YAML document; only the first is read"
                     .into(),
@@ -247,7 +241,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
             Err(error) if errors.is_empty() => {
                 let found = doc.root.pointer_or_parent(&error.pointer);
                 config.problems.push(ConfigProblem {
-                    span: found.node.span.clone(),
+                    span: found.node.span.range(),
                     message: format!("invalid configuration: {}", error.message),
                     help: None,
                 });
@@ -270,7 +264,7 @@ fn check_suppressions(config: &mut Config, doc: &Document) {
             if let Err(message) = crate::suppression::compile_glob(glob) {
                 let pointer = format!("/suppressions/{i}/{field}");
                 problems.push(ConfigProblem {
-                    span: doc.root.pointer_or_parent(&pointer).node.span.clone(),
+                    span: doc.root.pointer_or_parent(&pointer).node.span.range(),
                     message: format!("invalid configuration: `{glob}` is not a glob: {message}"),
                     help: Some("the entry is not applied; fix the glob".into()),
                 });
@@ -279,7 +273,7 @@ fn check_suppressions(config: &mut Config, doc: &Document) {
         if entry.codes.is_empty() {
             let pointer = format!("/suppressions/{i}/codes");
             problems.push(ConfigProblem {
-                span: doc.root.pointer_or_parent(&pointer).node.span.clone(),
+                span: doc.root.pointer_or_parent(&pointer).node.span.range(),
                 message: "invalid configuration: the suppression names no rule code".into(),
                 help: Some("list the codes it suppresses, e.g. `codes: [PC201]`".into()),
             });

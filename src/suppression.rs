@@ -429,7 +429,7 @@ fn annotations(repo: &Repo, meta: &crate::model::Meta, out: &mut Vec<Suppression
         .map(|f| f.node);
     let file = repo.sources.get(meta.file);
     let map = node.map(|n| map_scalar(file, n));
-    let fallback = node.map_or(0..0, |n| n.span.clone());
+    let fallback = node.map_or(0..0, |n| n.span.range());
     let to_file = |r: Range<usize>| -> Span {
         let range = match &map {
             Some(m) if m.is_exact() => m.file_offset(r.start)..m.file_offset(r.end),

@@ -160,6 +160,30 @@ fn an_oversized_file_is_reported_not_read() {
     );
 }
 
+/// Standard input is held to the same limit as files (offsets in the tree are 32-bit, so
+/// nothing larger than 4 GiB is ever parsed, whatever the limit says).
+#[test]
+fn oversized_standard_input_is_reported_not_parsed() {
+    let mut repo = portico::load::Repo::default();
+    let options = portico::load::LoadOptions {
+        inputs: vec![
+            portico::load::Input::Stdin(format!("a: {}\n", "x".repeat(2000))),
+            portico::load::Input::Stdin("b: 1\n".to_owned()),
+        ],
+        walk: portico::load::walk::WalkOptions::default(),
+        max_file_bytes: 1000,
+        config_file: None,
+    };
+    portico::load::load(&options, &mut repo).unwrap();
+    let problems: Vec<String> = repo.problems.iter().map(|p| format!("{p:?}")).collect();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].contains("TooLarge { size: 2004, limit: 1000 }"),
+        "{problems:?}"
+    );
+    assert_eq!(repo.documents.len(), 1, "the small input is still read");
+}
+
 /// The size limit is configurable: `maxFileBytes` in portico.yaml, overridden by
 /// `--max-file-bytes`. The file over it is PC005 at its name, the rest is still checked.
 #[test]

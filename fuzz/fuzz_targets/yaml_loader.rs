@@ -8,8 +8,8 @@ use portico::load::node::{Node, Value, escape_token};
 use portico::load::source::SourceFile;
 
 fn check_spans(text: &str, node: &Node, pointer: &str, root: &Node, depth: usize) {
-    assert!(node.span.start <= node.span.end && node.span.end <= text.len());
-    assert!(text.is_char_boundary(node.span.start) && text.is_char_boundary(node.span.end));
+    assert!(node.span.start() <= node.span.end() && node.span.end() <= text.len());
+    assert!(text.is_char_boundary(node.span.start()) && text.is_char_boundary(node.span.end()));
     if depth > 64 {
         return;
     }
@@ -20,7 +20,7 @@ fn check_spans(text: &str, node: &Node, pointer: &str, root: &Node, depth: usize
     match &node.value {
         Value::Map(entries) => {
             for entry in entries {
-                assert!(entry.key_span.end <= text.len());
+                assert!(entry.key_span.end() <= text.len());
                 let child = format!("{pointer}/{}", escape_token(&entry.key));
                 check_spans(text, &entry.value, &child, root, depth + 1);
             }

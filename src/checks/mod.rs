@@ -167,7 +167,7 @@ impl Context<'_> {
                     .pointer_or_parent(&meta.pointer(path))
                     .node
                     .span
-                    .clone()
+                    .range()
             })
             .unwrap_or(0..0);
         Span::new(meta.file, range)
@@ -179,11 +179,10 @@ impl Context<'_> {
         let range = self
             .document(meta)
             .map(|d| {
-                let found = d.doc.root.pointer_or_parent(&meta.pointer(path));
-                found
-                    .key_span
-                    .cloned()
-                    .unwrap_or_else(|| found.node.span.clone())
+                d.doc
+                    .root
+                    .pointer_or_parent(&meta.pointer(path))
+                    .key_or_value_span()
             })
             .unwrap_or(0..0);
         Span::new(meta.file, range)

@@ -48,7 +48,7 @@ impl TextMap {
 /// Builds the map for a string scalar node of `file`.
 #[must_use]
 pub fn map_scalar(file: &SourceFile, node: &Node) -> TextMap {
-    let fallback = node.span.start;
+    let fallback = node.span.start();
     let Some(text) = node.as_str() else {
         return TextMap {
             segments: Vec::new(),
@@ -56,7 +56,7 @@ pub fn map_scalar(file: &SourceFile, node: &Node) -> TextMap {
         };
     };
     let segments = match node.style {
-        Style::Literal => map_literal(file, node.span.start, text),
+        Style::Literal => map_literal(file, node.span.start(), text),
         Style::Plain | Style::SingleQuoted | Style::DoubleQuoted => map_inline(file, node, text),
         Style::Folded | Style::Collection => None,
     };
@@ -68,7 +68,7 @@ pub fn map_scalar(file: &SourceFile, node: &Node) -> TextMap {
 
 fn map_inline(file: &SourceFile, node: &Node, text: &str) -> Option<Vec<Segment>> {
     let quote = usize::from(node.style != Style::Plain);
-    let start = node.span.start + quote;
+    let start = node.span.start() + quote;
     let raw = file.text.get(start..start + text.len())?;
     (raw == text).then(|| {
         vec![Segment {
@@ -215,6 +215,6 @@ mod tests {
         let node = node.unwrap_or_else(|| unreachable!());
         let map = map_scalar(&file, &node);
         assert!(!map.is_exact());
-        assert_eq!(map.file_offset(5), node.span.start);
+        assert_eq!(map.file_offset(5), node.span.start());
     }
 }

@@ -17,6 +17,10 @@ use yaml::{Document, YamlProblem};
 /// Files larger than this are not read (a generated bundle or a data dump, not configuration).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
+/// The largest file the loader reads whatever limit is configured: spans in the tree are
+/// `u32` offsets (see [`node::TextSpan`]), so a larger file could not be located exactly.
+pub const MAX_SPANNED_BYTES: u64 = u32::MAX as u64;
+
 /// One input of a run.
 #[derive(Debug, Clone)]
 pub enum Input {
@@ -125,6 +129,20 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
     for input in &options.inputs {
         match input {
             Input::Stdin(text) => {
+                let limit = options.max_file_bytes.min(MAX_SPANNED_BYTES);
+                let size = text.len() as u64;
+                if size > limit {
+                    let id = repo.sources.add(SourceFile::new(
+                        "<stdin>".into(),
+                        PathBuf::from("<stdin>"),
+                        String::new(),
+                    ));
+                    repo.problems.push(LoadProblem::File {
+                        file: id,
+                        problem: FileProblem::TooLarge { size, limit },
+                    });
+                    continue;
+                }
                 let file =
                     SourceFile::new("<stdin>".into(), PathBuf::from("<stdin>"), text.clone());
                 add_text_file(repo, file);
@@ -385,6 +403,7 @@ pub fn parse_yaml_documents(repo: &mut Repo, id: FileId) -> Vec<Document> {
 /// # Errors
 /// The [`FileProblem`] that kept it from being read.
 pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, FileProblem> {
+    let max_bytes = max_bytes.min(MAX_SPANNED_BYTES);
     let meta = std::fs::metadata(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
     if meta.len() > max_bytes {
         return Err(FileProblem::TooLarge {

@@ -1,8 +1,68 @@
 //! The YAML tree with a byte span on every key and value, and JSON-pointer lookups into it.
 
+use std::fmt;
 use std::ops::Range;
 
 use compact_str::CompactString;
+
+/// The byte range of a key or value in its file, as two `u32`s.
+///
+/// Every key and every value carries one, and `Range<usize>` made them a sixth of a large
+/// repository's tree. The loader refuses files of 4 GiB or more (see
+/// [`MAX_SPANNED_BYTES`](super::MAX_SPANNED_BYTES)), so offsets fit; conversion saturates
+/// rather than wrapping should one not.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct TextSpan {
+    start: u32,
+    end: u32,
+}
+
+impl TextSpan {
+    /// The span of `range`.
+    #[must_use]
+    pub fn new(range: Range<usize>) -> Self {
+        Self {
+            start: u32::try_from(range.start).unwrap_or(u32::MAX),
+            end: u32::try_from(range.end).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// First byte.
+    #[must_use]
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    /// One past the last byte.
+    #[must_use]
+    pub fn end(self) -> usize {
+        self.end as usize
+    }
+
+    /// As a range of offsets.
+    #[must_use]
+    pub fn range(self) -> Range<usize> {
+        self.start()..self.end()
+    }
+}
+
+impl fmt::Debug for TextSpan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+impl From<Range<usize>> for TextSpan {
+    fn from(range: Range<usize>) -> Self {
+        Self::new(range)
+    }
+}
+
+impl From<TextSpan> for Range<usize> {
+    fn from(span: TextSpan) -> Self {
+        span.range()
+    }
+}
 
 /// How a scalar was written; collections are `Collection`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,7 +85,7 @@ pub enum Style {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// Byte range of the value (for block scalars: from the first content character).
-    pub span: Range<usize>,
+    pub span: TextSpan,
     /// How it was written.
     pub style: Style,
     /// What it holds.
@@ -45,10 +105,12 @@ pub enum Value {
     /// bytes inline, which halved the tree of a large repository (one heap string per key and
     /// per value before).
     String(CompactString),
-    /// A sequence.
-    Seq(Vec<Node>),
+    /// A sequence. Boxed slices, not vectors: trees live for the whole run and never grow
+    /// once built, and the smaller variant lets `Value` share `CompactString`'s spare byte
+    /// for its tag (24 bytes instead of 32).
+    Seq(Box<[Node]>),
     /// A mapping, in source order.
-    Map(Vec<Entry>),
+    Map(Box<[Entry]>),
 }
 
 /// One key of a mapping.
@@ -57,7 +119,7 @@ pub struct Entry {
     /// The key as text (complex keys are rendered as compact JSON).
     pub key: CompactString,
     /// Byte range of the key.
-    pub key_span: Range<usize>,
+    pub key_span: TextSpan,
     /// The value.
     pub value: Node,
 }
@@ -68,7 +130,15 @@ pub struct Found<'a> {
     /// The node the pointer names.
     pub node: &'a Node,
     /// The key span when the node is a mapping value.
-    pub key_span: Option<&'a Range<usize>>,
+    pub key_span: Option<TextSpan>,
+}
+
+impl Found<'_> {
+    /// The span of the key holding the node, or the node's own when it has no key.
+    #[must_use]
+    pub fn key_or_value_span(&self) -> Range<usize> {
+        self.key_span.unwrap_or(self.node.span).range()
+    }
 }
 
 impl Node {
@@ -130,7 +200,7 @@ impl Node {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|e| e.key == token).map(|e| Found {
                 node: &e.value,
-                key_span: Some(&e.key_span),
+                key_span: Some(e.key_span),
             }),
             Value::Seq(items) => token
                 .parse::<usize>()
@@ -225,6 +295,21 @@ fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tree_stays_compact() {
+        // One of these per key and value of every loaded document: growth here is
+        // multiplied by the size of the repository.
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Node>(), 40);
+        assert_eq!(std::mem::size_of::<Entry>(), 72);
+    }
+
+    #[test]
+    fn spans_saturate_instead_of_wrapping() {
+        let huge = usize::try_from(u64::from(u32::MAX) + 10).unwrap_or(usize::MAX);
+        assert_eq!(TextSpan::new(3..huge).range(), 3..u32::MAX as usize);
+    }
 
     #[test]
     fn escapes_round_trip() {

@@ -10,7 +10,7 @@ use std::ops::Range;
 use compact_str::CompactString;
 use granit_parser::{Event, Options, Parser, ScalarStyle, ScanError, Span as YamlSpan};
 
-use super::node::{Entry, Node, Style, Value};
+use super::node::{Entry, Node, Style, TextSpan, Value};
 use super::scalar::{Yaml11Reading, resolve_plain};
 use super::source::SourceFile;
 
@@ -128,11 +128,11 @@ enum Frame {
         style: Style,
         anchor: usize,
         entries: Vec<Entry>,
-        pending_key: Option<(CompactString, Range<usize>)>,
+        pending_key: Option<(CompactString, TextSpan)>,
         /// The first span of each key, built only once a mapping is large: small mappings
         /// (nearly all of them) find duplicates by scanning their entries, without a table
         /// and a copy of every key.
-        large: Option<HashMap<CompactString, Range<usize>>>,
+        large: Option<HashMap<CompactString, TextSpan>>,
         /// Whether a key repeats: only then must the earlier values be dropped.
         duplicates: bool,
     },
@@ -185,7 +185,7 @@ pub fn parse(file: &SourceFile) -> ParsedYaml {
                 Event::DocumentEnd => {
                     if !b.abandoned {
                         let root = b.root.take().unwrap_or(Node {
-                            span: range(&span),
+                            span: TextSpan::new(range(&span)),
                             style: Style::Plain,
                             value: Value::Null,
                         });
@@ -294,7 +294,7 @@ impl Builder<'_> {
                     }
                 };
                 let node = Node {
-                    span: r,
+                    span: TextSpan::new(r),
                     style,
                     value,
                 };
@@ -321,14 +321,13 @@ impl Builder<'_> {
                 if let Some(Frame::Seq {
                     start,
                     anchor,
-                    mut items,
+                    items,
                 }) = self.frames.pop()
                 {
-                    items.shrink_to_fit();
                     let node = Node {
-                        span: start..r.end.max(start),
+                        span: TextSpan::new(start..r.end.max(start)),
                         style: Style::Collection,
-                        value: Value::Seq(items),
+                        value: Value::Seq(items.into_boxed_slice()),
                     };
                     self.finish(node, anchor);
                 }
@@ -338,18 +337,17 @@ impl Builder<'_> {
                     start,
                     style,
                     anchor,
-                    mut entries,
+                    entries,
                     duplicates,
                     ..
                 }) = self.frames.pop()
                 {
-                    // Trees are kept for the whole run: give back what growing the vectors
-                    // over-allocated.
-                    entries.shrink_to_fit();
+                    // Trees are kept for the whole run: boxing the slice gives back what
+                    // growing the vector over-allocated.
                     let node = Node {
-                        span: start..r.end.max(start),
+                        span: TextSpan::new(start..r.end.max(start)),
                         style,
-                        value: Value::Map(apply_merge_keys(entries, duplicates)),
+                        value: Value::Map(apply_merge_keys(entries, duplicates).into_boxed_slice()),
                     };
                     self.finish(node, anchor);
                 }
@@ -370,7 +368,7 @@ impl Builder<'_> {
                     self.problems
                         .push(YamlProblem::UnknownAlias { span: r.clone() });
                     self.push(Node {
-                        span: r,
+                        span: TextSpan::new(r),
                         style: Style::Plain,
                         value: Value::Null,
                     });
@@ -380,7 +378,7 @@ impl Builder<'_> {
                 self.problems
                     .push(YamlProblem::UnknownAlias { span: r.clone() });
                 self.push(Node {
-                    span: r,
+                    span: TextSpan::new(r),
                     style: Style::Plain,
                     value: Value::Null,
                 });
@@ -418,7 +416,7 @@ impl Builder<'_> {
                 ..
             }) => match pending_key.take() {
                 None => {
-                    let span = node.span.clone();
+                    let span = node.span;
                     *pending_key = Some((key_text(node), span));
                 }
                 Some((key, key_span)) => {
@@ -427,30 +425,25 @@ impl Builder<'_> {
                         if large.is_none() && entries.len() >= SCAN_LIMIT {
                             let mut index = HashMap::with_capacity(entries.len() * 2);
                             for e in entries.iter().filter(|e| e.key != "<<") {
-                                index
-                                    .entry(e.key.clone())
-                                    .or_insert_with(|| e.key_span.clone());
+                                index.entry(e.key.clone()).or_insert(e.key_span);
                             }
                             *large = Some(index);
                         }
                         let first = match large {
                             Some(index) => match index.get(&key) {
-                                Some(first) => Some(first.clone()),
+                                Some(first) => Some(*first),
                                 None => {
-                                    index.insert(key.clone(), key_span.clone());
+                                    index.insert(key.clone(), key_span);
                                     None
                                 }
                             },
-                            None => entries
-                                .iter()
-                                .find(|e| e.key == key)
-                                .map(|e| e.key_span.clone()),
+                            None => entries.iter().find(|e| e.key == key).map(|e| e.key_span),
                         };
                         if let Some(first) = first {
                             *duplicates = true;
                             self.problems.push(YamlProblem::DuplicateKey {
-                                span: key_span.clone(),
-                                first,
+                                span: key_span.range(),
+                                first: first.range(),
                                 key: key.to_string(),
                             });
                         }
@@ -511,12 +504,12 @@ fn apply_merge_keys(entries: Vec<Entry>, duplicates: bool) -> Vec<Entry> {
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Map(_) => vec![merge.value],
-            Value::Seq(items) => items,
+            Value::Seq(items) => items.into_vec(),
             _ => Vec::new(),
         };
         for source in sources {
             if let Value::Map(inherited) = source.value {
-                for e in inherited {
+                for e in inherited.into_vec() {
                     if !out.iter().any(|o| o.key == e.key) {
                         out.push(e);
                     }
@@ -569,12 +562,12 @@ mod tests {
         let found = p.documents[0]
             .root
             .pointer("/a/b/1")
-            .map(|f| f.node.span.clone());
+            .map(|f| f.node.span.range());
         assert_eq!(found.map(|r| &f.text[r]), Some("two"));
         let key = p.documents[1]
             .root
             .pointer("/c")
-            .and_then(|f| f.key_span.cloned());
+            .and_then(|f| f.key_span.map(TextSpan::range));
         assert_eq!(key.map(|r| &f.text[r]), Some("c"));
     }
 
@@ -682,7 +675,7 @@ mod tests {
         let tag = |k: &str| {
             doc.root
                 .get(k)
-                .and_then(|n| doc.tag_at(n.span.start))
+                .and_then(|n| doc.tag_at(n.span.start()))
                 .map(str::to_owned)
         };
         assert_eq!(tag("a").as_deref(), Some("!Ref"));

@@ -70,11 +70,10 @@ impl SchemaError {
     pub fn span_in(&self, root: &crate::load::node::Node) -> std::ops::Range<usize> {
         let found = root.pointer_or_parent(&self.target());
         match self.issue {
-            SchemaIssue::UnknownField { .. } | SchemaIssue::Required { .. } => found
-                .key_span
-                .cloned()
-                .unwrap_or_else(|| found.node.span.clone()),
-            _ => found.node.span.clone(),
+            SchemaIssue::UnknownField { .. } | SchemaIssue::Required { .. } => {
+                found.key_or_value_span()
+            }
+            _ => found.node.span.range(),
         }
     }
 

@@ -126,7 +126,7 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
     let root = parsed.documents.into_iter().next().map(|d| d.root);
     let span_of = |pointer: &str| -> std::ops::Range<usize> {
         root.as_ref()
-            .map_or(0..0, |r| r.pointer_or_parent(pointer).node.span.clone())
+            .map_or(0..0, |r| r.pointer_or_parent(pointer).node.span.range())
     };
     let Some(keys) = json.get("keys").and_then(serde_json::Value::as_array) else {
         analysis.problems.push(JwksProblem {

@@ -71,7 +71,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let map = map_scalar(file, node);
             for (range, found) in found_all {
             let start = map.file_offset(range.start);
-            let end = if map.is_exact() { map.file_offset(range.end) } else { node.span.end };
+            let end = if map.is_exact() { map.file_offset(range.end) } else { node.span.end() };
             out.push(
                 Finding::new(format!("`{found}` is a placeholder, not a value"), Span::new(meta.file, start..end))
                     .label("placeholder")

@@ -72,8 +72,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .doc
                 .as_ref()
                 .and_then(|d| d.root.pointer(&format!("/identityProviders/{p}/{pointer}")))
-                .map(|f| f.node.span.clone())?;
-            Some(Span::new(ctx.config.file?, range))
+                .map(|f| f.node.span)?;
+            Some(Span::new(ctx.config.file?, range.range()))
         };
         let (help, related) = if let Some(value) = inventory.entra_bare_value(provider, product) {
             let help = format!(

@@ -41,7 +41,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .file
             .zip(ctx.config.doc.as_ref())
             .map(|(file, doc)| {
-                Span::new(file, doc.root.pointer_or_parent(&entry).node.span.clone())
+                Span::new(file, doc.root.pointer_or_parent(&entry).node.span.range())
             });
         let finding = match (&loaded.state, loaded.file) {
             (SourceState::Read(_), _) => continue,

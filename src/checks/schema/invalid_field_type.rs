@@ -54,7 +54,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let found = doc.doc.root.pointer_or_parent(&problem.error.pointer);
         let mut finding = Finding::new(
             problem.error.message.clone(),
-            Span::new(doc.file, found.node.span.clone()),
+            Span::new(doc.file, found.node.span.range()),
         )
         .help(help_for(&problem.error.message));
         if let Some(id) = &problem.id {

@@ -32,13 +32,13 @@ pub fn detect(file: &SourceFile, documents: &[Document]) -> Result<ScopeSource, 
             continue;
         }
         let Some(format) = format_of(&doc.root) else {
-            skipped.push(doc.root.span.clone());
+            skipped.push(doc.root.span.range());
             continue;
         };
         match &mut out {
             None => out = Some(read_document(file, doc, format)),
             Some(acc) if acc.format == format => merge(acc, read_document(file, doc, format)),
-            Some(_) => skipped.push(doc.root.span.clone()),
+            Some(_) => skipped.push(doc.root.span.range()),
         }
     }
     let Some(mut out) = out else {
@@ -241,7 +241,7 @@ impl Reader<'_> {
             Some((s, _)) if (self.placeholder)(&s) => Text::Computed(None),
             Some((s, span)) => Text::Literal(s, span),
             None if matches!(node.value, Value::Null) => Text::Missing,
-            None => Text::Invalid(node.span.clone()),
+            None => Text::Invalid(node.span.range()),
         }
     }
 
@@ -254,12 +254,12 @@ impl Reader<'_> {
     fn declare(&mut self, obj: &Node, key: &str, owner: &Owner, enabled: bool) {
         if self.cfn.as_ref().is_some_and(|c| c.is_intrinsic(obj)) {
             // `!If [cond, {...}, !Ref AWS::NoValue]` and the like: a scope may be there.
-            self.push_scope(None, owner, enabled, obj.span.clone());
+            self.push_scope(None, owner, enabled, obj.span.range());
             return;
         }
         if !matches!(obj.value, Value::Map(_)) {
             self.problem(
-                obj.span.clone(),
+                obj.span.range(),
                 format!("expected a scope object with `{key}`"),
             );
             return;
@@ -270,11 +270,11 @@ impl Reader<'_> {
             }
             Text::Literal(name, span) => self.push_scope(Some(name), owner, enabled, span),
             Text::Computed(Some(name)) => {
-                let span = obj.get(key).map_or(obj.span.clone(), |n| n.span.clone());
-                self.push_scope(Some(name), owner, enabled, span);
+                let span = obj.get(key).map_or(obj.span, |n| n.span);
+                self.push_scope(Some(name), owner, enabled, span.range());
             }
-            Text::Computed(None) => self.push_scope(None, owner, enabled, obj.span.clone()),
-            Text::Missing => self.problem(obj.span.clone(), format!("scope without `{key}`")),
+            Text::Computed(None) => self.push_scope(None, owner, enabled, obj.span.range()),
+            Text::Missing => self.problem(obj.span.range(), format!("scope without `{key}`")),
             Text::Invalid(span) => self.problem(span, format!("`{key}` is not a string")),
         }
     }
@@ -310,10 +310,10 @@ impl Reader<'_> {
                         }),
                         Text::Computed(scope) => found.push(GrantedScope {
                             scope,
-                            span: entry.span.clone(),
+                            span: entry.span.range(),
                         }),
                         Text::Missing | Text::Invalid(_) => self.problem(
-                            entry.span.clone(),
+                            entry.span.range(),
                             format!("`{key}` entry is not a scope string"),
                         ),
                     }
@@ -326,15 +326,15 @@ impl Reader<'_> {
                 match evaluated {
                     Some(values) => found.extend(values.into_iter().map(|s| GrantedScope {
                         scope: Some(s),
-                        span: list.span.clone(),
+                        span: list.span.range(),
                     })),
                     None => found.push(GrantedScope {
                         scope: None,
-                        span: list.span.clone(),
+                        span: list.span.range(),
                     }),
                 }
             }
-            _ => self.problem(list.span.clone(), format!("`{key}` is not a list")),
+            _ => self.problem(list.span.range(), format!("`{key}` is not a list")),
         }
         let file = self.file;
         self.out
@@ -363,7 +363,7 @@ fn scalar(file: &SourceFile, node: &Node) -> Option<(String, Range<usize>)> {
 
 /// The span of a scalar's text: quotes excluded, trailing blanks of block scalars trimmed.
 fn text_span(file: &SourceFile, node: &Node) -> Range<usize> {
-    let span = node.span.clone();
+    let span = node.span.range();
     let Some(raw) = file.text.get(span.clone()) else {
         return span;
     };
@@ -400,14 +400,14 @@ fn items(node: Option<&Node>) -> &[Node] {
 fn read_cloudformation(r: &mut Reader<'_>, root: &Node) {
     let Some(resources) = root.get("Resources") else {
         r.problem(
-            root.span.clone(),
+            root.span.range(),
             "template has no `Resources`; it declares no scopes".into(),
         );
         return;
     };
     let Value::Map(entries) = &resources.value else {
         r.problem(
-            resources.span.clone(),
+            resources.span.range(),
             "`Resources` is not a mapping".into(),
         );
         return;
@@ -420,7 +420,7 @@ fn read_cloudformation(r: &mut Reader<'_>, root: &Node) {
                 cognito = true;
                 let Some(props) = resource.get("Properties") else {
                     r.problem(
-                        entry.key_span.clone(),
+                        entry.key_span.range(),
                         "resource server without `Properties`".into(),
                     );
                     continue;
@@ -440,9 +440,9 @@ fn read_cloudformation(r: &mut Reader<'_>, root: &Node) {
     if !cognito {
         let span = root
             .entry("Resources")
-            .map_or(resources.span.clone(), |e| e.key_span.clone());
+            .map_or(resources.span, |e| e.key_span);
         r.problem(
-            span,
+            span.range(),
             format!(
                 "template declares no `{}` or `{}`",
                 cfn::RESOURCE_SERVER,
@@ -455,13 +455,13 @@ fn read_cloudformation(r: &mut Reader<'_>, root: &Node) {
 /// A Cognito resource server: CloudFormation `Properties` or CLI `ResourceServer`.
 fn read_cognito_server(r: &mut Reader<'_>, rs: &Node) {
     if !matches!(rs.value, Value::Map(_)) {
-        r.problem(rs.span.clone(), "expected a resource server object".into());
+        r.problem(rs.span.range(), "expected a resource server object".into());
         return;
     }
     let identifier = r.text(rs.get("Identifier"));
     if matches!(identifier, Text::Missing) {
         r.problem(
-            rs.span.clone(),
+            rs.span.range(),
             "resource server without `Identifier`".into(),
         );
     }
@@ -475,7 +475,7 @@ fn read_cognito_server(r: &mut Reader<'_>, rs: &Node) {
     };
     if r.cfn.as_ref().is_some_and(|c| c.is_intrinsic(scopes)) {
         // A computed list: its scopes are unknown.
-        r.push_scope(None, &owner, true, scopes.span.clone());
+        r.push_scope(None, &owner, true, scopes.span.range());
         return;
     }
     match &scopes.value {
@@ -485,23 +485,21 @@ fn read_cognito_server(r: &mut Reader<'_>, rs: &Node) {
             }
         }
         Value::Null => {}
-        _ => r.problem(scopes.span.clone(), "`Scopes` is not a list".into()),
+        _ => r.problem(scopes.span.range(), "`Scopes` is not a list".into()),
     }
 }
 
 fn read_metadata(r: &mut Reader<'_>, root: &Node) {
     let Some(list) = root.get("scopes_supported") else {
-        let span = root
-            .entry("issuer")
-            .map_or(root.span.clone(), |e| e.key_span.clone());
+        let span = root.entry("issuer").map_or(root.span, |e| e.key_span);
         r.problem(
-            span,
+            span.range(),
             "metadata without `scopes_supported`: it lists no scopes".into(),
         );
         return;
     };
     let Value::Seq(entries) = &list.value else {
-        r.problem(list.span.clone(), "`scopes_supported` is not a list".into());
+        r.problem(list.span.range(), "`scopes_supported` is not a list".into());
         return;
     };
     for entry in entries {
@@ -510,7 +508,7 @@ fn read_metadata(r: &mut Reader<'_>, root: &Node) {
                 r.push_scope(Some(name), &Owner::default(), true, span);
             }
             _ => r.problem(
-                entry.span.clone(),
+                entry.span.range(),
                 "`scopes_supported` entry is not a scope name".into(),
             ),
         }
@@ -560,13 +558,13 @@ fn auth0_placeholder(s: &str) -> bool {
 
 fn read_auth0_server(r: &mut Reader<'_>, rs: &Node) {
     if !matches!(rs.value, Value::Map(_)) {
-        r.problem(rs.span.clone(), "expected a resource server object".into());
+        r.problem(rs.span.range(), "expected a resource server object".into());
         return;
     }
     let identifier = r.text(rs.get("identifier"));
     if matches!(identifier, Text::Missing) {
         r.problem(
-            rs.span.clone(),
+            rs.span.range(),
             "resource server without `identifier`".into(),
         );
     }
@@ -584,7 +582,7 @@ fn read_auth0_server(r: &mut Reader<'_>, rs: &Node) {
         Some(Value::Null) | None => {}
         Some(_) => {
             if let Some(n) = rs.get("scopes") {
-                r.problem(n.span.clone(), "`scopes` is not a list".into());
+                r.problem(n.span.range(), "`scopes` is not a list".into());
             }
         }
     }
@@ -609,7 +607,7 @@ fn read_entra(r: &mut Reader<'_>, root: &Node) {
         None => Vec::new(),
         Some(n) if matches!(n.value, Value::Null) => Vec::new(),
         Some(n) => {
-            r.problem(n.span.clone(), "`identifierUris` is not a list".into());
+            r.problem(n.span.range(), "`identifierUris` is not a list".into());
             vec![None]
         }
     };

@@ -62,7 +62,7 @@ impl<'a> Cfn<'a> {
     /// The function name and its argument. For the short form the argument is the tagged node
     /// itself, read without its tag.
     fn intrinsic<'n>(&self, node: &'n Node) -> Option<(String, &'n Node)> {
-        if let Some(tag) = self.doc.tag_at(node.span.start) {
+        if let Some(tag) = self.doc.tag_at(node.span.start()) {
             let bare = tag.strip_prefix('!').unwrap_or(tag);
             let name = match bare {
                 "Ref" | "Condition" => bare.to_owned(),
@@ -71,7 +71,7 @@ impl<'a> Cfn<'a> {
             return Some((name, node));
         }
         match &node.value {
-            Value::Map(entries) => match entries.as_slice() {
+            Value::Map(entries) => match &entries[..] {
                 [entry]
                     if entry.key == "Ref"
                         || entry.key == "Condition"
@@ -100,7 +100,7 @@ impl<'a> Cfn<'a> {
             "Ref" => self.reference(arg.as_str()?, depth),
             "Fn::Sub" => match &arg.value {
                 Value::String(template) => self.sub(template, None, depth),
-                Value::Seq(parts) => match parts.as_slice() {
+                Value::Seq(parts) => match &parts[..] {
                     [template, vars] => self.sub(template.as_str()?, Some(vars), depth),
                     [template] => self.sub(template.as_str()?, None, depth),
                     _ => None,
@@ -108,7 +108,7 @@ impl<'a> Cfn<'a> {
                 _ => None,
             },
             "Fn::Join" => match &arg.value {
-                Value::Seq(parts) => match parts.as_slice() {
+                Value::Seq(parts) => match &parts[..] {
                     [delimiter, list] => {
                         let delimiter = self.eval_at(delimiter, depth)?;
                         Some(self.list_at(list, depth)?.join(&delimiter))
@@ -118,7 +118,7 @@ impl<'a> Cfn<'a> {
                 _ => None,
             },
             "Fn::Select" => match &arg.value {
-                Value::Seq(parts) => match parts.as_slice() {
+                Value::Seq(parts) => match &parts[..] {
                     [index, list] => {
                         let index: usize = self.eval_at(index, depth)?.trim().parse().ok()?;
                         self.list_at(list, depth)?.into_iter().nth(index)
@@ -128,7 +128,7 @@ impl<'a> Cfn<'a> {
                 _ => None,
             },
             "Fn::FindInMap" => match &arg.value {
-                Value::Seq(parts) => match parts.as_slice() {
+                Value::Seq(parts) => match &parts[..] {
                     [map, top, second] | [map, top, second, _] => {
                         let map = self.eval_at(map, depth)?;
                         let top = self.eval_at(top, depth)?;
@@ -157,7 +157,7 @@ impl<'a> Cfn<'a> {
         match self.intrinsic(node) {
             Some((name, arg)) => match name.as_str() {
                 "Fn::Split" => match &arg.value {
-                    Value::Seq(parts) => match parts.as_slice() {
+                    Value::Seq(parts) => match &parts[..] {
                         [delimiter, source] => {
                             let delimiter = self.eval_at(delimiter, depth + 1)?;
                             let source = self.eval_at(source, depth + 1)?;
