@@ -10,6 +10,7 @@ pub mod diagnostic;
 pub mod emit;
 pub mod load;
 pub mod model;
+mod panic_boundary;
 pub mod rego;
 pub mod report;
 pub mod schema;

@@ -159,6 +159,18 @@ struct Builder<'s> {
 /// Parses every document of a YAML file.
 #[must_use]
 pub fn parse(file: &SourceFile) -> ParsedYaml {
+    crate::panic_boundary::run("the YAML parser", || parse_unbounded(file)).unwrap_or_else(
+        |message| ParsedYaml {
+            documents: Vec::new(),
+            problems: vec![YamlProblem::Syntax {
+                span: 0..0,
+                message,
+            }],
+        },
+    )
+}
+
+fn parse_unbounded(file: &SourceFile) -> ParsedYaml {
     let text: &str = &file.text;
     let mut options = Options::default();
     options.set_emit_comments(false);

@@ -142,9 +142,10 @@ fn build_engine(step: &OpaStep, modules: &[AnalysedModule]) -> Result<regorus::E
         let Some(module) = modules.get(m) else {
             continue;
         };
-        engine
-            .add_policy(format!("module-{n}.rego"), module.source.text.clone())
-            .map_err(|e| format!("{e:#}"))?;
+        crate::panic_boundary::run("regorus compiling the module", || {
+            engine.add_policy(format!("module-{n}.rego"), module.source.text.clone())
+        })?
+        .map_err(|e| format!("{e:#}"))?;
     }
     Ok(engine)
 }

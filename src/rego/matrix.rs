@@ -789,6 +789,30 @@ fn evaluate_step(
             return Err(error(message, None));
         }
     };
+    let evaluated = crate::panic_boundary::run("regorus evaluating the query", || {
+        evaluate_query(engine, request, &query)
+    });
+    match evaluated {
+        Ok(Ok(granted)) => Ok(granted),
+        Ok(Err(full)) => {
+            let unsupported = unsupported_builtin(&full);
+            Err(error(full, unsupported))
+        }
+        Err(panicked) => {
+            // The engine may be half-way through an evaluation: the next one starts from a
+            // fresh clone of the compiled engine.
+            engines.remove(&slot);
+            Err(error(panicked, None))
+        }
+    }
+}
+
+/// Evaluates `query` on `request`: whether it grants, or regorus' error rendered in full.
+fn evaluate_query(
+    engine: &mut regorus::Engine,
+    request: regorus::Value,
+    query: &str,
+) -> Result<bool, String> {
     engine.set_input(request);
     // The common `data.pkg.rule == true` form is evaluated as the rule itself: the same
     // answer (undefined and non-true values deny either way) without parsing and planning the
@@ -803,18 +827,12 @@ fn evaluate_step(
             // A rule no module defines is undefined to OPA, and undefined denies (PC506 says
             // why).
             Err(e) if format!("{e:#}").contains("not a valid rule path") => Ok(false),
-            Err(e) => {
-                let full = format!("{e:#}");
-                let unsupported = unsupported_builtin(&full);
-                Err(error(full, unsupported))
-            }
+            Err(e) => Err(format!("{e:#}")),
         };
     }
-    let results = engine.eval_query(query, false).map_err(|e| {
-        let full = format!("{e:#}");
-        let unsupported = unsupported_builtin(&full);
-        error(full, unsupported)
-    })?;
+    let results = engine
+        .eval_query(query.to_string(), false)
+        .map_err(|e| format!("{e:#}"))?;
     // Undefined: the ext auth service denies.
     Ok(results
         .result

@@ -140,11 +140,14 @@ pub fn parse_module(name: &str, text: &str, accepted: Accepted) -> Result<Parsed
 }
 
 fn parse_with(source: &Source, v1: bool) -> anyhow::Result<Ref<Module>> {
-    let mut parser = Parser::new(source)?;
-    if v1 {
-        parser.enable_rego_v1()?;
-    }
-    Ok(Ref::new(parser.parse()?))
+    crate::panic_boundary::run("the Rego parser", || {
+        let mut parser = Parser::new(source)?;
+        if v1 {
+            parser.enable_rego_v1()?;
+        }
+        Ok(Ref::new(parser.parse()?))
+    })
+    .map_err(anyhow::Error::msg)?
 }
 
 /// Parses an `opaAuth.query` (a Rego query, e.g. `data.test.allow == true`).
@@ -155,10 +158,14 @@ pub fn parse_query(text: &str) -> Result<Ref<Query>, RegoError> {
     check_nesting(text)?;
     let source = Source::from_contents("query".to_string(), text.to_string())
         .map_err(|e| to_rego_error(text, &e))?;
-    let parsed = Parser::new(&source).and_then(|mut parser| {
-        parser.enable_rego_v1()?;
-        parser.parse_user_query()
-    });
+    let parsed = crate::panic_boundary::run("the Rego query parser", || {
+        Parser::new(&source).and_then(|mut parser| {
+            parser.enable_rego_v1()?;
+            parser.parse_user_query()
+        })
+    })
+    .map_err(anyhow::Error::msg)
+    .and_then(|parsed| parsed);
     parsed.map_err(|e| to_rego_error(text, &e))
 }
 
