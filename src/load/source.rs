@@ -26,7 +26,9 @@ pub struct SourceFile {
     /// The text; empty when the file could not be read as UTF-8. Shared so reporters can hand
     /// it to miette without copying.
     pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    /// Byte offset of each line's start, as `u32` like the tree's spans (the loader reads
+    /// nothing of 4 GiB or more): one per line of the repository, kept for the whole run.
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
@@ -38,7 +40,10 @@ impl SourceFile {
         let lines = text.bytes().filter(|&b| b == b'\n').count();
         let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0);
-        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        line_starts.extend(
+            text.match_indices('\n')
+                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+        );
         Self {
             name,
             path,
@@ -51,8 +56,12 @@ impl SourceFile {
     #[must_use]
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.floor_char_boundary(offset);
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .max(1)
+            - 1;
+        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
         let column = self
             .text
             .get(start..offset)
@@ -67,7 +76,7 @@ impl SourceFile {
     /// The byte offset of a 1-based line and a 0-based column counted in chars.
     #[must_use]
     pub fn offset_of(&self, line: usize, col0: usize) -> usize {
-        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(start) = self.line_start(line.max(1)) else {
             return self.text.len();
         };
         let rest = self.text.get(start..).unwrap_or("");
@@ -82,7 +91,9 @@ impl SourceFile {
     /// Byte offset where 1-based `line` starts, if the file has that line.
     #[must_use]
     pub fn line_start(&self, line: usize) -> Option<usize> {
-        self.line_starts.get(line.checked_sub(1)?).copied()
+        self.line_starts
+            .get(line.checked_sub(1)?)
+            .map(|&s| s as usize)
     }
 
     /// The text of 1-based `line` without its line break (and without a trailing `\r`).

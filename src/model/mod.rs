@@ -254,7 +254,10 @@ pub fn build(repo: &Repo) -> Model {
                 .collect()
         })
     };
-    let mut model = Model::default();
+    // The first part becomes the model: appending it to an empty one would copy the largest
+    // vectors once more while both are alive.
+    let mut parts = parts.into_iter();
+    let mut model = parts.next().unwrap_or_default();
     for part in parts {
         model.route_tables.extend(part.route_tables);
         model.ext_auth_policies.extend(part.ext_auth_policies);
