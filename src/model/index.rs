@@ -133,7 +133,15 @@ impl Index {
         let mut expander = Expander {
             tables,
             children_of: &children_of,
-            instances: Vec::new(),
+            // Without diamonds in the delegation, there is one instance per route (a few of
+            // which delegate instead): reserved, the list is not grown by doubling.
+            instances: Vec::with_capacity(
+                tables
+                    .iter()
+                    .map(|t| t.spec.http.len())
+                    .sum::<usize>()
+                    .min(MAX_INSTANCES),
+            ),
             cycles: Vec::new(),
             truncated: false,
             path: Vec::new(),
@@ -161,6 +169,7 @@ impl Index {
             }
         }
         index.instances = expander.instances;
+        index.instances.shrink_to_fit();
         index.cycles = expander.cycles;
         index.cycles.sort_by_key(|c| (c.route, c.table));
         index.cycles.dedup_by_key(|c| (c.route, c.table));
@@ -276,8 +285,7 @@ impl Expander<'_> {
             return;
         };
         self.path.push(table);
-        let mut table_labels = inherited.clone();
-        table_labels.extend(t.meta.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let table_labels = overridden(inherited, &t.meta.labels);
         let product = if t
             .spec
             .portal_metadata
@@ -328,10 +336,18 @@ impl Expander<'_> {
 }
 
 fn with_route_labels(table_labels: &StringMap, route: &HttpRoute) -> StringMap {
-    if route.labels.is_empty() {
-        return table_labels.clone();
+    overridden(table_labels, &route.labels)
+}
+
+/// `base` with `overrides` on top, allocated at its final size: every route instance keeps
+/// its own copy, and extending a clone grew it to up to twice that.
+fn overridden(base: &StringMap, overrides: &StringMap) -> StringMap {
+    if overrides.is_empty() {
+        return base.clone();
     }
-    let mut labels = table_labels.clone();
-    labels.extend(route.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut labels = StringMap::with_capacity(base.len() + overrides.len());
+    for (k, v) in base.iter().chain(overrides.iter()) {
+        labels.insert(k.clone(), v.clone());
+    }
     labels
 }

@@ -586,6 +586,12 @@ impl StringMap {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// An empty map with room for `n` entries.
+    #[must_use]
+    pub fn with_capacity(n: usize) -> Self {
+        Self(litemap::LiteMap::with_capacity(n))
+    }
 }
 
 impl std::ops::Deref for StringMap {
