@@ -2,7 +2,8 @@
 //! (the YAML parser, regorus): should one of them panic on some input, that file or that
 //! evaluation gets a diagnostic and the run goes on, the way ruff reports a panic while
 //! linting one file instead of aborting the whole run. Fuzzing found no such input today;
-//! this keeps a future one from taking the other findings down with it.
+//! this keeps a future one from taking the other findings down with it. It does not hide
+//! one from fuzzing: libfuzzer-sys' panic hook aborts before the unwinding this catches.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
