@@ -111,21 +111,56 @@ impl CheckResult {
     }
 }
 
-/// Wall time per pipeline stage, in order.
+/// Wall time and memory per pipeline stage, in order.
 #[derive(Debug, Clone, Default)]
 pub struct Timings {
-    /// (stage, time spent in it).
-    pub stages: Vec<(&'static str, std::time::Duration)>,
+    /// The stages, in the order they ran.
+    pub stages: Vec<Stage>,
     elapsed: std::time::Duration,
+}
+
+/// One pipeline stage of a run.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Its name (`load`, `model and schema`, …).
+    pub name: &'static str,
+    /// Wall time spent in it.
+    pub took: std::time::Duration,
+    /// The process's peak resident memory when it ended, where the platform tells (Linux):
+    /// the stage that raises it most is where memory work pays.
+    pub peak_resident_bytes: Option<u64>,
 }
 
 impl Timings {
     /// Records that `stage` ended now (`started` is the start of the whole run).
     fn mark(&mut self, stage: &'static str, started: std::time::Instant) {
         let now = started.elapsed();
-        self.stages.push((stage, now.saturating_sub(self.elapsed)));
+        self.stages.push(Stage {
+            name: stage,
+            took: now.saturating_sub(self.elapsed),
+            peak_resident_bytes: peak_resident_bytes(),
+        });
         self.elapsed = now;
     }
+}
+
+/// The peak resident memory of this process so far (`VmHWM` of `/proc/self/status`), where
+/// the platform has it. One read of a small file per stage: microseconds.
+#[must_use]
+pub fn peak_resident_bytes() -> Option<u64> {
+    if !cfg!(target_os = "linux") {
+        return None;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kib * 1024)
 }
 
 /// Why a run could not happen at all (exit code 2).

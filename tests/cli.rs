@@ -275,3 +275,42 @@ fn baseline_select_and_ignore_flags() {
     assert!(unknown.starts_with("exit: 2\n"), "{unknown}");
     assert!(unknown.contains("did you mean `PC201`?"), "{unknown}");
 }
+
+/// `--timings` prints every stage with its wall time and, on Linux, the peak resident memory
+/// when it ended, which never decreases; then the total.
+#[test]
+fn timings_name_every_stage_with_its_peak_memory() {
+    let out = run(&["check", "--timings", "testdata/repos/portal-okta"], None);
+    let stderr = out.split("--- stderr\n").nth(1).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|l| l.rsplit("  ").next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "load",
+            "scope sources",
+            "model and schema",
+            "index and selection",
+            "rego",
+            "matrix",
+            "checks",
+            "emit",
+            "total"
+        ],
+        "{stderr}"
+    );
+    if cfg!(target_os = "linux") {
+        let peaks: Vec<f64> = lines
+            .iter()
+            .map(|l| {
+                let before = l.split(" MiB peak").next().unwrap();
+                before.rsplit(' ').next().unwrap().parse().unwrap()
+            })
+            .collect();
+        assert!(peaks.windows(2).all(|w| w[0] <= w[1]), "{stderr}");
+        assert!(peaks[0] > 1.0, "{stderr}");
+    }
+}

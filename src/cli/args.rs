@@ -60,7 +60,7 @@ pub struct CheckArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Print the time each pipeline stage took to stderr.
+    /// Print the time each pipeline stage took (and, on Linux, the peak memory when it ended) to stderr.
     #[arg(long)]
     pub timings: bool,
     /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
@@ -96,7 +96,7 @@ pub struct MatrixArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Print the time each pipeline stage took to stderr.
+    /// Print the time each pipeline stage took (and, on Linux, the peak memory when it ended) to stderr.
     #[arg(long)]
     pub timings: bool,
     /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
@@ -121,7 +121,7 @@ pub struct BuildArgs {
     /// Also read files that .gitignore and .ignore exclude.
     #[arg(long)]
     pub no_ignore: bool,
-    /// Print the time each pipeline stage took to stderr.
+    /// Print the time each pipeline stage took (and, on Linux, the peak memory when it ended) to stderr.
     #[arg(long)]
     pub timings: bool,
     /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,

@@ -336,11 +336,26 @@ fn exit_without_freeing(result: portico::CheckResult) {
 fn print_timings(timings: &portico::Timings) {
     let mut text = String::new();
     let mut total = std::time::Duration::ZERO;
-    for (stage, took) in &timings.stages {
-        total += *took;
-        text.push_str(&format!("{:>9.1} ms  {stage}\n", took.as_secs_f64() * 1e3));
+    let mib = |bytes: Option<u64>| {
+        bytes.map_or_else(String::new, |b| {
+            format!("{:>7.1} MiB peak  ", b as f64 / (1024.0 * 1024.0))
+        })
+    };
+    for stage in &timings.stages {
+        total += stage.took;
+        text.push_str(&format!(
+            "{:>9.1} ms  {}{}\n",
+            stage.took.as_secs_f64() * 1e3,
+            mib(stage.peak_resident_bytes),
+            stage.name
+        ));
     }
-    text.push_str(&format!("{:>9.1} ms  total\n", total.as_secs_f64() * 1e3));
+    let peak = timings.stages.last().and_then(|s| s.peak_resident_bytes);
+    text.push_str(&format!(
+        "{:>9.1} ms  {}total\n",
+        total.as_secs_f64() * 1e3,
+        mib(peak)
+    ));
     let _ = std::io::stderr().write_all(text.as_bytes());
 }
 
