@@ -67,13 +67,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let config_span = |pointer: &str| {
-            let range = ctx
+            let span = ctx
                 .config
                 .doc
                 .as_ref()
                 .and_then(|d| d.root.pointer(&format!("/identityProviders/{p}/{pointer}")))
                 .map(|f| f.node.span)?;
-            Some(Span::new(ctx.config.file?, range.range()))
+            Some(Span::new(ctx.config.file?, span.range()))
         };
         let (help, related) = if let Some(value) = inventory.entra_bare_value(provider, product) {
             let help = format!(
