@@ -239,9 +239,9 @@ fn million_documents() {
         peak * 1024.0 * 1024.0 / text.len() as f64
     );
     // Bounded memory: a million documents must stay within a fixed multiple of their text
-    // (about 45× now: a document, its root mapping and its entry in the repository each).
+    // (about 25× now: a document, its root mapping and its entry in the repository each).
     assert!(
-        peak.is_nan() || peak * 1024.0 * 1024.0 < 60.0 * text.len() as f64,
+        peak.is_nan() || peak * 1024.0 * 1024.0 < 40.0 * text.len() as f64,
         "peak memory {peak:.0} MiB is out of bounds"
     );
 }
