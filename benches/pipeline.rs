@@ -30,12 +30,9 @@ use std::time::{Duration, Instant};
 use portico::load::walk::WalkOptions;
 use portico::load::{Input, LoadOptions, Repo};
 
-/// Peak resident memory of this process so far (Linux `VmHWM`), in MiB.
+/// Peak resident memory of this process so far, in MiB.
 fn peak_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
+    portico::peak_resident_bytes().map(|b| b as f64 / (1024.0 * 1024.0))
 }
 
 fn best_of<T>(runs: usize, mut f: impl FnMut() -> T) -> (Duration, T) {

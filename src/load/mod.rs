@@ -129,18 +129,8 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
     for input in &options.inputs {
         match input {
             Input::Stdin(text) => {
-                let limit = options.max_file_bytes.min(MAX_SPANNED_BYTES);
-                let size = text.len() as u64;
-                if size > limit {
-                    let id = repo.sources.add(SourceFile::new(
-                        "<stdin>".into(),
-                        PathBuf::from("<stdin>"),
-                        String::new(),
-                    ));
-                    repo.problems.push(LoadProblem::File {
-                        file: id,
-                        problem: FileProblem::TooLarge { size, limit },
-                    });
+                if let Err(problem) = within_size_limit(text.len() as u64, options.max_file_bytes) {
+                    add_unread(repo, "<stdin>".into(), PathBuf::from("<stdin>"), problem);
                     continue;
                 }
                 let file =
@@ -153,12 +143,7 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
                 if meta.is_dir() {
                     let (files, problems) = walk::walk_dir(path, &options.walk);
                     for problem in problems {
-                        let id = repo.sources.add(SourceFile::new(
-                            problem.name,
-                            problem.path,
-                            String::new(),
-                        ));
-                        let problem = match problem.kind {
+                        let kind = match problem.kind {
                             WalkProblemKind::Unreadable(message) => {
                                 FileProblem::Unreadable(message)
                             }
@@ -166,7 +151,7 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
                                 FileProblem::OutsideRoot(target)
                             }
                         };
-                        repo.problems.push(LoadProblem::File { file: id, problem });
+                        add_unread(repo, problem.name, problem.path, kind);
                     }
                     let files: Vec<FoundFile> = files
                         .into_iter()
@@ -199,20 +184,7 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
             text,
         ))),
         Err(problem) => {
-            // Keep a lossy copy of text that is not UTF-8 so the finding can show the line of
-            // the first bad byte; every byte before it is valid, so its offset is unchanged.
-            let text = match &problem {
-                FileProblem::NotUtf8 { .. } => std::fs::read(&found.path)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            let id = repo.sources.add(SourceFile::new(
-                found.name.clone(),
-                found.path.clone(),
-                text,
-            ));
-            repo.problems.push(LoadProblem::File { file: id, problem });
+            let id = add_unread(repo, found.name.clone(), found.path.clone(), problem);
             Err(id)
         }
     }
@@ -334,18 +306,7 @@ fn add_prepared(repo: &mut Repo, prepared: Prepared) {
             }
         }
         Prepared::Failed { found, problem } => {
-            // Keep a lossy copy of text that is not UTF-8 so the finding can show the line of
-            // the first bad byte (see `read_source`).
-            let text = match &problem {
-                FileProblem::NotUtf8 { .. } => std::fs::read(&found.path)
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            let id = repo
-                .sources
-                .add(SourceFile::new(found.name, found.path, text));
-            repo.problems.push(LoadProblem::File { file: id, problem });
+            add_unread(repo, found.name, found.path, problem);
         }
     }
 }
@@ -398,19 +359,37 @@ pub fn parse_yaml_documents(repo: &mut Repo, id: FileId) -> Vec<Document> {
     parsed.documents
 }
 
+/// Records a file that could not be read and why; returns its id.
+fn add_unread(repo: &mut Repo, name: String, path: PathBuf, problem: FileProblem) -> FileId {
+    // Keep a lossy copy of text that is not UTF-8 so the finding can show the line of the
+    // first bad byte; every byte before it is valid, so its offset is unchanged.
+    let text = match &problem {
+        FileProblem::NotUtf8 { .. } => std::fs::read(&path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    let id = repo.sources.add(SourceFile::new(name, path, text));
+    repo.problems.push(LoadProblem::File { file: id, problem });
+    id
+}
+
+/// Whether `size` bytes are within the limit, which never exceeds [`MAX_SPANNED_BYTES`].
+fn within_size_limit(size: u64, max_bytes: u64) -> Result<(), FileProblem> {
+    let limit = max_bytes.min(MAX_SPANNED_BYTES);
+    if size > limit {
+        return Err(FileProblem::TooLarge { size, limit });
+    }
+    Ok(())
+}
+
 /// Reads a file as UTF-8 text within the size limit.
 ///
 /// # Errors
 /// The [`FileProblem`] that kept it from being read.
 pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, FileProblem> {
-    let max_bytes = max_bytes.min(MAX_SPANNED_BYTES);
     let meta = std::fs::metadata(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
-    if meta.len() > max_bytes {
-        return Err(FileProblem::TooLarge {
-            size: meta.len(),
-            limit: max_bytes,
-        });
-    }
+    within_size_limit(meta.len(), max_bytes)?;
     let bytes = std::fs::read(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
     if bytes.contains(&0) {
         return Err(FileProblem::Binary);

@@ -52,18 +52,6 @@ impl fmt::Debug for TextSpan {
     }
 }
 
-impl From<Range<usize>> for TextSpan {
-    fn from(range: Range<usize>) -> Self {
-        Self::new(range)
-    }
-}
-
-impl From<TextSpan> for Range<usize> {
-    fn from(span: TextSpan) -> Self {
-        span.range()
-    }
-}
-
 /// How a scalar was written; collections are `Collection`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {

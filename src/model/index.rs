@@ -6,7 +6,7 @@ use crate::model::kinds::common::StringMap;
 use compact_str::CompactString;
 use std::collections::HashMap;
 
-use super::kinds::{HttpRoute, ObjectSelector, RouteLabelSelector, RouteTableSpec};
+use super::kinds::{ObjectSelector, RouteLabelSelector, RouteTableSpec};
 use super::{Model, Resource};
 
 /// A route: table index into [`Model::route_tables`] and route index into its `spec.http`.
@@ -298,7 +298,7 @@ impl Expander<'_> {
         };
         for (r, route) in t.spec.http.iter().enumerate() {
             let here = RouteRef { table, route: r };
-            let labels = with_route_labels(&table_labels, route);
+            let labels = overridden(&table_labels, &route.labels);
             match self.children_of.get(&here) {
                 Some(children) if route.delegate.is_some() => {
                     self.parents.push(here);
@@ -333,10 +333,6 @@ impl Expander<'_> {
         }
         self.path.pop();
     }
-}
-
-fn with_route_labels(table_labels: &StringMap, route: &HttpRoute) -> StringMap {
-    overridden(table_labels, &route.labels)
 }
 
 /// `base` with `overrides` on top, allocated at its final size: every route instance keeps
