@@ -142,7 +142,7 @@ pub fn locate(repo: &Repo, span: &Span) -> Option<Location> {
         }
     }
     let doc = chosen?;
-    let root = &repo.documents.get(doc)?.doc.root;
+    let root = repo.root(doc)?;
     let mut object = root;
     let mut base = String::new();
     if root.get("kind").and_then(Node::as_str) == Some("List")

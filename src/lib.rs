@@ -297,6 +297,30 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     timings.mark("index and selection", started);
     let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
     timings.mark("rego", started);
+    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
+    // The rules that read whole trees run now, while the trees are alive; the access matrix
+    // is not evaluated yet, and those rules do not read it.
+    let not_yet_evaluated = rego::matrix::Matrix::default();
+    let mut found = checks::run_phase(
+        &checks::Context {
+            repo: &repo,
+            model: &model,
+            index: &index,
+            selections: &selections,
+            config: &config,
+            scope_sources: &scope_sources,
+            rego: &rego,
+            matrix: &not_yet_evaluated,
+            suppressions: None,
+            baseline: None,
+        },
+        &levels,
+        checks::Phase::Trees,
+    );
+    // From here on a tree is needed only to locate a finding: release them before the matrix
+    // and the remaining rules add to the peak (see docs/performance.md).
+    repo.release_trees();
+    timings.mark("tree checks", started);
     let matrix = rego::matrix::evaluate(&rego::matrix::MatrixInput {
         model: &model,
         index: &index,
@@ -316,9 +340,8 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         suppressions: None,
         baseline: None,
     };
-    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
     timings.mark("matrix", started);
-    let mut found = checks::run(&ctx, &levels);
+    found.extend(checks::run(&ctx, &levels));
     sort_diagnostics(&repo, &mut found);
     let found_suppressions = suppression::collect(&repo, &model, &rego, &config);
     let (mut diagnostics, suppressed, suppression_outcome) =

@@ -423,9 +423,8 @@ fn annotations(repo: &Repo, meta: &crate::model::Meta, out: &mut Vec<Suppression
         escape_token(ANNOTATION)
     ));
     let node = repo
-        .documents
-        .get(meta.doc)
-        .and_then(|d| d.doc.root.pointer(&pointer))
+        .root(meta.doc)
+        .and_then(|root| root.pointer(&pointer))
         .map(|f| f.node);
     let file = repo.sources.get(meta.file);
     let map = node.map(|n| map_scalar(file, n));

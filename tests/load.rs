@@ -181,3 +181,64 @@ fn config_file_ignore_globs_and_output_dir_are_honoured() {
     .unwrap();
     assert!(codes(dir.path()).is_empty());
 }
+
+/// Released trees come back identical: [`Repo::root`] parses the file again, and every
+/// document's tree (values and spans) equals the one the loader built, across multi-document
+/// files, lists and block scalars.
+#[test]
+fn a_released_tree_parses_again_to_the_same_tree() {
+    for dir in [
+        "testdata/repos/portal-okta-broken",
+        "testdata/repos/portal-okta-kustomize",
+    ] {
+        let mut repo = portico::load::Repo::default();
+        let options = portico::load::LoadOptions {
+            inputs: vec![portico::load::Input::Path(common::root().join(dir))],
+            walk: portico::load::walk::WalkOptions::default(),
+            max_file_bytes: portico::load::DEFAULT_MAX_FILE_BYTES,
+            config_file: None,
+        };
+        portico::load::load(&options, &mut repo).unwrap();
+        let before: Vec<_> = (0..repo.documents.len())
+            .map(|i| repo.root(i).unwrap().clone())
+            .collect();
+        assert!(before.len() > 3, "{dir}: {} documents", before.len());
+        repo.release_trees();
+        assert!(repo.reparsed_files().is_empty());
+        for (i, tree) in before.iter().enumerate() {
+            assert_eq!(repo.root(i), Some(tree), "{dir}: document {i}");
+        }
+        let files: std::collections::BTreeSet<_> = repo.documents.iter().map(|d| d.file).collect();
+        assert_eq!(repo.reparsed_files(), files.into_iter().collect::<Vec<_>>());
+    }
+}
+
+/// A clean check never parses a file twice; one with findings parses again only the files it
+/// must locate something in (a finding or its other end).
+#[test]
+fn trees_are_parsed_again_only_to_locate_findings() {
+    let clean = common::check_path(&common::root().join("testdata/repos/portal-okta"));
+    assert!(clean.diagnostics.is_empty(), "{:?}", clean.diagnostics);
+    assert!(clean.repo.documents.len() > 5);
+    assert_eq!(clean.repo.reparsed_files(), Vec::new());
+
+    let broken = common::check_path(&common::root().join("testdata/repos/portal-okta-broken"));
+    let with_findings: std::collections::BTreeSet<_> = broken
+        .diagnostics
+        .iter()
+        .chain(broken.suppressed.iter().map(|s| &s.diagnostic))
+        .flat_map(|d| {
+            std::iter::once(d.finding.span.file)
+                .chain(d.finding.related.iter().map(|l| l.span.file))
+        })
+        .collect();
+    let reparsed = broken.repo.reparsed_files();
+    assert!(!reparsed.is_empty());
+    for file in &reparsed {
+        assert!(
+            with_findings.contains(file),
+            "{} was parsed again but holds no finding",
+            broken.repo.sources.get(*file).name
+        );
+    }
+}

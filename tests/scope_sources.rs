@@ -38,19 +38,14 @@ fn formats(result: &CheckResult, case: &Case) -> Vec<(String, Option<SourceForma
     case.sources
         .iter()
         .map(|(name, _)| {
-            let (id, file) = result
+            let (_, file) = result
                 .repo
                 .sources
                 .iter()
                 .find(|(_, f)| f.name == *name)
                 .unwrap_or_else(|| panic!("{}: {name} was not read", case.dir));
-            let documents: Vec<Document> = result
-                .repo
-                .documents
-                .iter()
-                .filter(|d| d.file == id)
-                .map(|d| d.doc.clone())
-                .collect();
+            // The check released its trees; the documents are the file parsed again.
+            let documents: Vec<Document> = portico::load::yaml::parse(file).documents;
             let format = scopes::read(file, &documents).ok().map(|s| s.format);
             ((*name).to_owned(), format)
         })

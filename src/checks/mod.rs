@@ -2,7 +2,9 @@
 //! slug, default severity and documentation with [`declare_rule!`] and holding one `check`
 //! function that returns findings. The runner stamps code and configured severity.
 //!
-//! Most rules look at the configuration itself ([`Phase::Findings`]). A few judge what other
+//! Most rules look at the configuration itself ([`Phase::Findings`]); those that read the
+//! YAML trees beyond locating their findings run earlier, while the trees are alive
+//! ([`Phase::Trees`]). A few judge what other
 //! rules found: the suppression rules run once suppressions are applied
 //! ([`Phase::Suppressions`]), the stale-baseline rule once the baseline is
 //! ([`Phase::Baseline`]); their findings are neither suppressed nor baselined.
@@ -23,9 +25,9 @@ use std::ops::Range;
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Finding, Severity, Span};
-use crate::load::node::Found;
+use crate::load::Repo;
+use crate::load::node::{Found, Node};
 use crate::load::source::FileId;
-use crate::load::{LoadedDocument, Repo};
 use crate::model::index::Index;
 use crate::model::selection::PolicySelection;
 use crate::model::{Meta, Model};
@@ -50,6 +52,11 @@ pub struct Rule {
 /// When a rule runs, relative to suppressions and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
+    /// Reads the parsed YAML trees of documents it may find nothing in (not only to locate a
+    /// finding), so it runs before the trees are released ([`Repo::release_trees`]), which
+    /// is before the access matrix is evaluated: [`Context::matrix`] is empty then. Its
+    /// findings are suppressed and baselined like those of [`Phase::Findings`].
+    Trees,
     /// With the other rules, on the configuration; its findings can be suppressed and baselined.
     Findings,
     /// After suppressions are applied; reads [`Context::suppressions`].
@@ -144,27 +151,27 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The document a resource came from.
+    /// The root of the document a resource came from (parsed again if the trees were
+    /// released: call it where a finding must be located, not to decide whether there is one,
+    /// unless the rule is of [`Phase::Trees`]).
     #[must_use]
-    pub fn document(&self, meta: &Meta) -> Option<&LoadedDocument> {
-        self.repo.documents.get(meta.doc)
+    pub fn root(&self, meta: &Meta) -> Option<&Node> {
+        self.repo.root(meta.doc)
     }
 
     /// The node at `path` (relative to the object) of a resource.
     #[must_use]
     pub fn node(&self, meta: &Meta, path: &str) -> Option<Found<'_>> {
-        self.document(meta)?.doc.root.pointer(&meta.pointer(path))
+        self.root(meta)?.pointer(&meta.pointer(path))
     }
 
     /// The span of the value at `path`, or of its closest present parent.
     #[must_use]
     pub fn span(&self, meta: &Meta, path: &str) -> Span {
         let range = self
-            .document(meta)
-            .map(|d| {
-                d.doc
-                    .root
-                    .pointer_or_parent(&meta.pointer(path))
+            .root(meta)
+            .map(|root| {
+                root.pointer_or_parent(&meta.pointer(path))
                     .node
                     .span
                     .range()
@@ -177,11 +184,9 @@ impl Context<'_> {
     #[must_use]
     pub fn key_span(&self, meta: &Meta, path: &str) -> Span {
         let range = self
-            .document(meta)
-            .map(|d| {
-                d.doc
-                    .root
-                    .pointer_or_parent(&meta.pointer(path))
+            .root(meta)
+            .map(|root| {
+                root.pointer_or_parent(&meta.pointer(path))
                     .key_or_value_span()
             })
             .unwrap_or(0..0);

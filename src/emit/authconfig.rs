@@ -69,10 +69,8 @@ pub fn id_of(model: &Model, policy: &Resource<ExtAuthPolicySpec>) -> AuthConfigI
 
 /// The `glooAuth` object exactly as written (every field, also those portico does not model).
 fn gloo_auth_json(repo: &Repo, meta: &Meta) -> Option<Json> {
-    let doc = repo.documents.get(meta.doc)?;
-    let found = doc
-        .doc
-        .root
+    let found = repo
+        .root(meta.doc)?
         .pointer(&meta.pointer("/spec/config/glooAuth"))?;
     let mut json = found.node.to_json();
     crate::schema::validate::strip_nulls(&mut json);

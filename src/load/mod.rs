@@ -107,6 +107,61 @@ pub struct Repo {
     pub other_files: Vec<FileId>,
     /// Problems met.
     pub problems: Vec<LoadProblem>,
+    /// Set by [`Repo::release_trees`]: one slot per file, holding that file's documents
+    /// parsed again from its text the first time something asks for one of its trees.
+    reparsed: Option<Box<[std::sync::OnceLock<Vec<Document>>]>>,
+}
+
+impl Repo {
+    /// The root node of `documents[doc]`.
+    ///
+    /// Before [`Repo::release_trees`] this is the tree the loader built. After it, the file is
+    /// parsed again from its text, once, the first time one of its documents is asked for:
+    /// parsing is deterministic, so the tree and its spans are the ones the loader built.
+    #[must_use]
+    pub fn root(&self, doc: usize) -> Option<&node::Node> {
+        let loaded = self.documents.get(doc)?;
+        let Some(reparsed) = &self.reparsed else {
+            return Some(&loaded.doc.root);
+        };
+        let documents = reparsed
+            .get(loaded.file.0 as usize)?
+            .get_or_init(|| yaml::parse(self.sources.get(loaded.file)).documents);
+        documents
+            .iter()
+            .find(|d| d.index == loaded.doc.index)
+            .map(|d| &d.root)
+    }
+
+    /// Drops every document's tree, keeping where each document starts and ends.
+    ///
+    /// The trees are the largest thing a run holds (about four times the text), and once the
+    /// model is built and the rules that read trees ran ([`crate::checks::Phase::Trees`]),
+    /// they are needed only to locate a finding. [`Repo::root`] parses a file again for
+    /// that, so a clean repository never pays for it and one with findings pays for the files
+    /// that have them.
+    pub fn release_trees(&mut self) {
+        for loaded in &mut self.documents {
+            loaded.doc.release_tree();
+        }
+        self.reparsed = Some(
+            (0..self.sources.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+        );
+    }
+
+    /// The files [`Repo::root`] parsed again since [`Repo::release_trees`], in id order.
+    #[must_use]
+    pub fn reparsed_files(&self) -> Vec<FileId> {
+        self.reparsed.as_ref().map_or_else(Vec::new, |slots| {
+            (0u32..)
+                .zip(slots.iter())
+                .filter(|(_, slot)| slot.get().is_some())
+                .map(|(id, _)| FileId(id))
+                .collect()
+        })
+    }
 }
 
 /// Why a run cannot start: a usage error, not a finding.
@@ -232,50 +287,8 @@ fn prepare(found: &FoundFile, max_bytes: u64) -> Prepared {
 
 /// Prepares files on every core, keeping their order.
 fn prepare_all(files: &[FoundFile], max_bytes: u64) -> Vec<Prepared> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(files.len().div_ceil(4))
-        .max(1);
-    if workers == 1 {
-        return files.iter().map(|f| prepare(f, max_bytes)).collect();
-    }
-    // Interleaved shares balance big and small files better than contiguous chunks.
-    let shares: Vec<Vec<(usize, Prepared)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|w| {
-                scope.spawn(move || {
-                    files
-                        .iter()
-                        .enumerate()
-                        .skip(w)
-                        .step_by(workers)
-                        .map(|(i, f)| (i, prepare(f, max_bytes)))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_default())
-            .collect()
-    });
-    let mut all: Vec<(usize, Prepared)> = shares.into_iter().flatten().collect();
-    all.sort_by_key(|(i, _)| *i);
-    // A worker that died (it cannot: preparing does not panic) would leave gaps; prepare
-    // those files here so none is silently skipped.
-    let mut out = Vec::with_capacity(files.len());
-    let mut next = all.into_iter().peekable();
-    for (i, f) in files.iter().enumerate() {
-        match next.peek() {
-            Some((j, _)) if *j == i => {
-                if let Some((_, p)) = next.next() {
-                    out.push(p);
-                }
-            }
-            _ => out.push(prepare(f, max_bytes)),
-        }
-    }
-    out
+    use rayon::prelude::*;
+    files.par_iter().map(|f| prepare(f, max_bytes)).collect()
 }
 
 fn add_prepared(repo: &mut Repo, prepared: Prepared) {

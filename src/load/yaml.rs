@@ -24,7 +24,8 @@ pub const ALIAS_EXPANSION_BUDGET: usize = 200_000;
 pub struct Document {
     /// 0-based position of the document in its file.
     pub index: usize,
-    /// The root node.
+    /// The root node. After [`super::Repo::release_trees`] a null node with the root's span:
+    /// read trees through [`super::Repo::root`], which parses the file again then.
     pub root: Node,
     /// What only some documents have, boxed: every document carrying two empty collections
     /// made a file of a million tiny documents cost a third more memory.
@@ -50,6 +51,13 @@ impl Document {
         let notes = (!yaml11.is_empty() || !tags.is_empty())
             .then(|| Box::new(DocumentNotes { yaml11, tags }));
         Self { index, root, notes }
+    }
+
+    /// Replaces the tree by a null node with the same span and drops the notes (see
+    /// [`super::Repo::release_trees`]).
+    pub(crate) fn release_tree(&mut self) {
+        self.root.value = crate::load::node::Value::Null;
+        self.notes = None;
     }
 
     /// Plain scalars YAML 1.1 reads differently, in file order.

@@ -58,9 +58,6 @@ pub fn is_rego_module(text: &str) -> bool {
 pub fn rego_sources(repo: &Repo, model: &Model) -> Vec<RegoSource> {
     let mut out = Vec::new();
     for (c, cm) in model.config_maps.iter().enumerate() {
-        let Some(doc) = repo.documents.get(cm.meta.doc) else {
-            continue;
-        };
         let file = repo.sources.get(cm.meta.file);
         for (key, text) in &cm.spec.data {
             if !is_rego_module(text) {
@@ -80,7 +77,10 @@ pub fn rego_sources(repo: &Repo, model: &Model) -> Vec<RegoSource> {
                 continue;
             }
             let pointer = cm.meta.pointer(&format!("/data/{}", escape_token(key)));
-            let Some(found) = doc.doc.root.pointer(&pointer) else {
+            let Some(found) = repo
+                .root(cm.meta.doc)
+                .and_then(|root| root.pointer(&pointer))
+            else {
                 continue;
             };
             out.push(RegoSource {

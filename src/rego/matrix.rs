@@ -162,7 +162,7 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
         links: &links,
         steps_of: &steps_of,
     };
-    // Policies are independent: each worker evaluates a share of them with its own engines.
+    // Policies are independent: each task evaluates a share of them with its own engines.
     // The result is sorted afterwards, so it does not depend on how the work was split.
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
@@ -187,12 +187,11 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
     if workers == 1 {
         evaluate_policies(&context, input.selections, &out);
     } else {
-        std::thread::scope(|scope| {
-            for chunk in input.selections.chunks(share) {
-                let (context, out) = (&context, &out);
-                scope.spawn(move || evaluate_policies(context, chunk, out));
-            }
-        });
+        use rayon::prelude::*;
+        input
+            .selections
+            .par_chunks(share)
+            .for_each(|chunk| evaluate_policies(&context, chunk, &out));
     }
     let mut decisions = out.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Sorted on every field that tells decisions apart, so that the order (and which of two

@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC006",
     slug: "unresolved-placeholder",
     severity: Error,
+    phase: Trees,
 }
 
 /// Keys whose values are free text or patterns where `$` and `<…>` are legitimate.
@@ -48,10 +49,7 @@ const SKIPPED_KEYS: &[&str] = &[
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for meta in ctx.model.all_documents_meta() {
-        let Some(doc) = ctx.document(meta) else {
-            continue;
-        };
-        let Some(object) = doc.doc.root.pointer(&meta.base) else {
+        let Some(object) = ctx.root(meta).and_then(|root| root.pointer(&meta.base)) else {
             continue;
         };
         let file = ctx.repo.sources.get(meta.file);

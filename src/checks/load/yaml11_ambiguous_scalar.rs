@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC003",
     slug: "yaml11-ambiguous-scalar",
     severity: Warning,
+    phase: Trees,
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -37,6 +37,7 @@ crate::declare_rule! {
     code: "PC105",
     slug: "conflicting-fields",
     severity: Error,
+    phase: Trees,
 }
 
 const ROUTE_ACTIONS: &[&str] = &[

@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC107",
     slug: "default-destination-without-forward",
     severity: Error,
+    phase: Trees,
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

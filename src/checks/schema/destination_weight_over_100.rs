@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC111",
     slug: "destination-weight-over-100",
     severity: Error,
+    phase: Trees,
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

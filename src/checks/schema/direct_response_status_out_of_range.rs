@@ -22,6 +22,7 @@ crate::declare_rule! {
     code: "PC110",
     slug: "direct-response-status-out-of-range",
     severity: Error,
+    phase: Trees,
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

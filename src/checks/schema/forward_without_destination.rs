@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC108",
     slug: "forward-without-destination",
     severity: Error,
+    phase: Trees,
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

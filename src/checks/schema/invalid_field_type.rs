@@ -48,10 +48,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         "wrong type",
     );
     for problem in &ctx.model.problems {
-        let Some(doc) = ctx.repo.documents.get(problem.doc) else {
+        let (Some(doc), Some(root)) = (
+            ctx.repo.documents.get(problem.doc),
+            ctx.repo.root(problem.doc),
+        ) else {
             continue;
         };
-        let found = doc.doc.root.pointer_or_parent(&problem.error.pointer);
+        let found = root.pointer_or_parent(&problem.error.pointer);
         let mut finding = Finding::new(
             problem.error.message.clone(),
             Span::new(doc.file, found.node.span.range()),

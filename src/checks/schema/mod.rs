@@ -28,10 +28,10 @@ pub(crate) fn schema_findings(
         if !select(&e.error) {
             continue;
         }
-        let Some(doc) = ctx.repo.documents.get(e.doc) else {
+        let (Some(doc), Some(root)) = (ctx.repo.documents.get(e.doc), ctx.repo.root(e.doc)) else {
             continue;
         };
-        let range = e.error.span_in(&doc.doc.root);
+        let range = e.error.span_in(root);
         let (message, help) = e.error.describe();
         let mut finding = Finding::new(message, Span::new(doc.file, range))
             .label(label)
