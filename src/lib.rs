@@ -290,37 +290,27 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         options.max_file_bytes,
     );
     timings.mark("scope sources", started);
-    let model = model::build(&repo);
+    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
+    // The rules that read whole trees run on each batch of documents as it is modelled; the
+    // model then releases those trees, so they never all live next to the later stages.
+    let tree_rules = checks::tree_rules(&levels);
+    let (model, mut found) = model::build(&mut repo, |sources, documents, first, part| {
+        checks::run_trees(
+            &checks::TreeContext {
+                sources,
+                documents,
+                first,
+                model: part,
+            },
+            &tree_rules,
+        )
+    });
     timings.mark("model and schema", started);
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
     timings.mark("index and selection", started);
     let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
     timings.mark("rego", started);
-    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
-    // The rules that read whole trees run now, while the trees are alive; the access matrix
-    // is not evaluated yet, and those rules do not read it.
-    let not_yet_evaluated = rego::matrix::Matrix::default();
-    let mut found = checks::run_phase(
-        &checks::Context {
-            repo: &repo,
-            model: &model,
-            index: &index,
-            selections: &selections,
-            config: &config,
-            scope_sources: &scope_sources,
-            rego: &rego,
-            matrix: &not_yet_evaluated,
-            suppressions: None,
-            baseline: None,
-        },
-        &levels,
-        checks::Phase::Trees,
-    );
-    // From here on a tree is needed only to locate a finding: release them before the matrix
-    // and the remaining rules add to the peak (see docs/performance.md).
-    repo.release_trees();
-    timings.mark("tree checks", started);
     let matrix = rego::matrix::evaluate(&rego::matrix::MatrixInput {
         model: &model,
         index: &index,

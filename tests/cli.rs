@@ -295,7 +295,6 @@ fn timings_name_every_stage_with_its_peak_memory() {
             "model and schema",
             "index and selection",
             "rego",
-            "tree checks",
             "matrix",
             "checks",
             "emit",

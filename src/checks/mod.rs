@@ -25,9 +25,9 @@ use std::ops::Range;
 
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Finding, Severity, Span};
-use crate::load::Repo;
 use crate::load::node::{Found, Node};
-use crate::load::source::FileId;
+use crate::load::source::{FileId, Sources};
+use crate::load::{LoadedDocument, Repo};
 use crate::model::index::Index;
 use crate::model::selection::PolicySelection;
 use crate::model::{Meta, Model};
@@ -46,16 +46,27 @@ pub struct Rule {
     /// When the rule runs.
     pub phase: Phase,
     /// The check.
-    pub check: fn(&Context<'_>, &mut Vec<Finding>),
+    pub check: Check,
+}
+
+/// A rule's check function: most read the whole repository; those of [`Phase::Trees`] read
+/// a run of documents with their trees.
+#[derive(Debug, Clone, Copy)]
+pub enum Check {
+    /// Runs once, on everything ([`Context`]).
+    Repo(fn(&Context<'_>, &mut Vec<Finding>)),
+    /// Runs on each run of documents while their trees are alive ([`TreeContext`]).
+    Trees(fn(&TreeContext<'_>, &mut Vec<Finding>)),
 }
 
 /// When a rule runs, relative to suppressions and the baseline.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     /// Reads the parsed YAML trees of documents it may find nothing in (not only to locate a
-    /// finding), so it runs before the trees are released ([`Repo::release_trees`]), which
-    /// is before the access matrix is evaluated: [`Context::matrix`] is empty then. Its
-    /// findings are suppressed and baselined like those of [`Phase::Findings`].
+    /// finding). It runs while the model is built, on each run of documents right after they
+    /// are modelled and before their trees are released, and sees only those documents and
+    /// their resources ([`TreeContext`]). Its findings are suppressed and baselined like those
+    /// of [`Phase::Findings`].
     Trees,
     /// With the other rules, on the configuration; its findings can be suppressed and baselined.
     Findings,
@@ -112,6 +123,17 @@ macro_rules! declare_rule {
             code: $code, slug: $slug, severity: $sev, phase: Findings,
         }
     };
+    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: Trees $(,)?) => {
+        $(#[doc = $doc])*
+        pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
+            code: $code,
+            slug: $slug,
+            default_severity: $crate::diagnostic::Severity::$sev,
+            docs: concat!($($doc, "\n"),*),
+            phase: $crate::checks::Phase::Trees,
+            check: $crate::checks::Check::Trees(check),
+        };
+    };
     ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: $phase:ident $(,)?) => {
         $(#[doc = $doc])*
         pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
@@ -120,7 +142,7 @@ macro_rules! declare_rule {
             default_severity: $crate::diagnostic::Severity::$sev,
             docs: concat!($($doc, "\n"),*),
             phase: $crate::checks::Phase::$phase,
-            check,
+            check: $crate::checks::Check::Repo(check),
         };
     };
 }
@@ -151,9 +173,8 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The root of the document a resource came from (parsed again if the trees were
-    /// released: call it where a finding must be located, not to decide whether there is one,
-    /// unless the rule is of [`Phase::Trees`]).
+    /// The root of the document a resource came from (parsed again if its tree was released:
+    /// call it where a finding must be located, not to decide whether there is one).
     #[must_use]
     pub fn root(&self, meta: &Meta) -> Option<&Node> {
         self.repo.root(meta.doc)
@@ -198,6 +219,92 @@ impl Context<'_> {
     pub fn file_span(file: FileId, range: Range<usize>) -> Span {
         Span::new(file, range)
     }
+}
+
+/// What a rule of [`Phase::Trees`] looks at: a run of consecutive documents, their trees,
+/// and the resources modelled from them (not the rest of the repository).
+#[derive(Clone, Copy)]
+pub struct TreeContext<'a> {
+    /// Every file read.
+    pub sources: &'a Sources,
+    /// The documents; `documents[i]` is `Repo::documents[first + i]`.
+    pub documents: &'a [LoadedDocument],
+    /// The index in [`Repo::documents`] of the first of them.
+    pub first: usize,
+    /// The resources modelled from these documents.
+    pub model: &'a Model,
+}
+
+impl TreeContext<'_> {
+    /// The root of the document a resource came from.
+    #[must_use]
+    pub fn root(&self, meta: &Meta) -> Option<&Node> {
+        let i = meta.doc.checked_sub(self.first)?;
+        self.documents.get(i).map(|d| &d.doc.root)
+    }
+
+    /// The node at `path` (relative to the object) of a resource.
+    #[must_use]
+    pub fn node(&self, meta: &Meta, path: &str) -> Option<Found<'_>> {
+        self.root(meta)?.pointer(&meta.pointer(path))
+    }
+
+    /// The span of the value at `path`, or of its closest present parent.
+    #[must_use]
+    pub fn span(&self, meta: &Meta, path: &str) -> Span {
+        let range = self
+            .root(meta)
+            .map(|root| {
+                root.pointer_or_parent(&meta.pointer(path))
+                    .node
+                    .span
+                    .range()
+            })
+            .unwrap_or(0..0);
+        Span::new(meta.file, range)
+    }
+
+    /// The span of the key holding `path` (falls back to the value's span).
+    #[must_use]
+    pub fn key_span(&self, meta: &Meta, path: &str) -> Span {
+        let range = self
+            .root(meta)
+            .map(|root| {
+                root.pointer_or_parent(&meta.pointer(path))
+                    .key_or_value_span()
+            })
+            .unwrap_or(0..0);
+        Span::new(meta.file, range)
+    }
+}
+
+/// The enabled rules of [`Phase::Trees`] with their severities, in registry order.
+#[must_use]
+pub fn tree_rules(levels: &Levels) -> Vec<(&'static Rule, Severity)> {
+    registry::RULES
+        .iter()
+        .filter(|r| r.phase == Phase::Trees)
+        .filter_map(|r| Some((r, levels.severity(r)?)))
+        .collect()
+}
+
+/// Runs `rules` (see [`tree_rules`]) on a batch of documents; the diagnostics are not sorted.
+#[must_use]
+pub fn run_trees(ctx: &TreeContext<'_>, rules: &[(&'static Rule, Severity)]) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (rule, severity) in rules {
+        let Check::Trees(check) = rule.check else {
+            continue;
+        };
+        let mut findings = Vec::new();
+        check(ctx, &mut findings);
+        out.extend(findings.into_iter().map(|finding| Diagnostic {
+            code: rule.code,
+            severity: *severity,
+            finding,
+        }));
+    }
+    out
 }
 
 /// Per-code severity after configuration: `None` means the rule is off.
@@ -315,8 +422,10 @@ pub fn run_phase(ctx: &Context<'_>, levels: &Levels, phase: Phase) -> Vec<Diagno
         .collect();
     let run = |i: usize| -> Vec<Finding> {
         let mut findings = Vec::new();
-        if let Some((rule, _)) = rules.get(i) {
-            (rule.check)(ctx, &mut findings);
+        if let Some((rule, _)) = rules.get(i)
+            && let Check::Repo(check) = rule.check
+        {
+            check(ctx, &mut findings);
         }
         findings
     };

@@ -107,24 +107,26 @@ pub struct Repo {
     pub other_files: Vec<FileId>,
     /// Problems met.
     pub problems: Vec<LoadProblem>,
-    /// Set by [`Repo::release_trees`]: one slot per file, holding that file's documents
-    /// parsed again from its text the first time something asks for one of its trees.
-    reparsed: Option<Box<[std::sync::OnceLock<Vec<Document>>]>>,
+    /// One slot per file (made by [`Repo::track_released`]), holding that file's documents
+    /// parsed again from its text the first time a released tree of it is asked for.
+    reparsed: Box<[std::sync::OnceLock<Vec<Document>>]>,
 }
 
 impl Repo {
     /// The root node of `documents[doc]`.
     ///
-    /// Before [`Repo::release_trees`] this is the tree the loader built. After it, the file is
-    /// parsed again from its text, once, the first time one of its documents is asked for:
-    /// parsing is deterministic, so the tree and its spans are the ones the loader built.
+    /// While the document holds its tree, that tree. Once it was released
+    /// ([`Document::release_tree`]), the file is parsed again from its text, once, the first
+    /// time one of its documents is asked for: parsing is deterministic, so the tree and its
+    /// spans are the ones the loader built.
     #[must_use]
     pub fn root(&self, doc: usize) -> Option<&node::Node> {
         let loaded = self.documents.get(doc)?;
-        let Some(reparsed) = &self.reparsed else {
+        if !loaded.doc.is_released() {
             return Some(&loaded.doc.root);
-        };
-        let documents = reparsed
+        }
+        let documents = self
+            .reparsed
             .get(loaded.file.0 as usize)?
             .get_or_init(|| yaml::parse(self.sources.get(loaded.file)).documents);
         documents
@@ -133,34 +135,32 @@ impl Repo {
             .map(|d| &d.root)
     }
 
-    /// Drops every document's tree, keeping where each document starts and ends.
-    ///
-    /// The trees are the largest thing a run holds (about four times the text), and once the
-    /// model is built and the rules that read trees ran ([`crate::checks::Phase::Trees`]),
-    /// they are needed only to locate a finding. [`Repo::root`] parses a file again for
-    /// that, so a clean repository never pays for it and one with findings pays for the files
-    /// that have them.
+    /// Makes [`Repo::root`] ready to parse again the files whose trees were released; call it
+    /// after releasing trees and before asking for them.
+    pub fn track_released(&mut self) {
+        if self.reparsed.len() < self.sources.len() {
+            let mut slots = std::mem::take(&mut self.reparsed).into_vec();
+            slots.resize_with(self.sources.len(), std::sync::OnceLock::new);
+            self.reparsed = slots.into_boxed_slice();
+        }
+    }
+
+    /// Releases every document's tree (see [`Document::release_tree`]).
     pub fn release_trees(&mut self) {
         for loaded in &mut self.documents {
             loaded.doc.release_tree();
         }
-        self.reparsed = Some(
-            (0..self.sources.len())
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
-        );
+        self.track_released();
     }
 
-    /// The files [`Repo::root`] parsed again since [`Repo::release_trees`], in id order.
+    /// The files [`Repo::root`] parsed again, in id order.
     #[must_use]
     pub fn reparsed_files(&self) -> Vec<FileId> {
-        self.reparsed.as_ref().map_or_else(Vec::new, |slots| {
-            (0u32..)
-                .zip(slots.iter())
-                .filter(|(_, slot)| slot.get().is_some())
-                .map(|(id, _)| FileId(id))
-                .collect()
-        })
+        (0u32..)
+            .zip(self.reparsed.iter())
+            .filter(|(_, slot)| slot.get().is_some())
+            .map(|(id, _)| FileId(id))
+            .collect()
     }
 }
 

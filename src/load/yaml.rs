@@ -24,12 +24,14 @@ pub const ALIAS_EXPANSION_BUDGET: usize = 200_000;
 pub struct Document {
     /// 0-based position of the document in its file.
     pub index: usize,
-    /// The root node. After [`super::Repo::release_trees`] a null node with the root's span:
+    /// The root node. After [`Document::release_tree`] a null node with the root's span:
     /// read trees through [`super::Repo::root`], which parses the file again then.
     pub root: Node,
     /// What only some documents have, boxed: every document carrying two empty collections
     /// made a file of a million tiny documents cost a third more memory.
     notes: Option<Box<DocumentNotes>>,
+    /// Whether [`Document::release_tree`] dropped the tree.
+    released: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -50,14 +52,28 @@ impl Document {
     ) -> Self {
         let notes = (!yaml11.is_empty() || !tags.is_empty())
             .then(|| Box::new(DocumentNotes { yaml11, tags }));
-        Self { index, root, notes }
+        Self {
+            index,
+            root,
+            notes,
+            released: false,
+        }
     }
 
-    /// Replaces the tree by a null node with the same span and drops the notes (see
-    /// [`super::Repo::release_trees`]).
-    pub(crate) fn release_tree(&mut self) {
+    /// Replaces the tree by a null node with the same span and drops the notes: the trees
+    /// are the largest thing a run holds (about four times the text), and once a document is
+    /// modelled and the rules that read trees ran on it, its tree is needed only to locate a
+    /// finding, for which [`super::Repo::root`] parses the file again.
+    pub fn release_tree(&mut self) {
         self.root.value = crate::load::node::Value::Null;
         self.notes = None;
+        self.released = true;
+    }
+
+    /// Whether [`Document::release_tree`] dropped the tree.
+    #[must_use]
+    pub fn is_released(&self) -> bool {
+        self.released
     }
 
     /// Plain scalars YAML 1.1 reads differently, in file order.

@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
-use crate::load::source::FileId;
+use crate::load::source::{FileId, Sources};
 use crate::load::{LoadedDocument, Repo};
 use crate::schema::catalog::SchemaKind;
 use crate::schema::validate::{SchemaError, strip_nulls, validate};
@@ -220,67 +220,114 @@ pub fn modelled_kind(doc: &LoadedDocument) -> Option<Kind> {
     Kind::from_type(api_version, kind)
 }
 
-/// Builds the model from every loaded document.
-#[must_use]
-pub fn build(repo: &Repo) -> Model {
+/// How many documents are modelled, checked and released at a time: small enough that a
+/// worker holds few trees beyond those not yet modelled, large enough that the per-batch cost
+/// (a partial model appended to the worker's) does not show.
+const BATCH_DOCUMENTS: usize = 64;
+
+/// Builds the model from every loaded document, and releases the trees it no longer needs.
+///
+/// Documents are modelled in batches of consecutive documents, on every core. Right after a
+/// batch is modelled, `on_trees` sees its documents (with their trees) and the resources
+/// modelled from them, and what it returns is collected; then the trees of the batch's
+/// RouteTables, ExtAuthPolicies, ExtAuthServers and AuthConfigs are released
+/// ([`crate::load::yaml::Document::release_tree`]): the largest part of a run's memory is
+/// gone before the index, the Rego stage and the access matrix add theirs. Other documents
+/// keep their trees (ConfigMaps hold the Rego modules, kustomizations and scope sources are
+/// read later). The model and the collected results are in document order, whatever the
+/// scheduling.
+pub fn build<T: Send>(
+    repo: &mut Repo,
+    on_trees: impl Fn(&Sources, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync,
+) -> (Model, Vec<T>) {
+    use rayon::prelude::*;
     let count = repo.documents.len();
-    // Validating and decoding documents is independent per document: split them into
-    // contiguous ranges, one per core, and concatenate the partial models in range order so
-    // the result is the same as a single pass.
     let workers = std::thread::available_parallelism()
         .map_or(1, std::num::NonZeroUsize::get)
-        .min(count.div_ceil(64))
+        .min(count.div_ceil(BATCH_DOCUMENTS))
         .max(1);
+    // Contiguous shares, one per core, so that concatenating the workers' models in share
+    // order gives the model of a single pass.
     let share = count.div_ceil(workers).max(1);
-    let ranges: Vec<std::ops::Range<usize>> = (0..count)
-        .step_by(share)
-        .map(|start| start..(start + share).min(count))
-        .collect();
-    let parts: Vec<Model> = if ranges.len() <= 1 {
-        vec![build_range(repo, 0..count)]
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = ranges
-                .iter()
-                .cloned()
-                .map(|range| scope.spawn(move || build_range(repo, range)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(ranges.iter().cloned())
-                // A part that died (building does not panic) is built again here rather than
-                // lost.
-                .map(|(h, range)| h.join().unwrap_or_else(|_| build_range(repo, range)))
-                .collect()
+    let Repo {
+        sources, documents, ..
+    } = repo;
+    let sources: &Sources = sources;
+    let parts: Vec<(Model, Vec<T>)> = documents
+        .par_chunks_mut(share)
+        .enumerate()
+        .map(|(w, chunk)| {
+            let mut model = Model::default();
+            let mut results = Vec::new();
+            for (b, batch) in chunk.chunks_mut(BATCH_DOCUMENTS).enumerate() {
+                let first = w * share + b * BATCH_DOCUMENTS;
+                let part = build_documents(batch, first);
+                results.extend(on_trees(sources, batch, first, &part));
+                for loaded in batch.iter_mut() {
+                    if matches!(
+                        modelled_kind(loaded),
+                        Some(
+                            Kind::RouteTable
+                                | Kind::ExtAuthPolicy
+                                | Kind::ExtAuthServer
+                                | Kind::AuthConfig
+                        )
+                    ) {
+                        loaded.doc.release_tree();
+                    }
+                }
+                model.append(part);
+            }
+            (model, results)
         })
-    };
+        .collect();
+    repo.track_released();
     // The first part becomes the model: appending it to an empty one would copy the largest
     // vectors once more while both are alive.
     let mut parts = parts.into_iter();
-    let mut model = parts.next().unwrap_or_default();
-    for part in parts {
-        model.route_tables.extend(part.route_tables);
-        model.ext_auth_policies.extend(part.ext_auth_policies);
-        model.ext_auth_servers.extend(part.ext_auth_servers);
-        model.config_maps.extend(part.config_maps);
-        model.auth_configs.extend(part.auth_configs);
-        model.broken.extend(part.broken);
-        model.undecoded.extend(part.undecoded);
-        model.problems.extend(part.problems);
-        model.schema_errors.extend(part.schema_errors);
-        model.other_objects += part.other_objects;
+    let (mut model, mut results) = parts.next().unwrap_or_default();
+    for (part, more) in parts {
+        model.append(part);
+        results.extend(more);
     }
     model.generated_files = kustomize::add_generated_config_maps(repo, &mut model);
-    model
+    (model, results)
 }
 
-/// The model of the documents in `range` (indices into [`Repo::documents`]).
-fn build_range(repo: &Repo, range: std::ops::Range<usize>) -> Model {
+impl Model {
+    /// Appends the resources of `other`, modelled from later documents.
+    fn append(&mut self, other: Model) {
+        if self.resource_count() == 0
+            && self.undecoded.is_empty()
+            && self.problems.is_empty()
+            && self.schema_errors.is_empty()
+            && self.other_objects == 0
+        {
+            // Taking the other's vectors avoids copying them when this one is empty.
+            let generated_files = std::mem::take(&mut self.generated_files);
+            *self = other;
+            self.generated_files.extend(generated_files);
+            return;
+        }
+        self.route_tables.extend(other.route_tables);
+        self.ext_auth_policies.extend(other.ext_auth_policies);
+        self.ext_auth_servers.extend(other.ext_auth_servers);
+        self.config_maps.extend(other.config_maps);
+        self.auth_configs.extend(other.auth_configs);
+        self.broken.extend(other.broken);
+        self.undecoded.extend(other.undecoded);
+        self.problems.extend(other.problems);
+        self.schema_errors.extend(other.schema_errors);
+        self.other_objects += other.other_objects;
+        self.generated_files.extend(other.generated_files);
+    }
+}
+
+/// The model of `documents`, the first of which is `Repo::documents[first]`.
+fn build_documents(documents: &[LoadedDocument], first: usize) -> Model {
     let mut model = Model::default();
-    for doc_index in range {
-        let Some(loaded) = repo.documents.get(doc_index) else {
-            continue;
-        };
+    for (i, loaded) in documents.iter().enumerate() {
+        let doc_index = first + i;
         let mut json = loaded.doc.root.to_json();
         strip_nulls(&mut json);
         let is_list = json.get("kind").and_then(Json::as_str) == Some("List")

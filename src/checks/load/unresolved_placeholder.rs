@@ -1,4 +1,4 @@
-use crate::checks::Context;
+use crate::checks::TreeContext;
 use crate::diagnostic::{Finding, Span};
 use crate::load::embedded::map_scalar;
 use crate::model::Kind;
@@ -47,12 +47,12 @@ const SKIPPED_KEYS: &[&str] = &[
     "query",
 ];
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     for meta in ctx.model.all_documents_meta() {
         let Some(object) = ctx.root(meta).and_then(|root| root.pointer(&meta.base)) else {
             continue;
         };
-        let file = ctx.repo.sources.get(meta.file);
+        let file = ctx.sources.get(meta.file);
         let mut pointer = String::new();
         object.node.walk_strings(&mut pointer, &mut |path, node, value| {
             let last = path.rsplit('/').next().unwrap_or("");

@@ -1,4 +1,4 @@
-use crate::checks::Context;
+use crate::checks::TreeContext;
 use crate::diagnostic::{Finding, Span};
 use crate::load::scalar::Yaml11Reading;
 use crate::model::modelled_kind;
@@ -34,9 +34,8 @@ crate::declare_rule! {
     phase: Trees,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     let docs = ctx
-        .repo
         .documents
         .iter()
         .filter(|d| modelled_kind(d).is_some())

@@ -1,4 +1,4 @@
-use crate::checks::Context;
+use crate::checks::TreeContext;
 use crate::diagnostic::Finding;
 use crate::load::node::{Node, Value};
 use crate::model::Meta;
@@ -72,7 +72,7 @@ const HOST_REWRITES: &[&str] = &["hostRewrite", "autoHostRewrite"];
 const DESTINATION_TARGETS: &[&str] = &["ref", "awsLambda"];
 const PORT_FORMS: &[&str] = &["number", "name"];
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         let has_routes = ["http", "tcp", "tls"].iter().any(|k| {
             ctx.node(&table.meta, &format!("/spec/{k}"))
@@ -151,7 +151,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 }
 
 /// The oneofs inside a route: URI match kinds, rewrites, destination targets, port forms.
-fn route_details(ctx: &Context<'_>, out: &mut Vec<Finding>, meta: &Meta, path: &str, route: &Node) {
+fn route_details(
+    ctx: &TreeContext<'_>,
+    out: &mut Vec<Finding>,
+    meta: &Meta,
+    path: &str,
+    route: &Node,
+) {
     if let Some(matchers) = route.get("matchers") {
         for (m, matcher) in items(matchers).enumerate() {
             if let Some(uri) = matcher.get("uri") {
@@ -216,7 +222,7 @@ fn route_details(ctx: &Context<'_>, out: &mut Vec<Finding>, meta: &Meta, path: &
     }
 }
 
-fn auth_configs(ctx: &Context<'_>, out: &mut Vec<Finding>, meta: &Meta, base: &str) {
+fn auth_configs(ctx: &TreeContext<'_>, out: &mut Vec<Finding>, meta: &Meta, base: &str) {
     let Some(configs) = ctx.node(meta, base) else {
         return;
     };
@@ -286,7 +292,7 @@ fn present<'a>(node: &Node, group: &[&'a str]) -> Vec<&'a str> {
 }
 
 fn conflict(
-    ctx: &Context<'_>,
+    ctx: &TreeContext<'_>,
     out: &mut Vec<Finding>,
     meta: &Meta,
     path: &str,

@@ -1,4 +1,4 @@
-use crate::checks::Context;
+use crate::checks::TreeContext;
 use crate::diagnostic::Finding;
 
 crate::declare_rule! {
@@ -33,7 +33,7 @@ crate::declare_rule! {
     phase: Trees,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         if ctx.node(&table.meta, "/spec/defaultDestination").is_none() {
             continue;

@@ -1,4 +1,4 @@
-use crate::checks::Context;
+use crate::checks::TreeContext;
 use crate::diagnostic::Finding;
 use crate::load::node::Value;
 
@@ -34,7 +34,7 @@ crate::declare_rule! {
     phase: Trees,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         for i in 0..table.spec.http.len() {
             let base = format!("/spec/http/{i}/forwardTo/destinations");

@@ -30,7 +30,6 @@ crate::declare_rule! {
     code: "PC106",
     slug: "root-only-field-without-hosts",
     severity: Error,
-    phase: Trees,
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -39,18 +38,21 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let delegated = ctx.index.delegated.get(t).copied().unwrap_or(false);
-        for field in ["virtualGateways", "applyToDestinations", "failureMode"] {
-            if field == "virtualGateways" && delegated {
-                continue;
-            }
+        // Decided on the model (a value of the wrong type leaves the field unset there, and
+        // the schema rules report it); the tree is read only to locate the finding.
+        let set = [
+            (
+                "virtualGateways",
+                !table.spec.virtual_gateways.is_empty() && !delegated,
+            ),
+            (
+                "applyToDestinations",
+                !table.spec.apply_to_destinations.is_empty(),
+            ),
+            ("failureMode", table.spec.failure_mode.is_some()),
+        ];
+        for (field, set) in set {
             let path = format!("/spec/{field}");
-            let set = ctx
-                .node(&table.meta, &path)
-                .is_some_and(|f| match &f.node.value {
-                    crate::load::node::Value::Seq(items) => !items.is_empty(),
-                    crate::load::node::Value::Null => false,
-                    _ => true,
-                });
             if set {
                 out.push(
                     Finding::new(
