@@ -261,9 +261,31 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
         config_file: config_path,
     };
+    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
+    let tree_rules = checks::tree_rules(&levels);
+    // The rules that read whole trees run on documents as soon as they are modelled, and the
+    // model then releases those trees: see `model::build_file`.
+    let check_trees = |source: &load::source::SourceFile,
+                       documents: &[load::LoadedDocument],
+                       first: usize,
+                       part: &Model| {
+        checks::run_trees(
+            &checks::TreeContext {
+                source,
+                documents,
+                first,
+                model: part,
+            },
+            &tree_rules,
+        )
+    };
     let mut timings = Timings::default();
     let started = std::time::Instant::now();
-    load::load(&options, &mut repo)?;
+    // Files found by walking are modelled by the thread that parsed them, right after parsing,
+    // so the trees of a repository never all exist at once.
+    let loaded_parts = load::load_with(&options, &mut repo, &|source, documents| {
+        model::build_file(source, documents, 0, &check_trees)
+    })?;
     timings.mark("load", started);
     let loaded_baseline = match requested_baseline {
         Some((path, b, text)) => {
@@ -290,21 +312,8 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         options.max_file_bytes,
     );
     timings.mark("scope sources", started);
-    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
-    // The rules that read whole trees run on each batch of documents as it is modelled; the
-    // model then releases those trees, so they never all live next to the later stages.
-    let tree_rules = checks::tree_rules(&levels);
-    let (model, mut found) = model::build(&mut repo, |sources, documents, first, part| {
-        checks::run_trees(
-            &checks::TreeContext {
-                sources,
-                documents,
-                first,
-                model: part,
-            },
-            &tree_rules,
-        )
-    });
+    let prebuilt = place_parts(&repo, loaded_parts);
+    let (model, mut found) = model::build(&mut repo, prebuilt, check_trees);
     timings.mark("model and schema", started);
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
@@ -402,6 +411,34 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         timings,
         artifacts,
     })
+}
+
+/// The parts the loader modelled, moved to where their documents are now: their file's id,
+/// and the position of its documents, which the baseline may have moved by removing its own.
+fn place_parts(
+    repo: &Repo,
+    parts: Vec<load::LoadedPart<(Model, Vec<Diagnostic>)>>,
+) -> Vec<(std::ops::Range<usize>, Model, Vec<Diagnostic>)> {
+    let mut first_of: std::collections::HashMap<load::source::FileId, usize> =
+        std::collections::HashMap::new();
+    for (i, d) in repo.documents.iter().enumerate() {
+        first_of.entry(d.file).or_insert(i);
+    }
+    parts
+        .into_iter()
+        .filter_map(|part| {
+            let first = *first_of.get(&part.file)?;
+            let (mut model, mut found) = part.part;
+            model.shift(first, part.file);
+            for d in &mut found {
+                d.finding.span.file = part.file;
+                for label in &mut d.finding.related {
+                    label.span.file = part.file;
+                }
+            }
+            Some((first..first + part.documents.len(), model, found))
+        })
+        .collect()
 }
 
 /// The baseline named by `baseline:` in `portico.yaml` (relative to that file), loaded; a

@@ -26,7 +26,7 @@ use std::ops::Range;
 use crate::config::{Config, RuleLevel};
 use crate::diagnostic::{Diagnostic, Finding, Severity, Span};
 use crate::load::node::{Found, Node};
-use crate::load::source::{FileId, Sources};
+use crate::load::source::{FileId, SourceFile};
 use crate::load::{LoadedDocument, Repo};
 use crate::model::index::Index;
 use crate::model::selection::PolicySelection;
@@ -221,12 +221,12 @@ impl Context<'_> {
     }
 }
 
-/// What a rule of [`Phase::Trees`] looks at: a run of consecutive documents, their trees,
+/// What a rule of [`Phase::Trees`] looks at: consecutive documents of one file, their trees,
 /// and the resources modelled from them (not the rest of the repository).
 #[derive(Clone, Copy)]
 pub struct TreeContext<'a> {
-    /// Every file read.
-    pub sources: &'a Sources,
+    /// The file.
+    pub source: &'a SourceFile,
     /// The documents; `documents[i]` is `Repo::documents[first + i]`.
     pub documents: &'a [LoadedDocument],
     /// The index in [`Repo::documents`] of the first of them.
@@ -288,7 +288,7 @@ pub fn tree_rules(levels: &Levels) -> Vec<(&'static Rule, Severity)> {
         .collect()
 }
 
-/// Runs `rules` (see [`tree_rules`]) on a batch of documents; the diagnostics are not sorted.
+/// Runs `rules` (see [`tree_rules`]) on documents of one file; the diagnostics are not sorted.
 #[must_use]
 pub fn run_trees(ctx: &TreeContext<'_>, rules: &[(&'static Rule, Severity)]) -> Vec<Diagnostic> {
     let mut out = Vec::new();

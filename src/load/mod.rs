@@ -177,6 +177,21 @@ pub enum LoadError {
 /// # Errors
 /// When an input path does not exist.
 pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
+    load_with(options, repo, &|_, _| ()).map(|_| ())
+}
+
+/// Reads every input, doing `per_file` on each YAML file found by walking a directory as
+/// soon as it is parsed, and returns what it did, in document order. Files given by name and
+/// standard input are read without it.
+///
+/// # Errors
+/// When an input path does not exist.
+pub fn load_with<R: Send>(
+    options: &LoadOptions,
+    repo: &mut Repo,
+    per_file: PerFile<'_, R>,
+) -> Result<Vec<LoadedPart<R>>, LoadError> {
+    let mut parts = Vec::new();
     let config = options
         .config_file
         .as_ref()
@@ -212,8 +227,8 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
                         .into_iter()
                         .filter(|f| config.is_none() || f.path.canonicalize().ok() != config)
                         .collect();
-                    for prepared in prepare_all(&files, options.max_file_bytes) {
-                        add_prepared(repo, prepared);
+                    for prepared in prepare_all(&files, options.max_file_bytes, per_file) {
+                        add_prepared(repo, prepared, &mut parts);
                     }
                 } else {
                     let name = path.to_string_lossy().replace('\\', "/");
@@ -227,7 +242,7 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
             }
         }
     }
-    Ok(())
+    Ok(parts)
 }
 
 /// Reads one file's text, or records why it could not be read. Returns its id.
@@ -245,14 +260,17 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
     }
 }
 
-/// A file read and, for YAML, parsed, before it is given an id: the expensive part, done in
-/// parallel; ids and order are assigned afterwards in discovery order, so the result does not
-/// depend on which thread finished first.
-enum Prepared {
+/// A file read and, for YAML, parsed (and handed to the caller's per-file work), before it is
+/// given an id: the expensive part, done in parallel; ids and order are assigned afterwards in
+/// discovery order, so the result does not depend on which thread finished first.
+enum Prepared<R> {
     Read {
         file: SourceFile,
         kind: FileKind,
-        yaml: Option<yaml::ParsedYaml>,
+        /// The documents of a YAML file, numbered [`UNNUMBERED`] until the file is added.
+        documents: Vec<LoadedDocument>,
+        problems: Vec<YamlProblem>,
+        part: Option<R>,
     },
     Failed {
         found: FoundFile,
@@ -260,13 +278,31 @@ enum Prepared {
     },
 }
 
+/// The file id of documents parsed before their file was added to the repository.
+const UNNUMBERED: FileId = FileId(u32::MAX);
+
 enum FileKind {
     Rego,
     Other,
     Yaml,
 }
 
-fn prepare(found: &FoundFile, max_bytes: u64) -> Prepared {
+/// What [`load_with`]'s per-file work returned for a file read while walking a directory.
+#[derive(Debug)]
+pub struct LoadedPart<R> {
+    /// The file.
+    pub file: FileId,
+    /// Its documents: indices into [`Repo::documents`].
+    pub documents: std::ops::Range<usize>,
+    /// What the per-file work returned.
+    pub part: R,
+}
+
+/// The work [`load_with`] does on each YAML file as soon as it is parsed, on the thread that
+/// parsed it. The documents are not numbered yet ([`LoadedPart`] says where they went).
+pub type PerFile<'a, R> = &'a (dyn Fn(&SourceFile, &mut [LoadedDocument]) -> R + Sync);
+
+fn prepare<R>(found: &FoundFile, max_bytes: u64, per_file: PerFile<'_, R>) -> Prepared<R> {
     match read_text(&found.path, max_bytes) {
         Ok(text) => {
             let file = SourceFile::new(found.name.clone(), found.path.clone(), text);
@@ -275,8 +311,29 @@ fn prepare(found: &FoundFile, max_bytes: u64) -> Prepared {
                 Some("tf") => FileKind::Other,
                 _ => FileKind::Yaml,
             };
-            let yaml = matches!(kind, FileKind::Yaml).then(|| yaml::parse(&file));
-            Prepared::Read { file, kind, yaml }
+            let (mut documents, problems) = match kind {
+                FileKind::Yaml => {
+                    let parsed = yaml::parse(&file);
+                    let documents: Vec<LoadedDocument> = parsed
+                        .documents
+                        .into_iter()
+                        .map(|doc| LoadedDocument {
+                            file: UNNUMBERED,
+                            doc,
+                        })
+                        .collect();
+                    (documents, parsed.problems)
+                }
+                FileKind::Rego | FileKind::Other => (Vec::new(), Vec::new()),
+            };
+            let part = matches!(kind, FileKind::Yaml).then(|| per_file(&file, &mut documents));
+            Prepared::Read {
+                file,
+                kind,
+                documents,
+                problems,
+                part,
+            }
         }
         Err(problem) => Prepared::Failed {
             found: found.clone(),
@@ -286,35 +343,54 @@ fn prepare(found: &FoundFile, max_bytes: u64) -> Prepared {
 }
 
 /// Prepares files on every core, keeping their order.
-fn prepare_all(files: &[FoundFile], max_bytes: u64) -> Vec<Prepared> {
+fn prepare_all<R: Send>(
+    files: &[FoundFile],
+    max_bytes: u64,
+    per_file: PerFile<'_, R>,
+) -> Vec<Prepared<R>> {
     use rayon::prelude::*;
-    files.par_iter().map(|f| prepare(f, max_bytes)).collect()
+    files
+        .par_iter()
+        .map(|f| prepare(f, max_bytes, per_file))
+        .collect()
 }
 
-fn add_prepared(repo: &mut Repo, prepared: Prepared) {
+fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<LoadedPart<R>>) {
     match prepared {
-        Prepared::Read { file, kind, yaml } => {
+        Prepared::Read {
+            file,
+            kind,
+            mut documents,
+            problems,
+            part,
+        } => {
             let id = repo.sources.add(file);
             match kind {
                 FileKind::Rego => repo.rego_files.push(id),
                 FileKind::Other => repo.other_files.push(id),
                 FileKind::Yaml => {
-                    let parsed = yaml.unwrap_or_else(|| yaml::parse(repo.sources.get(id)));
                     repo.problems.extend(
-                        parsed
-                            .problems
+                        problems
                             .into_iter()
                             .map(|problem| LoadProblem::Yaml { file: id, problem }),
                     );
-                    // Reserved first: a file of a million documents would otherwise grow the
-                    // list by doubling while its parsed copy is still alive.
-                    repo.documents.reserve(parsed.documents.len());
-                    repo.documents.extend(
-                        parsed
-                            .documents
-                            .into_iter()
-                            .map(|doc| LoadedDocument { file: id, doc }),
-                    );
+                    for loaded in &mut documents {
+                        loaded.file = id;
+                    }
+                    let start = repo.documents.len();
+                    if repo.documents.is_empty() {
+                        // A single file of a million documents is not copied.
+                        repo.documents = documents;
+                    } else {
+                        repo.documents.append(&mut documents);
+                    }
+                    if let Some(part) = part {
+                        parts.push(LoadedPart {
+                            file: id,
+                            documents: start..repo.documents.len(),
+                            part,
+                        });
+                    }
                 }
             }
         }

@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
-use crate::load::source::{FileId, Sources};
+use crate::load::source::{FileId, SourceFile, Sources};
 use crate::load::{LoadedDocument, Repo};
 use crate::schema::catalog::SchemaKind;
 use crate::schema::validate::{SchemaError, strip_nulls, validate};
@@ -220,73 +220,133 @@ pub fn modelled_kind(doc: &LoadedDocument) -> Option<Kind> {
     Kind::from_type(api_version, kind)
 }
 
-/// How many documents are modelled, checked and released at a time: small enough that a
-/// worker holds few trees beyond those not yet modelled, large enough that the per-batch cost
-/// (a partial model appended to the worker's) does not show.
+/// How many documents of a file are modelled, checked and released at a time: a file of a
+/// million tiny documents must not hold all their trees next to their model.
 const BATCH_DOCUMENTS: usize = 64;
+
+/// What a caller sees of documents right after they are modelled, while their trees are
+/// alive: the file, the documents (`documents[i]` is `Repo::documents[first + i]`), `first`,
+/// and the resources modelled from them.
+pub trait OnTrees<T>: Fn(&SourceFile, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync {}
+impl<T, F: Fn(&SourceFile, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync> OnTrees<T> for F {}
+
+/// Models the documents of one file, `documents[i]` being `Repo::documents[first + i]`, in
+/// batches. Right after a batch is modelled, `on_trees` sees it and what it returns is
+/// collected; then the trees of the batch's RouteTables, ExtAuthPolicies, ExtAuthServers and
+/// AuthConfigs are released ([`crate::load::yaml::Document::release_tree`]). Other documents
+/// keep their trees: ConfigMaps hold the Rego modules, and kustomizations and scope sources
+/// are read later.
+///
+/// The loader calls this on each file as soon as it is parsed (with `first` 0 and the file
+/// not yet numbered; [`Model::shift`] places the part afterwards), so the trees of a
+/// repository never all exist at once.
+pub fn build_file<T>(
+    source: &SourceFile,
+    documents: &mut [LoadedDocument],
+    first: usize,
+    on_trees: &impl OnTrees<T>,
+) -> (Model, Vec<T>) {
+    let mut model = Model::default();
+    let mut results = Vec::new();
+    for (b, batch) in documents.chunks_mut(BATCH_DOCUMENTS).enumerate() {
+        let batch_first = first + b * BATCH_DOCUMENTS;
+        let part = build_documents(batch, batch_first);
+        results.extend(on_trees(source, batch, batch_first, &part));
+        for loaded in batch.iter_mut() {
+            if matches!(
+                modelled_kind(loaded),
+                Some(
+                    Kind::RouteTable | Kind::ExtAuthPolicy | Kind::ExtAuthServer | Kind::AuthConfig
+                )
+            ) {
+                loaded.doc.release_tree();
+            }
+        }
+        model.append(part);
+    }
+    (model, results)
+}
 
 /// Builds the model from every loaded document, and releases the trees it no longer needs.
 ///
-/// Documents are modelled in batches of consecutive documents, on every core. Right after a
-/// batch is modelled, `on_trees` sees its documents (with their trees) and the resources
-/// modelled from them, and what it returns is collected; then the trees of the batch's
-/// RouteTables, ExtAuthPolicies, ExtAuthServers and AuthConfigs are released
-/// ([`crate::load::yaml::Document::release_tree`]): the largest part of a run's memory is
-/// gone before the index, the Rego stage and the access matrix add theirs. Other documents
-/// keep their trees (ConfigMaps hold the Rego modules, kustomizations and scope sources are
-/// read later). The model and the collected results are in document order, whatever the
-/// scheduling.
+/// `prebuilt` holds the parts the loader already built, each with the range of documents it
+/// covers ([`build_file`]); the other documents (standard input, files named on the command
+/// line, scope sources) are modelled here, file by file on every core, the same way. The model
+/// and the collected results are in document order, whatever the scheduling.
 pub fn build<T: Send>(
     repo: &mut Repo,
-    on_trees: impl Fn(&Sources, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync,
+    mut prebuilt: Vec<(std::ops::Range<usize>, Model, Vec<T>)>,
+    on_trees: impl OnTrees<T>,
 ) -> (Model, Vec<T>) {
     use rayon::prelude::*;
-    let count = repo.documents.len();
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(count.div_ceil(BATCH_DOCUMENTS))
-        .max(1);
-    // Contiguous shares, one per core, so that concatenating the workers' models in share
-    // order gives the model of a single pass.
-    let share = count.div_ceil(workers).max(1);
+    prebuilt.sort_by_key(|(range, _, _)| range.start);
     let Repo {
         sources, documents, ..
     } = repo;
     let sources: &Sources = sources;
-    let parts: Vec<(Model, Vec<T>)> = documents
-        .par_chunks_mut(share)
-        .enumerate()
-        .map(|(w, chunk)| {
-            let mut model = Model::default();
-            let mut results = Vec::new();
-            for (b, batch) in chunk.chunks_mut(BATCH_DOCUMENTS).enumerate() {
-                let first = w * share + b * BATCH_DOCUMENTS;
-                let part = build_documents(batch, first);
-                results.extend(on_trees(sources, batch, first, &part));
-                for loaded in batch.iter_mut() {
-                    if matches!(
-                        modelled_kind(loaded),
-                        Some(
-                            Kind::RouteTable
-                                | Kind::ExtAuthPolicy
-                                | Kind::ExtAuthServer
-                                | Kind::AuthConfig
-                        )
-                    ) {
-                        loaded.doc.release_tree();
-                    }
-                }
-                model.append(part);
-            }
-            (model, results)
+    // The runs of documents not yet modelled, one per file.
+    let mut runs: Vec<(usize, &mut [LoadedDocument])> = Vec::new();
+    let mut rest: &mut [LoadedDocument] = documents;
+    let mut at = 0;
+    let mut covered = prebuilt
+        .iter()
+        .map(|(range, _, _)| range.clone())
+        .peekable();
+    while let Some(file) = rest.first().map(|d| d.file) {
+        if let Some(range) = covered.next_if(|r| r.start <= at) {
+            let skip = range.end.saturating_sub(at).min(rest.len());
+            rest = &mut std::mem::take(&mut rest)[skip..];
+            at += skip;
+            continue;
+        }
+        let next_covered = covered.peek().map_or(usize::MAX, |r| r.start);
+        let len = rest
+            .iter()
+            .take(next_covered.saturating_sub(at))
+            .take_while(|d| d.file == file)
+            .count()
+            .max(1);
+        let (run, tail) = std::mem::take(&mut rest).split_at_mut(len);
+        runs.push((at, run));
+        rest = tail;
+        at += len;
+    }
+    let built: Vec<(std::ops::Range<usize>, Model, Vec<T>)> = runs
+        .into_par_iter()
+        .map(|(first, run)| {
+            let source = sources.get(run.first().map_or(FileId(0), |d| d.file));
+            let len = run.len();
+            let (model, results) = build_file(source, run, first, &on_trees);
+            (first..first + len, model, results)
         })
         .collect();
     repo.track_released();
-    // The first part becomes the model: appending it to an empty one would copy the largest
-    // vectors once more while both are alive.
-    let mut parts = parts.into_iter();
-    let (mut model, mut results) = parts.next().unwrap_or_default();
-    for (part, more) in parts {
+    let mut parts: Vec<(std::ops::Range<usize>, Model, Vec<T>)> = prebuilt;
+    parts.extend(built);
+    parts.sort_by_key(|(range, _, _)| range.start);
+    // Reserved at their final sizes: growing the largest vectors by doubling while the parts
+    // are still alive is what the model stage's peak was made of.
+    let mut model = Model::default();
+    model
+        .route_tables
+        .reserve_exact(parts.iter().map(|(_, m, _)| m.route_tables.len()).sum());
+    model.ext_auth_policies.reserve_exact(
+        parts
+            .iter()
+            .map(|(_, m, _)| m.ext_auth_policies.len())
+            .sum(),
+    );
+    model
+        .ext_auth_servers
+        .reserve_exact(parts.iter().map(|(_, m, _)| m.ext_auth_servers.len()).sum());
+    model
+        .config_maps
+        .reserve_exact(parts.iter().map(|(_, m, _)| m.config_maps.len()).sum());
+    model
+        .auth_configs
+        .reserve_exact(parts.iter().map(|(_, m, _)| m.auth_configs.len()).sum());
+    let mut results = Vec::with_capacity(parts.iter().map(|(_, _, r)| r.len()).sum());
+    for (_, part, more) in parts {
         model.append(part);
         results.extend(more);
     }
@@ -295,6 +355,30 @@ pub fn build<T: Send>(
 }
 
 impl Model {
+    /// Moves a part built by [`build_file`] before its file was added to the repository to
+    /// its place: its documents start at `first`, and its file is `file`.
+    pub fn shift(&mut self, first: usize, file: FileId) {
+        let metas = self
+            .route_tables
+            .iter_mut()
+            .map(|r| &mut r.meta)
+            .chain(self.ext_auth_policies.iter_mut().map(|r| &mut r.meta))
+            .chain(self.ext_auth_servers.iter_mut().map(|r| &mut r.meta))
+            .chain(self.config_maps.iter_mut().map(|r| &mut r.meta))
+            .chain(self.auth_configs.iter_mut().map(|r| &mut r.meta))
+            .chain(self.undecoded.iter_mut());
+        for meta in metas {
+            meta.doc += first;
+            meta.file = file;
+        }
+        for problem in &mut self.problems {
+            problem.doc += first;
+        }
+        for error in &mut self.schema_errors {
+            error.doc += first;
+        }
+    }
+
     /// Appends the resources of `other`, modelled from later documents.
     fn append(&mut self, other: Model) {
         if self.resource_count() == 0

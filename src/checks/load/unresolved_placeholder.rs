@@ -52,7 +52,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
         let Some(object) = ctx.root(meta).and_then(|root| root.pointer(&meta.base)) else {
             continue;
         };
-        let file = ctx.sources.get(meta.file);
+        let file = ctx.source;
         let mut pointer = String::new();
         object.node.walk_strings(&mut pointer, &mut |path, node, value| {
             let last = path.rsplit('/').next().unwrap_or("");
