@@ -240,29 +240,43 @@ impl<T, F: Fn(&SourceFile, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync> O
 /// The loader calls this on each file as soon as it is parsed (with `first` 0 and the file
 /// not yet numbered; [`Model::shift`] places the part afterwards), so the trees of a
 /// repository never all exist at once.
-pub fn build_file<T>(
+pub fn build_file<T: Send>(
     source: &SourceFile,
     documents: &mut [LoadedDocument],
     first: usize,
     on_trees: &impl OnTrees<T>,
 ) -> (Model, Vec<T>) {
+    use rayon::prelude::*;
+    // The batches of a large file are independent: a file of many documents is modelled on
+    // every core, and the parts are joined in order.
+    let parts: Vec<(Model, Vec<T>)> = documents
+        .par_chunks_mut(BATCH_DOCUMENTS)
+        .enumerate()
+        .map(|(b, batch)| {
+            let batch_first = first + b * BATCH_DOCUMENTS;
+            let part = build_documents(batch, batch_first);
+            let results = on_trees(source, batch, batch_first, &part);
+            for loaded in batch.iter_mut() {
+                if matches!(
+                    modelled_kind(loaded),
+                    Some(
+                        Kind::RouteTable
+                            | Kind::ExtAuthPolicy
+                            | Kind::ExtAuthServer
+                            | Kind::AuthConfig
+                    )
+                ) {
+                    loaded.doc.release_tree();
+                }
+            }
+            (part, results)
+        })
+        .collect();
     let mut model = Model::default();
     let mut results = Vec::new();
-    for (b, batch) in documents.chunks_mut(BATCH_DOCUMENTS).enumerate() {
-        let batch_first = first + b * BATCH_DOCUMENTS;
-        let part = build_documents(batch, batch_first);
-        results.extend(on_trees(source, batch, batch_first, &part));
-        for loaded in batch.iter_mut() {
-            if matches!(
-                modelled_kind(loaded),
-                Some(
-                    Kind::RouteTable | Kind::ExtAuthPolicy | Kind::ExtAuthServer | Kind::AuthConfig
-                )
-            ) {
-                loaded.doc.release_tree();
-            }
-        }
+    for (part, more) in parts {
         model.append(part);
+        results.extend(more);
     }
     (model, results)
 }
