@@ -18,8 +18,8 @@ fn examples_allow_exactly_the_product_scope() {
             assert_eq!(d.error, None, "{repo}: {d:?}");
             assert_eq!(d.allowed, Some(d.holds_product_scope()), "{repo}: {d:?}");
         }
-        let profiles: std::collections::BTreeSet<&Profile> =
-            decisions.iter().map(|d| &d.profile).collect();
+        let profiles: std::collections::BTreeSet<Profile> =
+            decisions.iter().map(|d| d.profile()).collect();
         assert_eq!(profiles.len(), 4, "{repo}");
     }
 }

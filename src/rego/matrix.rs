@@ -52,8 +52,6 @@ pub struct Decision {
     pub policy: usize,
     /// `namespace/name` of the policy.
     pub policy_name: Arc<str>,
-    /// The profile evaluated.
-    pub profile: Profile,
     /// The token's scopes.
     pub token_scopes: Arc<[Arc<str>]>,
     /// The decision; `None` when it could not be evaluated.
@@ -65,6 +63,27 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// The profile evaluated. It is what the token's scopes are (none, one, or every product
+    /// scope of the policy's routes, which is always more than one): deriving it rather than
+    /// storing it keeps a decision at 104 bytes (128 with it), and a large matrix holds 80,000 of them.
+    #[must_use]
+    pub fn profile(&self) -> Profile {
+        match &*self.token_scopes {
+            [] => Profile::NoScopes,
+            [only] => Profile::Only(only.clone()),
+            _ => Profile::All,
+        }
+    }
+
+    /// [`Decision::profile`] as a sort key, in [`Profile`]'s order, without cloning.
+    fn profile_key(&self) -> (u8, Option<&str>) {
+        match &*self.token_scopes {
+            [] => (0, None),
+            [only] => (1, Some(only)),
+            _ => (2, None),
+        }
+    }
+
     /// Whether the token of this decision carries the route's product scope.
     #[must_use]
     pub fn holds_product_scope(&self) -> bool {
@@ -197,15 +216,24 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
     // Sorted on every field that tells decisions apart, so that the order (and which of two
     // duplicates the dedup keeps) does not depend on which worker finished first.
     decisions.sort_unstable_by(|a, b| {
-        (&a.route, &a.policy_name, &a.profile, a.policy, a.instance).cmp(&(
-            &b.route,
-            &b.policy_name,
-            &b.profile,
-            b.policy,
-            b.instance,
-        ))
+        (
+            &a.route,
+            &a.policy_name,
+            a.profile_key(),
+            a.policy,
+            a.instance,
+        )
+            .cmp(&(
+                &b.route,
+                &b.policy_name,
+                b.profile_key(),
+                b.policy,
+                b.instance,
+            ))
     });
-    decisions.dedup_by(|a, b| a.route == b.route && a.policy == b.policy && a.profile == b.profile);
+    decisions.dedup_by(|a, b| {
+        a.route == b.route && a.policy == b.policy && a.profile_key() == b.profile_key()
+    });
     Matrix { decisions }
 }
 
@@ -227,27 +255,18 @@ struct PolicyContext<'a> {
     steps_of: &'a [Vec<usize>],
 }
 
-/// The profiles of a product's routes, with the scopes of each token. At most four per route
-/// keep the matrix linear in the routes: none, its own scope, one other product's scope (the
-/// next in order), and all the policy's product scopes.
-fn profiles(
-    product: &Arc<str>,
-    ordered: &[Arc<str>],
-    all: &Arc<[Arc<str>]>,
-) -> Vec<(Profile, Scopes)> {
-    let mut out = vec![
-        (Profile::NoScopes, Arc::from(Vec::new())),
-        (
-            Profile::Only(product.clone()),
-            Arc::from(vec![product.clone()]),
-        ),
-    ];
+/// The token scopes of each profile of a product's routes (see [`Decision::profile`]). At
+/// most four per route keep the matrix linear in the routes: none, its own scope, one other
+/// product's scope (the next in order), and all the policy's product scopes (`ordered`, more
+/// than one, or this profile is left out).
+fn profiles(product: &Arc<str>, ordered: &[Arc<str>], all: &Arc<[Arc<str>]>) -> Vec<Scopes> {
+    let mut out = vec![Arc::from(Vec::new()), Arc::from(vec![product.clone()])];
     if ordered.len() > 1
         && let Some(position) = ordered.iter().position(|p| p == product)
         && let Some(other) = ordered.get((position + 1) % ordered.len())
     {
-        out.push((Profile::Only(other.clone()), Arc::from(vec![other.clone()])));
-        out.push((Profile::All, all.clone()));
+        out.push(Arc::from(vec![other.clone()]));
+        out.push(all.clone());
     }
     out
 }
@@ -319,7 +338,7 @@ fn evaluate_policy(
         .iter()
         .all(|(_, step)| reads_only_product_and_token(step, input.rego));
     let mut known: HashMap<(&str, &str, usize), Outcome> = HashMap::new();
-    let mut profiles_of: HashMap<&str, Vec<(Profile, Scopes)>> = HashMap::new();
+    let mut profiles_of: HashMap<&str, Vec<Scopes>> = HashMap::new();
     for route in &routes {
         let profiles = profiles_of
             .entry(&*route.product)
@@ -331,7 +350,7 @@ fn evaluate_policy(
             policy: &policy.meta.id.name,
             parts: None,
         };
-        for (slot, (profile, scopes)) in profiles.iter().enumerate() {
+        for (slot, scopes) in profiles.iter().enumerate() {
             let key = (&*route.product, route.api_id.as_str(), slot);
             let outcome = match known.get(&key).filter(|_| shared) {
                 Some(outcome) => outcome.clone(),
@@ -354,7 +373,6 @@ fn evaluate_policy(
                 api_product_id: route.product.clone(),
                 policy: selection.policy,
                 policy_name: policy_name.clone(),
-                profile: profile.clone(),
                 token_scopes: scopes.clone(),
                 allowed,
                 reason,
@@ -948,6 +966,45 @@ fn unary(tokens: &[String], pos: &mut usize, values: &BTreeMap<&str, bool>) -> O
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The matrix of a large repository holds hundreds of thousands of decisions.
+    #[test]
+    fn a_decision_stays_small() {
+        assert_eq!(std::mem::size_of::<Decision>(), 104);
+    }
+
+    #[test]
+    fn the_profile_is_what_the_token_holds() {
+        let a: Arc<str> = Arc::from("a");
+        let b: Arc<str> = Arc::from("b");
+        let all: Arc<[Arc<str>]> = Arc::from(vec![a.clone(), b.clone()]);
+        let got: Vec<Profile> = profiles(&a, &[a.clone(), b.clone()], &all)
+            .into_iter()
+            .map(|token_scopes| {
+                Decision {
+                    route: Arc::from("r"),
+                    instance: 0,
+                    api_product_id: a.clone(),
+                    policy: 0,
+                    policy_name: Arc::from("p"),
+                    token_scopes,
+                    allowed: None,
+                    reason: None,
+                    error: None,
+                }
+                .profile()
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                Profile::NoScopes,
+                Profile::Only(a),
+                Profile::Only(b),
+                Profile::All
+            ]
+        );
+    }
 
     #[test]
     fn boolean_expressions() {
