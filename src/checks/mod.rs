@@ -189,29 +189,13 @@ impl Context<'_> {
     /// The span of the value at `path`, or of its closest present parent.
     #[must_use]
     pub fn span(&self, meta: &Meta, path: &str) -> Span {
-        let range = self
-            .root(meta)
-            .map(|root| {
-                root.pointer_or_parent(&meta.pointer(path))
-                    .node
-                    .span
-                    .range()
-            })
-            .unwrap_or(0..0);
-        Span::new(meta.file, range)
+        value_span(self.root(meta), meta, path)
     }
 
     /// The span of the key holding `path` (falls back to the value's span).
     #[must_use]
     pub fn key_span(&self, meta: &Meta, path: &str) -> Span {
-        let range = self
-            .root(meta)
-            .map(|root| {
-                root.pointer_or_parent(&meta.pointer(path))
-                    .key_or_value_span()
-            })
-            .unwrap_or(0..0);
-        Span::new(meta.file, range)
+        key_span(self.root(meta), meta, path)
     }
 
     /// A span in a file.
@@ -219,6 +203,32 @@ impl Context<'_> {
     pub fn file_span(file: FileId, range: Range<usize>) -> Span {
         Span::new(file, range)
     }
+}
+
+/// The span of the value at `path` of a resource in the document `root`, or of its closest
+/// present parent.
+fn value_span(root: Option<&Node>, meta: &Meta, path: &str) -> Span {
+    let range = root
+        .map(|root| {
+            root.pointer_or_parent(&meta.pointer(path))
+                .node
+                .span
+                .range()
+        })
+        .unwrap_or(0..0);
+    Span::new(meta.file, range)
+}
+
+/// The span of the key holding `path` of a resource in the document `root` (falls back to the
+/// value's span).
+fn key_span(root: Option<&Node>, meta: &Meta, path: &str) -> Span {
+    let range = root
+        .map(|root| {
+            root.pointer_or_parent(&meta.pointer(path))
+                .key_or_value_span()
+        })
+        .unwrap_or(0..0);
+    Span::new(meta.file, range)
 }
 
 /// What a rule of [`Phase::Trees`] looks at: consecutive documents of one file, their trees,
@@ -252,29 +262,13 @@ impl TreeContext<'_> {
     /// The span of the value at `path`, or of its closest present parent.
     #[must_use]
     pub fn span(&self, meta: &Meta, path: &str) -> Span {
-        let range = self
-            .root(meta)
-            .map(|root| {
-                root.pointer_or_parent(&meta.pointer(path))
-                    .node
-                    .span
-                    .range()
-            })
-            .unwrap_or(0..0);
-        Span::new(meta.file, range)
+        value_span(self.root(meta), meta, path)
     }
 
     /// The span of the key holding `path` (falls back to the value's span).
     #[must_use]
     pub fn key_span(&self, meta: &Meta, path: &str) -> Span {
-        let range = self
-            .root(meta)
-            .map(|root| {
-                root.pointer_or_parent(&meta.pointer(path))
-                    .key_or_value_span()
-            })
-            .unwrap_or(0..0);
-        Span::new(meta.file, range)
+        key_span(self.root(meta), meta, path)
     }
 }
 
