@@ -395,18 +395,6 @@ impl Model {
 
     /// Appends the resources of `other`, modelled from later documents.
     fn append(&mut self, other: Model) {
-        if self.resource_count() == 0
-            && self.undecoded.is_empty()
-            && self.problems.is_empty()
-            && self.schema_errors.is_empty()
-            && self.other_objects == 0
-        {
-            // Taking the other's vectors avoids copying them when this one is empty.
-            let generated_files = std::mem::take(&mut self.generated_files);
-            *self = other;
-            self.generated_files.extend(generated_files);
-            return;
-        }
         self.route_tables.extend(other.route_tables);
         self.ext_auth_policies.extend(other.ext_auth_policies);
         self.ext_auth_servers.extend(other.ext_auth_servers);
