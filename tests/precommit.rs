@@ -27,11 +27,7 @@ fn consumer_missing(what: &str) {
         std::env::var_os("CI").is_none(),
         "{message} (CI must be able to `pip install pre-commit=={PRE_COMMIT_VERSION}`)"
     );
-    // Shown with `cargo test -- --nocapture`; the test is named in the output either way.
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("SKIPPED: {message}");
-    }
+    common::skipped(&message);
 }
 
 /// pre-commit, installed with `pip install --target` into a directory under the target
