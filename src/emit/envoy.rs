@@ -580,7 +580,11 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
                 server.meta.id.name.clone(),
             );
             docs.push((
-                format!("envoy/ext-authz/{}.{}.yaml", key.0, key.1),
+                // Names become file names: never a path separator or `..` of their own.
+                format!(
+                    "envoy/ext-authz/{}.yaml",
+                    file_safe(&format!("{}.{}", key.0, key.1))
+                ),
                 filter.clone(),
                 "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
             ));
@@ -773,8 +777,11 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
         });
         docs.push((
             format!(
-                "envoy/routes/{}.{}.yaml",
-                table.meta.id.namespace, table.meta.id.name
+                "envoy/routes/{}.yaml",
+                file_safe(&format!(
+                    "{}.{}",
+                    table.meta.id.namespace, table.meta.id.name
+                ))
             ),
             json!({
                 "name": format!("{}.{}", table.meta.id.namespace, table.meta.id.name),
