@@ -379,7 +379,7 @@ mod wire {
             .into_iter()
             .filter(|(n, _)| *n == number)
             .map(|(_, b)| b)
-            .last()
+            .next_back()
     }
 
     /// A `map<string, …>` field: key → the value's bytes.
