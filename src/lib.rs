@@ -261,7 +261,24 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
         config_file: config_path,
     };
-    let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
+    // `build` runs the rules whose findings make artifacts wrong even where portico.yaml turns
+    // them off; what they find refuses the build instead of being reported.
+    let turned_off_codes: Vec<String> = if request.emit {
+        config
+            .settings
+            .rules
+            .iter()
+            .filter(|(code, level)| {
+                **level == config::RuleLevel::Off && emit::breaks_artifacts(code).is_some()
+            })
+            .map(|(code, _)| code.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut rule_levels = config.settings.rules.clone();
+    rule_levels.retain(|code, _| !turned_off_codes.contains(code));
+    let levels = checks::Levels::new(rule_levels).with_selection(select, ignore);
     let tree_rules = checks::tree_rules(&levels);
     // The rules that read whole trees run on documents as soon as they are modelled, and the
     // model then releases those trees: see `model::build_file`.
@@ -370,8 +387,17 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     sort_diagnostics(&repo, &mut diagnostics);
     sort_diagnostics(&repo, &mut baselined);
     timings.mark("checks", started);
+    let (turned_off, kept): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
+        .into_iter()
+        .partition(|d| turned_off_codes.iter().any(|c| c == d.code));
+    let diagnostics = kept;
     let artifacts = (request.emit && !diagnostics.iter().any(|d| d.severity == Severity::Error))
         .then(|| {
+            let refusals =
+                emit::refusals(&repo, &diagnostics, &suppressed, &baselined, &turned_off);
+            if !refusals.is_empty() {
+                return Err(emit::EmitError::Refused(refusals));
+            }
             emit::emit(&emit::EmitInput {
                 repo: &repo,
                 model: &model,

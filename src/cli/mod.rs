@@ -258,6 +258,10 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             );
             return Ok(ExitCode::from(1));
         }
+        Some(Err(refused @ portico::emit::EmitError::Refused(_))) => {
+            let _ = writeln!(stderr, "portico: {refused}\nnothing was written");
+            return Ok(ExitCode::from(1));
+        }
         Some(Err(e)) => return Err(e.to_string()),
         Some(Ok(artifacts)) => artifacts,
     };

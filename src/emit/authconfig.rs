@@ -11,6 +11,7 @@ use crate::model::{Meta, Model, Resource};
 use crate::schema::catalog::SchemaKind;
 
 use super::EmitError;
+use super::kubernetes_name::NameForm;
 
 /// Where an ExtAuthPolicy's AuthConfig lives and what the gateway calls it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +30,79 @@ impl AuthConfigId {
     }
 }
 
+/// Where a part of an AuthConfig's identity is read: a value of a resource, at a path relative
+/// to the resource's object, or portico's default when the repository leaves it out.
+#[derive(Debug, Clone, Copy)]
+pub enum Origin<'a> {
+    /// The value at this path of this resource.
+    Value(&'a Meta, &'static str),
+    /// A default of portico's (valid by construction).
+    Default,
+}
+
+/// One part of an AuthConfig's identity and where it comes from.
+#[derive(Debug, Clone)]
+pub struct IdPart<'a> {
+    /// The text.
+    pub value: String,
+    /// Where it was read.
+    pub origin: Origin<'a>,
+}
+
+/// The parts an AuthConfig's identity is made of.
+#[derive(Debug, Clone)]
+pub struct IdParts<'a> {
+    /// The policy's name.
+    pub policy: IdPart<'a>,
+    /// The policy's namespace.
+    pub policy_namespace: IdPart<'a>,
+    /// The cluster of the ext auth server.
+    pub cluster: IdPart<'a>,
+    /// The name of the ext auth service (the destination of the ExtAuthServer).
+    pub service: IdPart<'a>,
+    /// The ext auth service's namespace: the AuthConfig's namespace.
+    pub namespace: IdPart<'a>,
+}
+
+impl IdParts<'_> {
+    /// The identity they make.
+    #[must_use]
+    pub fn id(&self) -> AuthConfigId {
+        AuthConfigId {
+            namespace: self.namespace.value.clone(),
+            name: format!(
+                "{}-{}-{}-{}",
+                self.policy.value,
+                self.policy_namespace.value,
+                self.cluster.value,
+                self.service.value
+            ),
+        }
+    }
+
+    /// The parts of the name, in order.
+    #[must_use]
+    pub fn name_parts(&self) -> [&IdPart<'_>; 4] {
+        [
+            &self.policy,
+            &self.policy_namespace,
+            &self.cluster,
+            &self.service,
+        ]
+    }
+}
+
 /// The AuthConfig identity of a policy: the ext auth service is the destination of the
 /// ExtAuthServer the policy names (its own namespace when the reference omits it).
 #[must_use]
 pub fn id_of(model: &Model, policy: &Resource<ExtAuthPolicySpec>) -> AuthConfigId {
+    id_parts(model, policy).id()
+}
+
+/// The parts of [`id_of`], each with where it was read, so that a problem with the name can
+/// be reported at the value that caused it.
+#[must_use]
+pub fn id_parts<'a>(model: &'a Model, policy: &'a Resource<ExtAuthPolicySpec>) -> IdParts<'a> {
     let server_ref = policy.spec.config.as_ref().and_then(|c| c.server.as_ref());
     let server_name = server_ref
         .and_then(|s| s.name.as_deref())
@@ -47,23 +117,109 @@ pub fn id_of(model: &Model, policy: &Resource<ExtAuthPolicySpec>) -> AuthConfigI
     let destination = server
         .and_then(|s| s.spec.destination_server.as_ref())
         .and_then(|d| d.reference.as_ref());
-    let service = destination
-        .and_then(|d| d.name.clone())
-        .unwrap_or_else(|| "ext-auth-service".to_string());
-    let namespace = destination
-        .and_then(|d| d.namespace.clone())
-        .or_else(|| server.map(|s| s.meta.id.namespace.clone()))
-        .unwrap_or_else(|| server_namespace.to_string());
-    let cluster = server_ref
-        .and_then(|s| s.cluster.clone())
-        .or_else(|| destination.and_then(|d| d.cluster.clone()))
-        .unwrap_or_else(|| "cluster1".to_string());
-    AuthConfigId {
-        namespace,
-        name: format!(
-            "{}-{}-{cluster}-{service}",
-            policy.meta.id.name, policy.meta.id.namespace
+    let part = |value: &str, origin: Origin<'a>| IdPart {
+        value: value.to_string(),
+        origin,
+    };
+    let service = match (server, destination.and_then(|d| d.name.as_deref())) {
+        (Some(s), Some(name)) => part(
+            name,
+            Origin::Value(&s.meta, "/spec/destinationServer/ref/name"),
         ),
+        _ => part("ext-auth-service", Origin::Default),
+    };
+    let namespace = match (server, destination.and_then(|d| d.namespace.as_deref())) {
+        (Some(s), Some(ns)) => part(
+            ns,
+            Origin::Value(&s.meta, "/spec/destinationServer/ref/namespace"),
+        ),
+        (Some(s), None) => part(
+            &s.meta.id.namespace,
+            Origin::Value(&s.meta, "/metadata/namespace"),
+        ),
+        (None, _) => match server_ref.and_then(|s| s.namespace.as_deref()) {
+            Some(ns) => part(
+                ns,
+                Origin::Value(&policy.meta, "/spec/config/server/namespace"),
+            ),
+            None => part(
+                &policy.meta.id.namespace,
+                Origin::Value(&policy.meta, "/metadata/namespace"),
+            ),
+        },
+    };
+    let cluster = match (
+        server_ref.and_then(|s| s.cluster.as_deref()),
+        server,
+        destination.and_then(|d| d.cluster.as_deref()),
+    ) {
+        (Some(c), _, _) => part(
+            c,
+            Origin::Value(&policy.meta, "/spec/config/server/cluster"),
+        ),
+        (None, Some(s), Some(c)) => part(
+            c,
+            Origin::Value(&s.meta, "/spec/destinationServer/ref/cluster"),
+        ),
+        _ => part("cluster1", Origin::Default),
+    };
+    IdParts {
+        policy: part(
+            &policy.meta.id.name,
+            Origin::Value(&policy.meta, "/metadata/name"),
+        ),
+        policy_namespace: part(
+            &policy.meta.id.namespace,
+            Origin::Value(&policy.meta, "/metadata/namespace"),
+        ),
+        cluster,
+        service,
+        namespace,
+    }
+}
+
+/// The private members of a JWK (RFC 7518 §6.2.2 for EC, §6.3.2 for RSA, §6.4.1 for `oct`,
+/// RFC 8037 §2 for OKP), present in `key`, in this order. Whatever the key type says, `d` and
+/// the RSA factors are private; an `oct` key is nothing but its secret `k`.
+#[must_use]
+pub fn private_jwk_members(key: &serde_json::Map<String, Json>) -> Vec<&'static str> {
+    let symmetric = key.get("kty").and_then(Json::as_str) == Some("oct");
+    ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
+        .into_iter()
+        .filter(|m| (*m != "k" || symmetric) && key.contains_key(*m))
+        .collect()
+}
+
+/// An inline JWKS without its private members: RSA, EC and OKP keys keep their public part,
+/// `oct` keys (a shared secret and nothing else) are left out. `None` when there is nothing to
+/// remove, or the text is not a JWKS (PC404 reports that, and the build refuses).
+fn public_jwks(text: &str) -> Option<String> {
+    let mut jwks: Json = serde_json::from_str(text).ok()?;
+    let keys = jwks.get_mut("keys")?.as_array_mut()?;
+    let before = keys.clone();
+    keys.retain(|k| k.get("kty").and_then(Json::as_str) != Some("oct"));
+    for key in keys.iter_mut() {
+        if let Json::Object(members) = key {
+            for member in private_jwk_members(members) {
+                members.remove(member);
+            }
+        }
+    }
+    (*keys != before).then(|| jwks.to_string())
+}
+
+/// Removes private key material from every `localJwks.inlineString` of a `glooAuth` copy.
+fn strip_private_keys(spec: &mut Json) {
+    let Some(configs) = spec.get_mut("configs").and_then(Json::as_array_mut) else {
+        return;
+    };
+    for config in configs {
+        if let Some(Json::String(text)) =
+            config.pointer_mut("/oauth2/accessTokenValidation/jwt/localJwks/inlineString")
+            && let Some(public) = public_jwks(text)
+        {
+            *text = public;
+        }
     }
 }
 
@@ -118,7 +274,23 @@ pub fn emit_with(
                 }
             }
         }
+        // Never copy a private key into an artifact (PC407 reports it in the repository).
+        strip_private_keys(&mut spec);
         let id = id_of(model, policy);
+        // The check refuses these names (PC603); this keeps a bad one from ever becoming a
+        // path or a manifest.
+        for (what, value, form) in [
+            ("/metadata/namespace", &id.namespace, NameForm::Dns1123Label),
+            ("/metadata/name", &id.name, NameForm::Dns1123Subdomain),
+        ] {
+            if let Some(problem) = form.problem(value) {
+                return Err(EmitError::Invalid {
+                    file: format!("AuthConfig of {}", policy.meta.id),
+                    pointer: what.to_string(),
+                    message: format!("`{value}` {problem}: a name is {}", form.describe()),
+                });
+            }
+        }
         let document = json!({
             "apiVersion": "enterprise.gloo.solo.io/v1",
             "kind": "AuthConfig",

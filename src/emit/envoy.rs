@@ -4,11 +4,19 @@
 //! result locally.
 //!
 //! The API-product metadata the Rego reads under `metadata_context.filter_metadata
-//! ["io.solo.gloo.apimanagement"]` is dynamic metadata in Gloo. Plain Envoy has no filter of
-//! Gloo's that sets it, so each product route carries a `header_to_metadata` per-route config
-//! whose rules name a header that is never sent and set the values `on_header_missing`
-//! (validation-oracles.md §C); ext_authz forwards that namespace through
-//! `metadata_context_namespaces`.
+//! ["io.solo.gloo.apimanagement"]` is dynamic metadata in Gloo (gloo-api.md §5). Plain Envoy has
+//! no filter of Gloo's that sets it, so each product route carries a per-route config of the
+//! `envoy.filters.http.set_metadata` filter with the product's values as constants, and
+//! ext_authz forwards that namespace through `metadata_context_namespaces`. Nothing a client
+//! sends takes part: the values are in the route configuration, and set_metadata reads no
+//! header. (An earlier design set them with `header_to_metadata` rules that fired
+//! `on_header_missing` for a header no client was expected to send: any client that sent it
+//! removed the product from the check request, and policies that let requests without a
+//! product through then opened every product route.) set_metadata accepts a per-route config
+//! (`SetMetadataConfig::createRouteSpecificFilterConfigTyped` in Envoy's
+//! source/extensions/filters/http/set_metadata/config.cc); tests/build.rs proves with the real
+//! Envoy 1.40 that the values reach the ext_authz check request, also when a client sends
+//! headers of its own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,10 +30,10 @@ use super::authconfig::id_of;
 use super::{EmitError, EmitInput};
 
 use crate::rego::matrix::PORTAL_METADATA;
-/// A header no client sends: its absence triggers the metadata rules.
-const METADATA_HEADER: &str = "x-portico-api-product-metadata";
 const EXT_AUTHZ: &str = "envoy.filters.http.ext_authz";
-const HEADER_TO_METADATA: &str = "envoy.filters.http.header_to_metadata";
+const SET_METADATA: &str = "envoy.filters.http.set_metadata";
+const SET_METADATA_TYPE: &str =
+    "type.googleapis.com/envoy.extensions.filters.http.set_metadata.v3.Config";
 
 /// The path part of a combined matcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -435,9 +443,17 @@ fn ext_authz_filter(server: &Resource<ExtAuthServerSpec>) -> Option<(Json, Json)
         .as_deref()
         .and_then(duration)
         .unwrap_or_else(|| "0.200s".to_string());
+    // The `:authority` of the check requests. Without it Envoy sends the cluster name, whose
+    // `|` is not valid there: an HTTP/2 server may refuse every check (Envoy's own codec does,
+    // "Invalid HTTP header field was received: … name: [:authority]", seen in tests/build.rs).
+    // The form is the one Gloo writes (gloo-api.md §5, the generated EnvoyFilter).
+    let authority = format!("outbound_.{port}_._.{host}");
     let mut config = json!({
         "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz",
-        "grpc_service": {"envoy_grpc": {"cluster_name": cluster}, "timeout": timeout},
+        "grpc_service": {
+            "envoy_grpc": {"cluster_name": cluster, "authority": authority},
+            "timeout": timeout,
+        },
         "transport_api_version": "V3",
         "metadata_context_namespaces": ["envoy.filters.http.jwt_authn", PORTAL_METADATA],
         "failure_mode_allow": server.spec.failure_mode_allow.unwrap_or(false),
@@ -564,7 +580,11 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
                 server.meta.id.name.clone(),
             );
             docs.push((
-                format!("envoy/ext-authz/{}.{}.yaml", key.0, key.1),
+                // Names become file names: never a path separator or `..` of their own.
+                format!(
+                    "envoy/ext-authz/{}.yaml",
+                    file_safe(&format!("{}.{}", key.0, key.1))
+                ),
                 filter.clone(),
                 "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
             ));
@@ -721,26 +741,22 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
                         .as_ref()
                         .map_or_else(|| product_id.to_string(), |v| format!("{product_id}-{v}")),
                 ));
-                let rules: Vec<Json> = values
+                let value: serde_json::Map<String, Json> = values
                     .into_iter()
-                    .map(|(key, value)| {
-                        json!({
-                            "header": METADATA_HEADER,
-                            "on_header_missing": {
-                                "metadata_namespace": PORTAL_METADATA,
-                                "key": key,
-                                "value": value,
-                                "type": "STRING",
-                            },
-                            "remove": false,
-                        })
-                    })
+                    .map(|(key, value)| (key.to_string(), json!(value)))
                     .collect();
+                // `allow_overwrite`: the route's values win over anything an earlier filter may
+                // have put in the namespace (set_metadata_filter.rst: untyped values are merged
+                // only when it is set).
                 per_filter.insert(
-                    HEADER_TO_METADATA.to_string(),
+                    SET_METADATA.to_string(),
                     json!({
-                        "@type": "type.googleapis.com/envoy.extensions.filters.http.header_to_metadata.v3.Config",
-                        "request_rules": rules,
+                        "@type": SET_METADATA_TYPE,
+                        "metadata": [{
+                            "metadata_namespace": PORTAL_METADATA,
+                            "allow_overwrite": true,
+                            "value": Json::Object(value),
+                        }],
                     }),
                 );
             }
@@ -761,8 +777,11 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
         });
         docs.push((
             format!(
-                "envoy/routes/{}.{}.yaml",
-                table.meta.id.namespace, table.meta.id.name
+                "envoy/routes/{}.yaml",
+                file_safe(&format!(
+                    "{}.{}",
+                    table.meta.id.namespace, table.meta.id.name
+                ))
             ),
             json!({
                 "name": format!("{}.{}", table.meta.id.namespace, table.meta.id.name),
@@ -782,11 +801,10 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
     if !virtual_hosts.is_empty() {
         let mut http_filters = Vec::new();
         if any_product {
+            // Does nothing by itself: each product route's per-route config says what to set.
             http_filters.push(json!({
-                "name": HEADER_TO_METADATA,
-                "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.filters.http.header_to_metadata.v3.Config",
-                },
+                "name": SET_METADATA,
+                "typed_config": {"@type": SET_METADATA_TYPE},
             }));
         }
         let filter = used_filter

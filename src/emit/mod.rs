@@ -9,6 +9,7 @@
 pub mod authconfig;
 pub mod envoy;
 pub mod envoy_schema;
+pub mod kubernetes_name;
 pub mod output;
 
 use std::collections::BTreeMap;
@@ -38,6 +39,14 @@ pub enum EmitError {
         /// What the validator said.
         message: String,
     },
+    /// Findings that make the artifacts wrong were quieted (suppressed, baselined, lowered or
+    /// turned off): the build refuses all the same ([`BREAKS_ARTIFACTS`]).
+    #[error(
+        "build refused: {} finding(s) make the artifacts wrong; a suppression, the baseline or portico.yaml quiets them for `check` but does not make the artifacts right:{}",
+        .0.len(),
+        .0.iter().map(|r| format!("\n  {r}")).collect::<String>()
+    )]
+    Refused(Vec<Refusal>),
     /// An emitted document could not be rendered as YAML: a bug in portico.
     #[error("internal error: cannot render {file} as YAML: {message}")]
     Render {
@@ -46,6 +55,232 @@ pub enum EmitError {
         /// What the serializer said.
         message: String,
     },
+}
+
+/// Rule codes whose findings make an artifact wrong, with why. A suppression, the baseline or
+/// a severity lowered in `portico.yaml` quiets a finding for `check`, the pre-commit gate; none
+/// of them makes such an artifact right, so `build` refuses while one of these findings exists,
+/// however it was quieted, and names it (see [`refusals`]). The rules behind them run in
+/// `build` even when `portico.yaml` turns them off.
+///
+/// Left out on purpose: findings about what the configuration means rather than what portico
+/// can compile (a selector that matches nothing, an unprotected product route, scopes, the
+/// access matrix, a matcher conflict Gloo resolves the same way): the artifacts reproduce
+/// what Gloo would serve, and recording such legacy findings is what a baseline is for. Only
+/// rules that are errors by default are listed, so a warning never blocks a build. Findings
+/// about AuthConfigs kept by hand do not refuse: portico compiles nothing from them.
+pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
+    (
+        "PC001",
+        "a document that does not parse is left out, and with it what it declares",
+    ),
+    (
+        "PC002",
+        "portico and the Kubernetes API server may keep different values of a duplicated key",
+    ),
+    (
+        "PC004",
+        "a document whose aliases expand too far is left out",
+    ),
+    ("PC005", "a file that cannot be read is left out"),
+    (
+        "PC006",
+        "the placeholder would be copied into the artifacts as it is",
+    ),
+    (
+        "PC101",
+        "a resource with a value of the wrong type is left out of the model the artifacts are built from",
+    ),
+    (
+        "PC102",
+        "`glooAuth` is copied as written, so the field would reach the AuthConfig, which the CRD does not allow",
+    ),
+    (
+        "PC103",
+        "the emitted documents would carry a value the API refuses",
+    ),
+    (
+        "PC104",
+        "the emitted documents would lack a field the API requires",
+    ),
+    (
+        "PC105",
+        "portico would compile one of the exclusive fields and drop the other",
+    ),
+    ("PC106", "the RouteTable CRD refuses the table"),
+    ("PC107", "the RouteTable CRD refuses the table"),
+    (
+        "PC108",
+        "the route has no destination, so the Envoy output leaves it out",
+    ),
+    (
+        "PC109",
+        "the virtual host would carry a domain Envoy and Gloo refuse",
+    ),
+    (
+        "PC110",
+        "the RouteTable CRD refuses the status, and Envoy's route validation too",
+    ),
+    ("PC111", "the weights would not mean what they say"),
+    (
+        "PC203",
+        "without its ExtAuthServer, the AuthConfig's name, namespace and ext_authz cluster are portico's guesses",
+    ),
+    (
+        "PC204",
+        "the ext auth service rejects an AuthConfig whose module ConfigMap is missing (gloo-api.md §4)",
+    ),
+    (
+        "PC205",
+        "Gloo keeps one of the policies and fails the other; portico cannot know which, so a route may be compiled with the wrong AuthConfig (gloo-api.md §7)",
+    ),
+    (
+        "PC206",
+        "two objects with one identity: the API server keeps one, the artifacts would be built from both",
+    ),
+    (
+        "PC209",
+        "Gloo rejects cyclic delegation; the Envoy output would serve routes the gateway does not",
+    ),
+    (
+        "PC404",
+        "the ext auth service rejects an AuthConfig whose inline JWKS is not one (gloo-api.md §7)",
+    ),
+    (
+        "PC406",
+        "the AuthConfig CRD requires `requiredScopes` to be an object",
+    ),
+    (
+        "PC407",
+        "a private key that is in the repository signs tokens anyone can forge: the AuthConfig would accept them",
+    ),
+    (
+        "PC501",
+        "the ext auth service compiles the modules with the query and rejects the AuthConfig (gloo-api.md §4)",
+    ),
+    (
+        "PC503",
+        "an unknown function is a Rego compile error: the ext auth service rejects the AuthConfig",
+    ),
+    (
+        "PC504",
+        "the ext auth service rejects a duplicate module (gloo-api.md §4)",
+    ),
+    (
+        "PC505",
+        "the ext auth service rejects a blank query and fails to compile an invalid one (gloo-api.md §4)",
+    ),
+    (
+        "PC602",
+        "two policies would share one AuthConfig, and every route of both would be checked against it",
+    ),
+    (
+        "PC603",
+        "the API server refuses a manifest whose name is not a valid Kubernetes name",
+    ),
+];
+
+/// Why `code` makes an artifact wrong, when it does (see [`BREAKS_ARTIFACTS`]).
+#[must_use]
+pub fn breaks_artifacts(code: &str) -> Option<&'static str> {
+    BREAKS_ARTIFACTS
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, why)| *why)
+}
+
+/// A finding that refuses the build although the check let it through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The rule code.
+    pub code: &'static str,
+    /// `file:line:col`.
+    pub location: String,
+    /// The finding's message.
+    pub message: String,
+    /// How it was quieted (`suppressed by a comment at …: reason`, `recorded in the baseline`, …).
+    pub quieted: String,
+    /// Why it makes the artifacts wrong ([`BREAKS_ARTIFACTS`]).
+    pub why: &'static str,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {}: {} ({}); {}",
+            self.code, self.location, self.message, self.quieted, self.why
+        )
+    }
+}
+
+/// The findings of [`BREAKS_ARTIFACTS`] the check did not count as errors: lowered below error
+/// in `portico.yaml`, suppressed, baselined, or of a rule `portico.yaml` turns off
+/// (`turned_off`, which `build` ran anyway). In that order, each list in its own order.
+#[must_use]
+pub fn refusals(
+    repo: &crate::load::Repo,
+    diagnostics: &[crate::diagnostic::Diagnostic],
+    suppressed: &[crate::suppression::Suppressed],
+    baselined: &[crate::diagnostic::Diagnostic],
+    turned_off: &[crate::diagnostic::Diagnostic],
+) -> Vec<Refusal> {
+    use crate::diagnostic::{Diagnostic, Severity, Span};
+    let at = |span: &Span| {
+        let file = repo.sources.get(span.file);
+        let position = file.line_col(span.range.start);
+        format!("{}:{}:{}", file.name, position.line, position.column)
+    };
+    // portico compiles no artifact from an AuthConfig kept by hand.
+    let hand_kept = format!("{}/", crate::model::Kind::AuthConfig.as_str());
+    let refusal = |d: &Diagnostic, quieted: String| {
+        if d.finding
+            .resource
+            .as_deref()
+            .is_some_and(|r| r.starts_with(&hand_kept))
+        {
+            return None;
+        }
+        breaks_artifacts(d.code).map(|why| Refusal {
+            code: d.code,
+            location: at(&d.finding.span),
+            message: d.finding.message.clone(),
+            quieted,
+            why,
+        })
+    };
+    let mut out: Vec<Refusal> = diagnostics
+        .iter()
+        .filter(|d| d.severity < Severity::Error)
+        .filter_map(|d| {
+            refusal(
+                d,
+                format!("lowered to {} in portico.yaml", d.severity.as_str()),
+            )
+        })
+        .collect();
+    out.extend(suppressed.iter().filter_map(|s| {
+        let reason = s
+            .reason
+            .as_deref()
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+        refusal(
+            &s.diagnostic,
+            format!("suppressed at {}{reason}", at(&s.at)),
+        )
+    }));
+    out.extend(
+        baselined
+            .iter()
+            .filter_map(|d| refusal(d, "recorded in the baseline".to_string())),
+    );
+    out.extend(
+        turned_off
+            .iter()
+            .filter_map(|d| refusal(d, "its rule is off in portico.yaml".to_string())),
+    );
+    out
 }
 
 /// What emitting needs.

@@ -5,6 +5,7 @@ pub mod invalid_inline_jwks;
 pub mod invalid_token_url;
 pub mod jwks_without_signing_key;
 pub mod policy_applies_to_all_destinations;
+pub mod private_key_in_jwks;
 pub mod required_scopes_bare_list;
 
 use crate::model::kinds::AccessTokenValidation;

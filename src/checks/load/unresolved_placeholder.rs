@@ -82,7 +82,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
 }
 
 /// Every placeholder in `value`: byte range and text.
-fn find_placeholders(value: &str) -> Vec<(std::ops::Range<usize>, String)> {
+pub(crate) fn find_placeholders(value: &str) -> Vec<(std::ops::Range<usize>, String)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some((range, text)) = value.get(from..).and_then(find_placeholder) {

@@ -1,0 +1,199 @@
+use std::collections::BTreeSet;
+
+use crate::checks::Context;
+use crate::checks::load::unresolved_placeholder::find_placeholders;
+use crate::diagnostic::Finding;
+use crate::emit::authconfig::{Origin, id_parts};
+use crate::emit::kubernetes_name::NameForm;
+use crate::model::Meta;
+
+crate::declare_rule! {
+    /// ## What it does
+    /// Checks the Kubernetes names `portico build` derives from the repository: the name and
+    /// namespace of the AuthConfig of every ExtAuthPolicy with `glooAuth`
+    /// (`<policy>-<policyNamespace>-<cluster>-<extAuthService>`, an RFC 1123 subdomain, in the
+    /// ext auth service's namespace, an RFC 1123 label), and the Service names and namespaces
+    /// the Envoy clusters address (`<service>.<namespace>.svc.cluster.local`: RFC 1035 and
+    /// RFC 1123 labels). It reports the value the bad part comes from: the policy's name, the
+    /// `cluster` of its server reference, the ext auth server's destination. A value that holds
+    /// a template placeholder is PC006's.
+    ///
+    /// ## Why is this bad?
+    /// The API server refuses a manifest whose name is not a valid Kubernetes name
+    /// (`metadata.name: a lowercase RFC 1123 subdomain must consist of…`), and a Service name
+    /// that is not one can exist nowhere, so the route's cluster never resolves. `portico
+    /// build` refuses rather than write such names.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// kind: ExtAuthPolicy
+    /// metadata:
+    ///   name: oauth_okta     # → oauth_okta-gloo-mesh-cluster1-ext-auth-service
+    ///   namespace: gloo-mesh
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```yaml
+    /// kind: ExtAuthPolicy
+    /// metadata:
+    ///   name: oauth-okta
+    ///   namespace: gloo-mesh
+    /// ```
+    code: "PC603",
+    slug: "invalid-generated-name",
+    severity: Error,
+}
+
+/// A value the check already reports as a placeholder (PC006).
+fn has_placeholder(value: &str) -> bool {
+    !find_placeholders(value).is_empty()
+}
+
+/// Whether `c` may appear in an RFC 1123 subdomain at all.
+fn name_char(c: char) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.'
+}
+
+fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // One finding per offending value, however many names it spoils.
+    let mut reported: BTreeSet<(usize, String)> = BTreeSet::new();
+    let mut report = |meta: &Meta, path: &str, finding: Finding| {
+        if reported.insert((meta.doc, meta.pointer(path))) {
+            out.push(finding.resource(meta.id.to_string()));
+        }
+    };
+    for policy in &ctx.model.ext_auth_policies {
+        if policy
+            .spec
+            .config
+            .as_ref()
+            .and_then(|c| c.gloo_auth.as_ref())
+            .is_none()
+        {
+            continue;
+        }
+        let parts = id_parts(ctx.model, policy);
+        let id = parts.id();
+        if let Some(problem) = NameForm::Dns1123Label.problem(&id.namespace)
+            && let Origin::Value(meta, path) = parts.namespace.origin
+            && !has_placeholder(&id.namespace)
+        {
+            report(
+                meta,
+                path,
+                Finding::new(
+                    format!(
+                        "the AuthConfig of {} would be in namespace `{}`, which is not a valid namespace name: it {problem}",
+                        policy.meta.id, id.namespace
+                    ),
+                    ctx.span(meta, path),
+                )
+                .label("the AuthConfig's namespace")
+                .help(format!("a namespace name is {}", NameForm::Dns1123Label.describe())),
+            );
+        }
+        let Some(problem) = NameForm::Dns1123Subdomain.problem(&id.name) else {
+            continue;
+        };
+        let names = parts.name_parts();
+        if names.iter().any(|p| has_placeholder(&p.value)) {
+            continue;
+        }
+        // The part that holds a character no name may hold, else the policy's own name (the
+        // name is too long, or a dot meets a dash).
+        let culprit = names
+            .iter()
+            .find(|p| !p.value.chars().all(name_char))
+            .unwrap_or(&names[0]);
+        let (meta, path) = match culprit.origin {
+            Origin::Value(meta, path) => (meta, path),
+            Origin::Default => (&policy.meta, "/metadata/name"),
+        };
+        let why = culprit
+            .value
+            .chars()
+            .find(|&c| !name_char(c))
+            .map_or(problem, |c| format!("holds `{c}`"));
+        report(
+            meta,
+            path,
+            Finding::new(
+                format!(
+                    "the AuthConfig name `{}` that {} compiles to is not a valid Kubernetes name: it {why}",
+                    id.name, policy.meta.id
+                ),
+                ctx.span(meta, path),
+            )
+            .label("part of the AuthConfig name")
+            .help(format!(
+                "Gloo names the AuthConfig `<policy>-<policyNamespace>-<cluster>-<extAuthService>`; a name is {}",
+                NameForm::Dns1123Subdomain.describe()
+            )),
+        );
+    }
+    // The hosts of the Envoy clusters: `<service>.<namespace>.svc.cluster.local`.
+    let mut destination =
+        |meta: &Meta, base: String, dest: &crate::model::kinds::DestinationReference| {
+            let Some(reference) = &dest.reference else {
+                return;
+            };
+            let service = dest.kind.as_deref().is_none_or(|k| k == "SERVICE");
+            let name_form = if service {
+                NameForm::Dns1035Label
+            } else {
+                NameForm::Dns1123Subdomain
+            };
+            for (field, value, form, what) in [
+                (
+                    "name",
+                    reference.name.as_deref(),
+                    name_form,
+                    if service { "Service" } else { "destination" },
+                ),
+                (
+                    "namespace",
+                    reference.namespace.as_deref(),
+                    NameForm::Dns1123Label,
+                    "namespace",
+                ),
+            ] {
+                let Some(value) = value else { continue };
+                let Some(problem) = form.problem(value) else {
+                    continue;
+                };
+                if has_placeholder(value) {
+                    continue;
+                }
+                let path = format!("{base}/ref/{field}");
+                report(
+                meta,
+                &path,
+                Finding::new(
+                    format!("`{value}` is not a valid {what} name (it {problem}): the Envoy cluster built from it addresses a host that cannot exist"),
+                    ctx.span(meta, &path),
+                )
+                .label(format!("{what} name"))
+                .help(format!("a {what} name is {}", form.describe())),
+            );
+            }
+        };
+    for table in &ctx.model.route_tables {
+        for (r, route) in table.spec.http.iter().enumerate() {
+            let Some(forward) = &route.forward_to else {
+                continue;
+            };
+            for (d, dest) in forward.destinations.iter().enumerate() {
+                destination(
+                    &table.meta,
+                    format!("/spec/http/{r}/forwardTo/destinations/{d}"),
+                    dest,
+                );
+            }
+        }
+    }
+    for server in &ctx.model.ext_auth_servers {
+        if let Some(dest) = &server.spec.destination_server {
+            destination(&server.meta, "/spec/destinationServer".to_string(), dest);
+        }
+    }
+}
