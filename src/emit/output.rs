@@ -493,9 +493,16 @@ fn name_and_parent(dir: &Path) -> Result<(String, PathBuf), OutputError> {
 }
 
 /// The lock of an output directory, held until dropped.
+///
+/// `File::try_lock` "currently corresponds to the flock function on Unix with the LOCK_EX and
+/// LOCK_NB flags, and the LockFileEx function on Windows", and "the lock will be released when
+/// this file (along with any other file descriptors/handles duplicated or inherited from it) is
+/// closed" (Rust std documentation of `std::fs::File::try_lock`, stable since 1.89). The
+/// kernel closes every file of a process that ends, SIGKILL included, and portico starts no
+/// child that could inherit it. So a lock is never stale: the lock file a killed build leaves
+/// is simply locked again by the next.
 struct Lock {
-    /// Keeps the advisory lock; the system releases it when the file is closed or the
-    /// process ends, however it ends.
+    /// Keeps the advisory lock.
     file: fs::File,
     path: PathBuf,
 }
