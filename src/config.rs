@@ -34,7 +34,8 @@ pub struct ConfigFile {
     /// A baseline file written by `portico check --write-baseline` (relative to this file):
     /// findings recorded in it are not reported, and entries that no longer occur are (PC906).
     pub baseline: Option<String>,
-    /// Default output directory of `portico build`.
+    /// Default output directory of `portico build`, relative to the repository root (the first
+    /// PATH) and inside it: no absolute path, no `..`, not `.git`.
     pub output: Option<String>,
     /// Files larger than this many bytes are not read (PC005); the default is 16 MiB.
     pub max_file_bytes: Option<u64>,
@@ -250,8 +251,60 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
         }
     }
     check_suppressions(&mut config, &doc);
+    check_output(&mut config, &doc);
     config.doc = Some(doc);
     config
+}
+
+/// Why `output:` cannot be the build's output directory, if it cannot.
+///
+/// A pull request controls `portico.yaml`, so `output:` must name a directory inside the
+/// repository: not an absolute path, no `..` (even one that comes back: the rule stays one that
+/// can be read at a glance), not the repository itself, and not inside `.git`. Checked by name
+/// here, for a finding at the line; `portico build` checks it again on the resolved path
+/// (symbolic links followed) whether or not the finding is turned off.
+#[must_use]
+pub fn output_problem(output: &str) -> Option<&'static str> {
+    use std::path::Component;
+    let components: Vec<Component<'_>> = Path::new(output).components().collect();
+    if components
+        .iter()
+        .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+    {
+        return Some("is an absolute path");
+    }
+    if components.iter().any(|c| matches!(c, Component::ParentDir)) {
+        return Some("leads out of the repository with `..`");
+    }
+    if !components.iter().any(|c| matches!(c, Component::Normal(_))) {
+        return Some("is the repository itself");
+    }
+    if components
+        .iter()
+        .any(|c| matches!(c, Component::Normal(n) if *n == ".git"))
+    {
+        return Some("is inside `.git`");
+    }
+    None
+}
+
+/// `output:` that leads out of the repository (see [`output_problem`]).
+fn check_output(config: &mut Config, doc: &Document) {
+    let Some(output) = &config.settings.output else {
+        return;
+    };
+    if let Some(problem) = output_problem(output) {
+        config.problems.push(ConfigProblem {
+            span: doc.root.pointer_or_parent("/output").node.span.range(),
+            message: format!(
+                "invalid configuration: `output: {output}` {problem}; the build output must be a directory inside the repository"
+            ),
+            help: Some(
+                "portico.yaml is part of the repository, so a pull request controls it: use a relative path such as `generated`, or pass `--out DIR` to build elsewhere"
+                    .into(),
+            ),
+        });
+    }
 }
 
 /// Problems in `suppressions:` the schema cannot see: globs that do not parse, entries that
@@ -280,4 +333,28 @@ fn check_suppressions(config: &mut Config, doc: &Document) {
         }
     }
     config.problems.extend(problems);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::output_problem;
+
+    #[test]
+    fn output_must_name_a_directory_inside_the_repository() {
+        for good in ["generated", "generated/", "./out/gloo", "a.b/c"] {
+            assert_eq!(output_problem(good), None, "{good}");
+        }
+        for (bad, problem) in [
+            ("/home/user/.aws", "is an absolute path"),
+            ("../x", "leads out of the repository with `..`"),
+            ("a/../../x", "leads out of the repository with `..`"),
+            ("a/..", "leads out of the repository with `..`"),
+            (".", "is the repository itself"),
+            ("", "is the repository itself"),
+            (".git/hooks", "is inside `.git`"),
+            ("sub/.git", "is inside `.git`"),
+        ] {
+            assert_eq!(output_problem(bad), Some(problem), "{bad}");
+        }
+    }
 }

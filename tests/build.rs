@@ -249,7 +249,8 @@ fn errors_refuse_the_build_and_check_reports_drift() {
     ]);
     assert_eq!((code, stdout.as_str()), (0, ""));
 
-    // Drift: an edited file, a stale file; --check prints both and writes nothing.
+    // Drift: an edited file, a stale one (an AuthConfig of a policy since removed); --check
+    // prints both and writes nothing.
     let authconfig = std::fs::read_dir(out.join("authconfigs/gloo-mesh-addons"))
         .unwrap()
         .flatten()
@@ -260,7 +261,8 @@ fn errors_refuse_the_build_and_check_reports_drift() {
         .unwrap()
         .replace("data.test.allow", "data.test.deny");
     std::fs::write(&authconfig, &edited).unwrap();
-    std::fs::write(out.join("stale.yaml"), "old: true\n").unwrap();
+    let stale = out.join("authconfigs/gloo-mesh-addons/stale.yaml");
+    std::fs::write(&stale, "old: true\n").unwrap();
     let (code, stdout, _) = portico(&[
         "build",
         "--check",
@@ -276,7 +278,7 @@ fn errors_refuse_the_build_and_check_reports_drift() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("--- a/stale.yaml\n+++ /dev/null"),
+        stdout.contains("--- a/authconfigs/gloo-mesh-addons/stale.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-old: true"),
         "{stdout}"
     );
     assert_eq!(std::fs::read_to_string(&authconfig).unwrap(), edited);
@@ -284,7 +286,7 @@ fn errors_refuse_the_build_and_check_reports_drift() {
     // A real build puts it right and removes the stale file.
     let (code, _, _) = portico(&["build", "testdata/repos/portal-okta", "--out", out_arg]);
     assert_eq!(code, 0);
-    assert!(!out.join("stale.yaml").exists());
+    assert!(!stale.exists());
     let (code, stdout, _) = portico(&[
         "build",
         "--check",

@@ -225,7 +225,44 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
 
 /// `portico build`: check, refuse on errors, compile, validate, then write (or diff with
 /// `--check`). Diagnostics go to stderr so that stdout holds only the diff.
+///
+/// The output directory is checked before anything is written: never the filesystem root, the
+/// working directory, the home directory, an input or an ancestor of one, never a file, and
+/// `output:` of portico.yaml never outside the repository (`portico::emit::output`'s module
+/// documentation has the whole rule). `--out` is checked before the repository is read.
 fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
+    let working_dir =
+        std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(std::path::PathBuf::from);
+    let root = args
+        .paths
+        .first()
+        .cloned()
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    let mut inputs: Vec<std::path::PathBuf> = args.paths.clone();
+    if inputs.is_empty() {
+        inputs.push(root.clone());
+    }
+    inputs.extend(args.config.iter().cloned());
+    let destination = |out: &std::path::Path, confined_to: Option<&std::path::Path>| {
+        portico::emit::output::check_destination(
+            out,
+            &portico::emit::output::Destination {
+                inputs: &inputs,
+                working_dir: &working_dir,
+                home: home.as_deref(),
+                confined_to,
+            },
+        )
+        .map_err(|e| e.to_string())
+    };
+    let chosen = args
+        .out
+        .as_ref()
+        .map(|out| destination(out, None))
+        .transpose()?;
     let request = CheckRequest {
         inputs: args.paths.iter().cloned().map(Input::Path).collect(),
         config: args.config.clone(),
@@ -265,21 +302,29 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         Some(Err(e)) => return Err(e.to_string()),
         Some(Ok(artifacts)) => artifacts,
     };
-    let out = args
-        .out
-        .clone()
-        .or_else(|| {
-            let base = args
-                .paths
-                .first()
-                .cloned()
-                .unwrap_or_else(|| std::path::PathBuf::from("."));
-            result.config.settings.output.as_ref().map(|o| base.join(o))
-        })
-        .ok_or("no output directory: pass --out DIR or set `output:` in portico.yaml")?;
+    let (out, resolved) = match (&args.out, chosen, &result.config.settings.output) {
+        (Some(out), Some(resolved), _) => (out.clone(), resolved),
+        (_, _, Some(output)) => {
+            // Checked again here: the finding (PC901) can be turned off in the same file.
+            if let Some(problem) = portico::config::output_problem(output) {
+                return Err(format!(
+                    "refusing to write the build to `output: {output}` of portico.yaml: it {problem}; the build output must be a directory inside the repository, or pass `--out DIR`"
+                ));
+            }
+            let out = root.join(output);
+            let resolved = destination(&out, Some(&root))?;
+            (out, resolved)
+        }
+        (_, _, None) => {
+            return Err(
+                "no output directory: pass --out DIR or set `output:` in portico.yaml".into(),
+            );
+        }
+    };
     if args.check {
-        let diff = portico::emit::diff(&out, &artifacts);
-        if diff.is_empty() {
+        let comparison =
+            portico::emit::output::diff(&resolved, &artifacts).map_err(|e| e.to_string())?;
+        if comparison.diff.is_empty() {
             let _ = writeln!(
                 stderr,
                 "{} is up to date ({} files)",
@@ -288,22 +333,52 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             );
             return Ok(ExitCode::SUCCESS);
         }
-        write_stdout(&diff)?;
-        let _ = writeln!(
-            stderr,
-            "portico: {} is out of date: run `portico build` and commit the result",
-            out.display()
-        );
+        write_stdout(&comparison.diff)?;
+        match comparison.refusal {
+            Some(refusal) => {
+                let _ = writeln!(
+                    stderr,
+                    "portico: {} is out of date, and `portico build` will refuse to replace it: {refusal}",
+                    out.display()
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    stderr,
+                    "portico: {} is out of date: run `portico build` and commit the result",
+                    out.display()
+                );
+            }
+        }
         return Ok(ExitCode::from(1));
     }
-    portico::emit::write(&out, &artifacts)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    let _ = writeln!(
-        stderr,
-        "wrote {} files to {}",
-        artifacts.len(),
-        out.display()
-    );
+    let written = portico::emit::output::write(&resolved, &artifacts).map_err(|e| e.to_string())?;
+    for recovered in &written.recovered {
+        use portico::emit::output::Recovered;
+        let _ = match recovered {
+            Recovered::Restored { from } => writeln!(
+                stderr,
+                "portico: restored the previous build from {}, left by a build that was interrupted",
+                from.display()
+            ),
+            Recovered::Removed { path } => writeln!(
+                stderr,
+                "portico: deleted {}, left by a build that was interrupted",
+                path.display()
+            ),
+            Recovered::LeftAlone { path, foreign } => writeln!(
+                stderr,
+                "portico: warning: left {} alone: it holds files portico did not write ({}); delete it yourself once it is not needed",
+                path.display(),
+                if foreign.entries.is_empty() {
+                    "no build marker".to_string()
+                } else {
+                    foreign.entries.join(", ")
+                }
+            ),
+        };
+    }
+    let _ = writeln!(stderr, "wrote {} files to {}", written.files, out.display());
     Ok(ExitCode::SUCCESS)
 }
 

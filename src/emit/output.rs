@@ -1,125 +1,867 @@
-//! Writing a build to disk and comparing one with it. The output directory belongs to
-//! portico: a build replaces it whole (new tree written beside it, then swapped in with
-//! renames), so a reader never sees half a build and files of removed policies disappear.
+//! Writing a build to disk and comparing one with it.
+//!
+//! `portico build` runs in pre-commit hooks and on pull requests, where every file of the
+//! repository, `portico.yaml` included, is untrusted. So the output directory is handled by
+//! these rules:
+//!
+//! - **Where.** [`check_destination`] refuses, before anything is read or written, an output
+//!   directory that is the filesystem root, that equals or contains the working directory, the
+//!   home directory or an input (a PATH argument or the configuration file), or that is not a
+//!   directory. An output named by `output:` of `portico.yaml` must also resolve (symlinks
+//!   followed) inside the repository. An output *inside* an input is allowed: that is where
+//!   `output: generated` puts it, and the walk never reads it (`skip_dirs`). What protects the
+//!   files of such a directory is the next rule.
+//! - **Only what portico wrote is replaced.** Every build writes the marker file [`MARKER`] at
+//!   the top of the directory. A build replaces only a directory that is absent, empty, or holds
+//!   the marker and nothing but files at artifact paths ([`is_artifact_path`]) and their
+//!   directories; anything else (another file, a symbolic link, a FIFO) makes it refuse and
+//!   name what it found. So portico never deletes a file it did not write.
+//! - **Never half a build, never two at once.** A build takes a lock beside the directory
+//!   (`.<name>.portico-lock`, an advisory lock the system releases when the process ends, even
+//!   killed), writes the new tree beside it (`.<name>.portico-new-<pid>`), moves the previous
+//!   one aside (`.<name>.portico-old-<pid>`), moves the new one in, and deletes the previous
+//!   one. A build killed between two of these steps leaves those siblings behind; the next
+//!   build, under the lock, restores the previous build when the directory is missing and
+//!   deletes the leftovers that hold only what portico writes.
+//! - **`--check` prints only what portico wrote.** [`diff`] shows the content of a file on disk
+//!   only when it is at an artifact path of a directory portico owns; any other file (or one
+//!   that is empty, not UTF-8, or too large to read) is named, its content not shown.
 
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::io::{self, Read, Write};
+use std::path::{Component, Path, PathBuf};
 
 use super::Artifacts;
 
-/// Every file under `dir`, relative with `/`, sorted; empty when `dir` does not exist.
-fn existing_files(dir: &Path) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            let Ok(kind) = entry.file_type() else {
-                continue;
-            };
-            if kind.is_dir() {
-                stack.push(path);
-            } else if let Ok(rel) = path.strip_prefix(dir) {
-                out.push(rel.to_string_lossy().replace('\\', "/"));
-            }
+/// The marker file a build writes at the top of its output directory: a directory holding it
+/// (and only artifacts) is one portico wrote, and the next build may replace it.
+pub const MARKER: &str = ".portico-build";
+
+/// The marker's content: constant, so two builds stay byte-identical.
+const MARKER_TEXT: &str = "# Written by `portico build`. The next build replaces this directory whole; it refuses\n# to when the directory holds anything but the files a build writes.\n";
+
+/// How many entries portico did not write a refusal names before it stops looking.
+const LISTED: usize = 5;
+
+/// `--check` does not read a file larger than this to show it (a build's files are far
+/// smaller); it only says that the file differs.
+const READ_LIMIT: u64 = crate::load::DEFAULT_MAX_FILE_BYTES;
+
+/// Why the output directory was not written or compared.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The directory is one that a build must never replace (it holds the inputs, the working
+    /// directory, the home directory, or is the filesystem root).
+    #[error(
+        "refusing to write the build to {}: it {what}; choose a directory of its own, such as `generated/` inside the repository",
+        out.display()
+    )]
+    Protected {
+        /// The output directory, resolved.
+        out: PathBuf,
+        /// What it is or contains.
+        what: String,
+    },
+    /// `output:` of `portico.yaml` resolves outside the repository.
+    #[error(
+        "refusing to write the build to {}: `output:` of portico.yaml must stay inside the repository {} (portico.yaml is part of the repository, so a pull request controls it); pass `--out DIR` to build elsewhere",
+        out.display(),
+        root.display()
+    )]
+    OutsideRepository {
+        /// The output directory, resolved.
+        out: PathBuf,
+        /// The repository it must stay in.
+        root: PathBuf,
+    },
+    /// The output, or the closest of its ancestors that exists, is not a directory.
+    #[error(
+        "refusing to write the build to {}: {} exists and is not a directory; choose a directory",
+        out.display(),
+        found.display()
+    )]
+    NotADirectory {
+        /// The output directory.
+        out: PathBuf,
+        /// What exists there (the output itself or an ancestor).
+        found: PathBuf,
+    },
+    /// The directory holds something a build does not write.
+    #[error("{}", describe_foreign(out, foreign))]
+    Foreign {
+        /// The output directory.
+        out: PathBuf,
+        /// What was found in it.
+        foreign: Foreign,
+    },
+    /// Another build holds the lock of this directory.
+    #[error(
+        "another portico build{} is writing {}; try again when it ends (its lock is {})",
+        holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
+        out.display(),
+        lock.display()
+    )]
+    Busy {
+        /// The output directory.
+        out: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// The process that holds it, when it wrote its id.
+        holder: Option<u32>,
+    },
+    /// An artifact path is not one a build writes: a bug in portico, refused before anything
+    /// is written, since such a path could lead out of the output directory.
+    #[error("internal error: the build produced `{path}`, which is not an artifact path")]
+    ArtifactPath {
+        /// The artifact's path.
+        path: String,
+    },
+    /// The file system failed.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done (`write`, `rename`, `read`…).
+        action: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// The system's error.
+        source: io::Error,
+    },
+}
+
+fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> OutputError {
+    let path = path.to_path_buf();
+    move |source| OutputError::Io {
+        action,
+        path,
+        source,
+    }
+}
+
+/// What a directory holds that a build does not write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Foreign {
+    /// Whether the marker is there.
+    pub marker: bool,
+    /// The first entries (relative, `/`, a directory with a trailing `/`) a build does not
+    /// write, directory by directory in name order.
+    pub entries: Vec<String>,
+    /// Whether there are more than `entries`.
+    pub more: bool,
+}
+
+fn describe_foreign(out: &Path, foreign: &Foreign) -> String {
+    if foreign.entries.is_empty() {
+        return format!(
+            "refusing to replace {}: it has no {MARKER} marker, so portico did not write it (or an older portico did); if it holds only an earlier build, delete it (or create {}) and build again, otherwise choose an empty directory",
+            out.display(),
+            out.join(MARKER).display()
+        );
+    }
+    format!(
+        "refusing to replace {}: it contains files portico did not write ({}{}); choose an empty directory or remove them",
+        out.display(),
+        foreign.entries.join(", "),
+        if foreign.more { ", …" } else { "" }
+    )
+}
+
+/// Whether `rel` (relative, with `/`) is the path of a file a build writes:
+/// `authconfigs/<namespace>/<name>.yaml` (`authconfig.rs`), `envoy/bootstrap.yaml` and
+/// `envoy/{ext-authz,routes,clusters}/<name>.yaml` (`envoy.rs`). Each name is one path
+/// segment that does not start with `.`, so an artifact never leads out of its directory or
+/// onto a hidden file.
+#[must_use]
+pub fn is_artifact_path(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["authconfigs", namespace, file] => is_segment(namespace) && is_yaml_file(file),
+        ["envoy", "bootstrap.yaml"] => true,
+        ["envoy", "ext-authz" | "routes" | "clusters", file] => is_yaml_file(file),
+        _ => false,
+    }
+}
+
+/// Whether `rel` is a directory that holds artifacts.
+fn is_artifact_dir(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["authconfigs" | "envoy"] | ["envoy", "ext-authz" | "routes" | "clusters"] => true,
+        ["authconfigs", namespace] => is_segment(namespace),
+        _ => false,
+    }
+}
+
+fn is_segment(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+}
+
+fn is_yaml_file(name: &str) -> bool {
+    is_segment(name) && name.len() > ".yaml".len() && name.ends_with(".yaml")
+}
+
+/// What a directory holds, compared with what a build writes.
+#[derive(Debug, Default)]
+struct Survey {
+    /// Whether the path exists at all.
+    exists: bool,
+    /// Whether it exists and is not a directory (a symbolic link counts: it is not followed).
+    not_a_directory: bool,
+    /// Whether the marker is there, as a regular file.
+    marker: bool,
+    /// The files at artifact paths, sorted.
+    artifacts: Vec<String>,
+    /// The first [`LISTED`] entries a build does not write, directory by directory in name
+    /// order.
+    foreign: Vec<String>,
+    /// Whether there are more of those.
+    more: bool,
+}
+
+impl Survey {
+    /// Only what a build writes (the marker may be missing: a leftover being deleted).
+    fn is_clean(&self) -> bool {
+        self.foreign.is_empty() && !self.not_a_directory
+    }
+
+    /// Absent, empty, or a build portico wrote: a build may replace it.
+    fn is_replaceable(&self) -> bool {
+        self.is_clean() && (self.marker || self.artifacts.is_empty())
+    }
+
+    fn foreign(&self) -> Foreign {
+        Foreign {
+            marker: self.marker,
+            entries: self.foreign.clone(),
+            more: self.more,
         }
     }
-    out.sort();
-    out
 }
 
-fn sibling(dir: &Path, suffix: &str) -> PathBuf {
-    let name = dir
-        .file_name()
-        .map_or_else(|| "out".into(), |n| n.to_string_lossy().into_owned());
-    dir.with_file_name(format!(".{name}.portico-{suffix}-{}", std::process::id()))
+/// Looks at `dir` without following symbolic links, descending only into artifact
+/// directories and stopping after [`LISTED`] foreign entries, so the work is bounded by what
+/// a build writes, whatever `dir` is.
+fn survey(dir: &Path) -> Result<Survey, OutputError> {
+    let mut survey = Survey::default();
+    let meta = match fs::symlink_metadata(dir) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(survey),
+        Err(e) => return Err(io_error("read", dir)(e)),
+    };
+    survey.exists = true;
+    if !meta.is_dir() {
+        survey.not_a_directory = true;
+        return Ok(survey);
+    }
+    // Depth first in name order, so that the entries a refusal names do not depend on the
+    // order the system lists them in. Only artifact directories are entered: two levels.
+    visit(dir, "", &mut survey)?;
+    // Name order within each directory is not string order across them (`a-b/` comes before
+    // `a/` as strings): sorted, for the binary searches of `diff`.
+    survey.artifacts.sort();
+    Ok(survey)
 }
 
-/// Replaces `dir` with exactly `artifacts`.
+/// Surveys the directory `rel_dir` of `dir` (`""`: `dir` itself); stops, returning `false`,
+/// once more than [`LISTED`] foreign entries are found.
+fn visit(dir: &Path, rel_dir: &str, survey: &mut Survey) -> Result<bool, OutputError> {
+    let path = if rel_dir.is_empty() {
+        dir.to_path_buf()
+    } else {
+        dir.join(rel_dir)
+    };
+    let mut entries: Vec<(String, fs::FileType)> = Vec::new();
+    for entry in fs::read_dir(&path).map_err(io_error("read", &path))? {
+        let entry = entry.map_err(io_error("read", &path))?;
+        let kind = entry.file_type().map_err(io_error("read", &entry.path()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let rel = if rel_dir.is_empty() {
+            name
+        } else {
+            format!("{rel_dir}/{name}")
+        };
+        entries.push((rel, kind));
+    }
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (rel, kind) in entries {
+        // `file_type` does not follow links: a link is neither a file nor a directory here.
+        if kind.is_file() && rel == MARKER {
+            survey.marker = true;
+        } else if kind.is_file() && is_artifact_path(&rel) {
+            survey.artifacts.push(rel);
+        } else if kind.is_dir() && is_artifact_dir(&rel) {
+            if !visit(dir, &rel, survey)? {
+                return Ok(false);
+            }
+        } else if survey.foreign.len() < LISTED {
+            survey.foreign.push(if kind.is_dir() {
+                format!("{rel}/")
+            } else {
+                rel
+            });
+        } else {
+            survey.more = true;
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `path` made absolute (relative to `working_dir`) with symbolic links resolved: its closest
+/// existing ancestor canonicalized, then the components that do not exist yet (which can hold
+/// no link, so `..` among them is resolved by name).
 ///
 /// # Errors
-/// When a file or directory cannot be written or renamed; `dir` is then left as it was.
-pub fn write(dir: &Path, artifacts: &Artifacts) -> std::io::Result<()> {
-    let fresh = sibling(dir, "new");
-    if fresh.exists() {
-        std::fs::remove_dir_all(&fresh)?;
-    }
-    let result = (|| {
-        std::fs::create_dir_all(&fresh)?;
-        // Thousands of artifacts share a handful of directories: create each once.
-        let mut created: std::collections::BTreeSet<std::path::PathBuf> =
-            std::collections::BTreeSet::new();
-        for (rel, text) in artifacts {
-            let path = fresh.join(rel);
-            if let Some(parent) = path.parent()
-                && !created.contains(parent)
+/// When an existing part cannot be resolved (a link loop, no permission).
+pub fn resolve(path: &Path, working_dir: &Path) -> io::Result<PathBuf> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        working_dir.join(path)
+    };
+    let components: Vec<Component<'_>> = absolute.components().collect();
+    let mut existing = components.len();
+    let base = loop {
+        let prefix: PathBuf = components[..existing].iter().collect();
+        match prefix.canonicalize() {
+            Ok(canonical) => break canonical,
+            Err(e)
+                if existing > 1
+                    && matches!(
+                        e.kind(),
+                        io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                    ) =>
             {
-                std::fs::create_dir_all(parent)?;
-                created.insert(parent.to_path_buf());
+                existing -= 1;
             }
-            std::fs::write(&path, text)?;
+            Err(e) => return Err(e),
         }
-        if dir.exists() {
-            let old = sibling(dir, "old");
-            std::fs::rename(dir, &old)?;
-            if let Err(e) = std::fs::rename(&fresh, dir) {
-                // Put the previous build back rather than leave nothing.
-                let _ = std::fs::rename(&old, dir);
-                return Err(e);
+    };
+    let mut resolved = base;
+    for component in &components[existing..] {
+        match component {
+            Component::Normal(name) => resolved.push(name),
+            Component::ParentDir => {
+                resolved.pop();
             }
-            std::fs::remove_dir_all(&old)
-        } else {
-            if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::rename(&fresh, dir)
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
         }
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_dir_all(&fresh);
     }
-    result
+    Ok(resolved)
 }
 
-/// A unified diff per file that differs between `dir` and `artifacts` (changed, missing from
-/// `dir`, or extra in it), in path order; empty when the directory is up to date.
-#[must_use]
-pub fn diff(dir: &Path, artifacts: &Artifacts) -> String {
-    let mut paths: Vec<String> = existing_files(dir);
-    paths.extend(artifacts.keys().cloned());
-    paths.sort();
+/// What the output directory must keep clear of.
+#[derive(Debug, Clone, Copy)]
+pub struct Destination<'a> {
+    /// The inputs (PATH arguments and the configuration file): never inside the output.
+    pub inputs: &'a [PathBuf],
+    /// The working directory: relative paths are resolved from it, and it is never inside the
+    /// output (so neither `.` nor `..`).
+    pub working_dir: &'a Path,
+    /// The home directory, when known: never inside the output.
+    pub home: Option<&'a Path>,
+    /// When the output comes from `output:` of `portico.yaml`: the repository root, which the
+    /// output must lie inside.
+    pub confined_to: Option<&'a Path>,
+}
+
+/// Checks that `out` may receive a build (see the module documentation) and returns it
+/// resolved, which is what [`write`] and [`diff`] should be given: two spellings of one
+/// directory then share one lock.
+///
+/// # Errors
+/// [`OutputError::Protected`], [`OutputError::OutsideRepository`],
+/// [`OutputError::NotADirectory`], or when a path cannot be resolved.
+pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf, OutputError> {
+    let resolve_or =
+        |path: &Path| resolve(path, limits.working_dir).map_err(io_error("resolve", path));
+    let resolved = resolve_or(out)?;
+    let protected = |what: String| OutputError::Protected {
+        out: resolved.clone(),
+        what,
+    };
+    if resolved.parent().is_none() {
+        return Err(protected("is the filesystem root".into()));
+    }
+    if let Some(root) = limits.confined_to {
+        let root = resolve_or(root)?;
+        if resolved == root || !resolved.starts_with(&root) {
+            return Err(OutputError::OutsideRepository {
+                out: resolved,
+                root,
+            });
+        }
+    }
+    let working_dir = resolve_or(limits.working_dir)?;
+    if working_dir.starts_with(&resolved) {
+        return Err(protected(format!(
+            "contains the working directory {}",
+            working_dir.display()
+        )));
+    }
+    if let Some(home) = limits.home
+        && let Ok(home) = resolve(home, limits.working_dir)
+        && home.starts_with(&resolved)
+    {
+        return Err(protected(format!(
+            "contains the home directory {}",
+            home.display()
+        )));
+    }
+    for input in limits.inputs {
+        // An input that does not exist has been reported by the check already.
+        let Ok(input) = resolve(input, limits.working_dir) else {
+            continue;
+        };
+        if input == resolved {
+            return Err(protected(format!("is the input {}", input.display())));
+        }
+        if input.starts_with(&resolved) {
+            return Err(protected(format!("contains the input {}", input.display())));
+        }
+    }
+    // The output itself, or the closest ancestor that exists, must be a directory.
+    let mut existing = resolved.as_path();
+    loop {
+        match fs::symlink_metadata(existing) {
+            Ok(meta) if meta.is_dir() => break,
+            Ok(_) => {
+                return Err(OutputError::NotADirectory {
+                    out: resolved.clone(),
+                    found: existing.to_path_buf(),
+                });
+            }
+            Err(_) => match existing.parent() {
+                Some(parent) => existing = parent,
+                None => break,
+            },
+        }
+    }
+    Ok(resolved)
+}
+
+/// What a build found beside its output directory and put right first: leftovers of a build
+/// that was killed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recovered {
+    /// The output directory was missing (a build was killed between its two renames) and the
+    /// previous build was moved back.
+    Restored {
+        /// The leftover that became the output again.
+        from: PathBuf,
+    },
+    /// A leftover holding only what a build writes was deleted.
+    Removed {
+        /// The leftover.
+        path: PathBuf,
+    },
+    /// A leftover holds files portico did not write: it is left alone.
+    LeftAlone {
+        /// The leftover.
+        path: PathBuf,
+        /// What it holds.
+        foreign: Foreign,
+    },
+}
+
+/// What [`write`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// Artifacts written (the marker not counted).
+    pub files: usize,
+    /// Leftovers of earlier builds put right first.
+    pub recovered: Vec<Recovered>,
+}
+
+/// The output directory's name and the directory it lies in.
+fn name_and_parent(dir: &Path) -> Result<(String, PathBuf), OutputError> {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .ok_or_else(|| OutputError::Protected {
+            out: dir.to_path_buf(),
+            what: "names no directory".into(),
+        })?;
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    Ok((name, parent))
+}
+
+/// The lock of an output directory, held until dropped.
+///
+/// `File::try_lock` "currently corresponds to the flock function on Unix with the LOCK_EX and
+/// LOCK_NB flags, and the LockFileEx function on Windows", and "the lock will be released when
+/// this file (along with any other file descriptors/handles duplicated or inherited from it) is
+/// closed" (Rust std documentation of `std::fs::File::try_lock`, stable since 1.89). The
+/// kernel closes every file of a process that ends, SIGKILL included, and portico starts no
+/// child that could inherit it. So a lock is never stale: the lock file a killed build leaves
+/// is simply locked again by the next.
+struct Lock {
+    /// Keeps the advisory lock.
+    file: fs::File,
+    path: PathBuf,
+}
+
+impl Lock {
+    fn acquire(path: &Path, out: &Path) -> Result<Self, OutputError> {
+        // A holder deletes the lock file as it lets go; a build that opened the file just
+        // before then holds a lock on a name no one else opens any more, and must start again
+        // on the current file. Two attempts can only both lose that way to two other builds
+        // finishing in between, which is then reported as busy.
+        for _ in 0..3 {
+            let mut file = fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)
+                .map_err(io_error("create the lock", path))?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(fs::TryLockError::WouldBlock) => {
+                    let mut text = String::new();
+                    let holder = file
+                        .read_to_string(&mut text)
+                        .ok()
+                        .and_then(|_| text.trim().parse().ok());
+                    return Err(OutputError::Busy {
+                        out: out.to_path_buf(),
+                        lock: path.to_path_buf(),
+                        holder,
+                    });
+                }
+                Err(fs::TryLockError::Error(e)) => return Err(io_error("lock", path)(e)),
+            }
+            if !still_named(&file, path) {
+                continue;
+            }
+            // The holder's id, for the message another build gives while this one runs.
+            file.set_len(0)
+                .and_then(|()| file.write_all(format!("{}\n", std::process::id()).as_bytes()))
+                .map_err(io_error("write the lock", path))?;
+            return Ok(Self {
+                file,
+                path: path.to_path_buf(),
+            });
+        }
+        Err(OutputError::Busy {
+            out: out.to_path_buf(),
+            lock: path.to_path_buf(),
+            holder: None,
+        })
+    }
+}
+
+/// Whether `path` still names the open `file`.
+#[cfg(unix)]
+fn still_named(file: &fs::File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (file.metadata(), fs::metadata(path)) {
+        (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
+        _ => false,
+    }
+}
+
+/// Elsewhere the file is never deleted (see [`Lock`]'s `Drop`), so it is always the one named.
+#[cfg(not(unix))]
+fn still_named(_file: &fs::File, _path: &Path) -> bool {
+    true
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        // Deleted while still locked, so that no build takes a lock on a file that is about to
+        // go (see `acquire`). Where that cannot be checked (not Unix) the file stays: an
+        // unlocked lock file is taken over by the next build.
+        if cfg!(unix) {
+            let _ = fs::remove_file(&self.path);
+        }
+        let _ = self.file.unlock();
+    }
+}
+
+fn sibling(parent: &Path, name: &str, kind: &str, pid: u32) -> PathBuf {
+    parent.join(format!(".{name}.portico-{kind}-{pid}"))
+}
+
+/// Puts right what killed builds left beside `dir` (under the lock, so none is running).
+fn recover(dir: &Path, parent: &Path, name: &str) -> Result<Vec<Recovered>, OutputError> {
+    let prefix = format!(".{name}.portico-");
+    let mut leftovers: Vec<(PathBuf, bool)> = Vec::new();
+    for entry in fs::read_dir(parent).map_err(io_error("read", parent))? {
+        let entry = entry.map_err(io_error("read", parent))?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = file_name.strip_prefix(&prefix) else {
+            continue;
+        };
+        let (kind, pid) = rest.split_once('-').unwrap_or((rest, ""));
+        if matches!(kind, "old" | "new") && pid.parse::<u32>().is_ok() {
+            leftovers.push((entry.path(), kind == "old"));
+        }
+    }
+    leftovers.sort();
+    let mut recovered = Vec::new();
+    for (path, is_old) in leftovers {
+        let found = survey(&path)?;
+        if !found.is_clean() {
+            recovered.push(Recovered::LeftAlone {
+                path,
+                foreign: found.foreign(),
+            });
+            continue;
+        }
+        // A previous build moved aside and never replaced: it was complete (the marker is
+        // written first and the tree only moved aside whole), so it becomes the output again.
+        if is_old && found.marker && !survey(dir)?.exists {
+            fs::rename(&path, dir).map_err(io_error("restore", &path))?;
+            recovered.push(Recovered::Restored { from: path });
+            continue;
+        }
+        fs::remove_dir_all(&path).map_err(io_error("delete", &path))?;
+        recovered.push(Recovered::Removed { path });
+    }
+    Ok(recovered)
+}
+
+/// Writes `artifacts` and the marker into a new directory `fresh`.
+fn write_tree(fresh: &Path, artifacts: &Artifacts) -> Result<(), OutputError> {
+    fs::create_dir(fresh).map_err(io_error("create", fresh))?;
+    // The marker first: a tree killed half-written is still recognised as portico's.
+    let marker = fresh.join(MARKER);
+    fs::write(&marker, MARKER_TEXT).map_err(io_error("write", &marker))?;
+    // Thousands of artifacts share a handful of directories: create each once.
+    let mut created: std::collections::BTreeSet<PathBuf> = std::collections::BTreeSet::new();
+    for (rel, text) in artifacts {
+        let path = fresh.join(rel);
+        if let Some(parent) = path.parent()
+            && !created.contains(parent)
+        {
+            fs::create_dir_all(parent).map_err(io_error("create", parent))?;
+            created.insert(parent.to_path_buf());
+        }
+        fs::write(&path, text).map_err(io_error("write", &path))?;
+    }
+    Ok(())
+}
+
+/// Replaces `dir` with exactly `artifacts` and the marker, when `dir` is absent, empty or a
+/// build portico wrote; `dir` should come from [`check_destination`].
+///
+/// # Errors
+/// When `dir` holds files portico did not write or is not a directory, when another build holds
+/// its lock, when an artifact path is not one a build writes, or when the file system fails;
+/// `dir` is then left as it was.
+pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<Written, OutputError> {
+    if let Some(bad) = artifacts.keys().find(|rel| !is_artifact_path(rel)) {
+        return Err(OutputError::ArtifactPath { path: bad.clone() });
+    }
+    let (name, parent) = name_and_parent(dir)?;
+    fs::create_dir_all(&parent).map_err(io_error("create", &parent))?;
+    let _lock = Lock::acquire(&parent.join(format!(".{name}.portico-lock")), dir)?;
+    let recovered = recover(dir, &parent, &name)?;
+    let found = survey(dir)?;
+    if found.not_a_directory {
+        return Err(OutputError::NotADirectory {
+            out: dir.to_path_buf(),
+            found: dir.to_path_buf(),
+        });
+    }
+    if !found.is_replaceable() {
+        return Err(OutputError::Foreign {
+            out: dir.to_path_buf(),
+            foreign: found.foreign(),
+        });
+    }
+    let pid = std::process::id();
+    let fresh = sibling(&parent, &name, "new", pid);
+    if let Err(e) = write_tree(&fresh, artifacts) {
+        // `create_dir` succeeded only if the tree is ours.
+        if !matches!(&e, OutputError::Io { action: "create", path, .. } if *path == fresh) {
+            let _ = fs::remove_dir_all(&fresh);
+        }
+        return Err(e);
+    }
+    let mut written = Written {
+        files: artifacts.len(),
+        recovered,
+    };
+    if !found.exists {
+        return fs::rename(&fresh, dir).map(|()| written).map_err(|e| {
+            let _ = fs::remove_dir_all(&fresh);
+            io_error("rename", &fresh)(e)
+        });
+    }
+    let old = sibling(&parent, &name, "old", pid);
+    if let Err(e) = fs::rename(dir, &old) {
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(io_error("rename", dir)(e));
+    }
+    if let Err(e) = fs::rename(&fresh, dir) {
+        // Put the previous build back rather than leave nothing.
+        let _ = fs::rename(&old, dir);
+        let _ = fs::remove_dir_all(&fresh);
+        return Err(io_error("rename", &fresh)(e));
+    }
+    // Looked at again: only what portico wrote is deleted, even if something was added to the
+    // directory while this build ran.
+    let previous = survey(&old)?;
+    if previous.is_clean() {
+        fs::remove_dir_all(&old).map_err(io_error("delete", &old))?;
+    } else {
+        written.recovered.push(Recovered::LeftAlone {
+            foreign: previous.foreign(),
+            path: old,
+        });
+    }
+    Ok(written)
+}
+
+/// The result of comparing a directory with a build.
+#[derive(Debug)]
+pub struct Comparison {
+    /// One unified diff per file portico wrote that differs, and one line per file whose
+    /// content is not shown; empty when the directory is up to date.
+    pub diff: String,
+    /// Set when `build` would refuse to replace the directory: why.
+    pub refusal: Option<OutputError>,
+}
+
+/// Compares `dir` with `artifacts` (and the marker): changed, missing and extra files in path
+/// order. The content of a file on disk is shown only when it is at an artifact path of a
+/// directory portico wrote, is UTF-8, not empty, and not over [`READ_LIMIT`]; any other
+/// difference is one line naming the file. A directory portico did not write is not compared:
+/// its foreign entries are listed (bounded by [`LISTED`]) and `refusal` says why.
+///
+/// # Errors
+/// When `dir` is not a directory or cannot be read.
+pub fn diff(dir: &Path, artifacts: &Artifacts) -> Result<Comparison, OutputError> {
+    let found = survey(dir)?;
+    if found.not_a_directory {
+        return Err(OutputError::NotADirectory {
+            out: dir.to_path_buf(),
+            found: dir.to_path_buf(),
+        });
+    }
+    if !found.is_replaceable() {
+        let mut text = String::new();
+        for entry in &found.foreign {
+            text.push_str(&format!(
+                "extra file {entry}: content not shown (portico did not write it)\n"
+            ));
+        }
+        if found.more {
+            text.push_str("more files portico did not write: not listed\n");
+        }
+        if !found.marker {
+            text.push_str(&format!("missing file {MARKER}: the build marker\n"));
+        }
+        return Ok(Comparison {
+            diff: text,
+            refusal: Some(OutputError::Foreign {
+                out: dir.to_path_buf(),
+                foreign: found.foreign(),
+            }),
+        });
+    }
+    let mut paths: Vec<&str> = found.artifacts.iter().map(String::as_str).collect();
+    paths.extend(artifacts.keys().map(String::as_str));
+    paths.push(MARKER);
+    paths.sort_unstable();
     paths.dedup();
     let mut out = String::new();
     for rel in paths {
-        let on_disk = std::fs::read_to_string(dir.join(&rel)).ok();
-        let wanted = artifacts.get(&rel);
-        if on_disk.as_ref() == wanted {
-            continue;
-        }
-        let old = on_disk.unwrap_or_default();
-        let new = wanted.cloned().unwrap_or_default();
-        let text = similar::TextDiff::from_lines(&old, &new);
-        let header_old = if old.is_empty() {
-            "/dev/null".to_string()
+        let wanted = if rel == MARKER {
+            Some(MARKER_TEXT)
         } else {
-            format!("a/{rel}")
+            artifacts.get(rel).map(String::as_str)
         };
-        let header_new = if wanted.is_none() {
-            "/dev/null".to_string()
+        let on_disk = if rel == MARKER {
+            found.marker
         } else {
-            format!("b/{rel}")
+            found
+                .artifacts
+                .binary_search_by(|a| a.as_str().cmp(rel))
+                .is_ok()
         };
-        out.push_str(
-            &text
-                .unified_diff()
-                .context_radius(3)
-                .header(&header_old, &header_new)
-                .to_string(),
-        );
+        let old = if on_disk {
+            Some(read_bounded(&dir.join(rel))?)
+        } else {
+            None
+        };
+        out.push_str(&file_diff(rel, old.as_ref(), wanted));
     }
-    out
+    Ok(Comparison {
+        diff: out,
+        refusal: None,
+    })
+}
+
+/// A file on disk as `--check` sees it.
+enum OnDisk {
+    Bytes(Vec<u8>),
+    TooLarge(u64),
+}
+
+fn read_bounded(path: &Path) -> Result<OnDisk, OutputError> {
+    let len = fs::symlink_metadata(path)
+        .map_err(io_error("read", path))?
+        .len();
+    if len > READ_LIMIT {
+        return Ok(OnDisk::TooLarge(len));
+    }
+    let mut bytes = Vec::new();
+    fs::File::open(path)
+        .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
+        .map_err(io_error("read", path))?;
+    Ok(OnDisk::Bytes(bytes))
+}
+
+/// The diff of one file, or one line when its content on disk is not to be shown.
+fn file_diff(rel: &str, old: Option<&OnDisk>, new: Option<&str>) -> String {
+    let old_text = match old {
+        None => None,
+        Some(OnDisk::Bytes(bytes)) => {
+            if new.is_some_and(|n| n.as_bytes() == bytes.as_slice()) {
+                return String::new();
+            }
+            Some(std::str::from_utf8(bytes).map_err(|_| "not UTF-8".to_string()))
+        }
+        Some(OnDisk::TooLarge(len)) => Some(Err(format!("{len} bytes"))),
+    };
+    let which = if new.is_some() { "changed" } else { "extra" };
+    let shown = match old_text {
+        None => "",
+        // The marker is portico's, but what is on disk may not be: never shown.
+        Some(_) if rel == MARKER => {
+            return format!("{which} file {rel}: content not shown (the build marker)\n");
+        }
+        Some(Err(reason)) => return format!("{which} file {rel}: content not shown ({reason})\n"),
+        Some(Ok("")) if new.is_none() => {
+            return format!("{which} file {rel}: content not shown (empty)\n");
+        }
+        Some(Ok(text)) => text,
+    };
+    let new_text = new.unwrap_or_default();
+    let header_old = if old.is_none() {
+        "/dev/null".to_string()
+    } else {
+        format!("a/{rel}")
+    };
+    let header_new = if new.is_none() {
+        "/dev/null".to_string()
+    } else {
+        format!("b/{rel}")
+    };
+    similar::TextDiff::from_lines(shown, new_text)
+        .unified_diff()
+        .context_radius(3)
+        .header(&header_old, &header_new)
+        .to_string()
 }
 
 #[cfg(test)]
@@ -127,27 +869,112 @@ pub fn diff(dir: &Path, artifacts: &Artifacts) -> String {
 mod tests {
     use super::*;
 
+    fn build() -> Artifacts {
+        let mut artifacts = Artifacts::new();
+        artifacts.insert("authconfigs/ns/one.yaml".to_string(), "x: 1\n".to_string());
+        artifacts.insert("envoy/bootstrap.yaml".to_string(), "y: 2\n".to_string());
+        artifacts
+    }
+
     #[test]
     fn write_replaces_and_diff_reports_drift() {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("generated");
-        let mut artifacts = Artifacts::new();
-        artifacts.insert("a/one.yaml".to_string(), "x: 1\n".to_string());
-        artifacts.insert("two.yaml".to_string(), "y: 2\n".to_string());
-        write(&out, &artifacts).unwrap();
-        assert_eq!(diff(&out, &artifacts), "");
-        // A stale file from an earlier build disappears on the next one.
-        std::fs::write(out.join("stale.yaml"), "z: 3\n").unwrap();
-        let drift = diff(&out, &artifacts);
-        assert!(drift.contains("--- a/stale.yaml\n+++ /dev/null"), "{drift}");
-        artifacts.insert("two.yaml".to_string(), "y: 3\n".to_string());
-        let drift = diff(&out, &artifacts);
+        let mut artifacts = build();
+        let written = write(&out, &artifacts).unwrap();
+        assert_eq!((written.files, written.recovered), (2, vec![]));
+        assert_eq!(diff(&out, &artifacts).unwrap().diff, "");
+        assert_eq!(fs::read_to_string(out.join(MARKER)).unwrap(), MARKER_TEXT);
+        // A stale artifact from an earlier build disappears on the next one.
+        fs::write(out.join("authconfigs/ns/stale.yaml"), "z: 3\n").unwrap();
+        let drift = diff(&out, &artifacts).unwrap().diff;
+        assert!(
+            drift.contains("--- a/authconfigs/ns/stale.yaml\n+++ /dev/null\n"),
+            "{drift}"
+        );
+        artifacts.insert("envoy/bootstrap.yaml".to_string(), "y: 3\n".to_string());
+        let drift = diff(&out, &artifacts).unwrap().diff;
         assert!(drift.contains("-y: 2\n+y: 3\n"), "{drift}");
         write(&out, &artifacts).unwrap();
-        assert_eq!(existing_files(&out), vec!["a/one.yaml", "two.yaml"]);
-        assert_eq!(diff(&out, &artifacts), "");
-        // Nothing is left beside the output.
-        let siblings: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();
-        assert_eq!(siblings.len(), 1);
+        assert_eq!(
+            survey(&out).unwrap().artifacts,
+            vec!["authconfigs/ns/one.yaml", "envoy/bootstrap.yaml"]
+        );
+        assert_eq!(diff(&out, &artifacts).unwrap().diff, "");
+        // Nothing is left beside the output, the lock included.
+        let siblings: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().collect();
+        assert_eq!(siblings.len(), 1, "{siblings:?}");
+    }
+
+    #[test]
+    fn artifact_paths_are_the_shapes_the_emitters_write() {
+        for good in [
+            "authconfigs/gloo-mesh/oauth-okta-gloo-mesh-cluster1-ext-auth-service.yaml",
+            "envoy/bootstrap.yaml",
+            "envoy/ext-authz/gloo-mesh.ext-auth-server.yaml",
+            "envoy/routes/gloo-mesh.api.yaml",
+            "envoy/clusters/outbound_9001_ext-auth-service.yaml",
+        ] {
+            assert!(is_artifact_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "stale.yaml",
+            ".portico-build",
+            "authconfigs/ns/..yaml",
+            "authconfigs/../x.yaml",
+            "authconfigs/ns/.hidden.yaml",
+            "authconfigs/ns/x.txt",
+            "authconfigs/ns/sub/x.yaml",
+            "authconfigs/ns/.yaml",
+            "envoy/other/x.yaml",
+            "envoy/x.yaml",
+            "/etc/passwd",
+            "authconfigs/n\\s/x.yaml",
+        ] {
+            assert!(!is_artifact_path(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_artifact_path_that_is_not_one_is_refused_before_writing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        let mut artifacts = build();
+        artifacts.insert("authconfigs/../../escape.yaml".to_string(), String::new());
+        let error = write(&out, &artifacts).unwrap_err();
+        assert!(matches!(error, OutputError::ArtifactPath { .. }), "{error}");
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn resolve_follows_links_in_what_exists_and_names_the_rest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        fs::create_dir(root.join("a")).unwrap();
+        assert_eq!(
+            resolve(Path::new("a/new/../x/./y"), &root).unwrap(),
+            root.join("a/x/y")
+        );
+        assert_eq!(resolve(Path::new(".."), &root.join("a")).unwrap(), root);
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(root.join("a"), root.join("link")).unwrap();
+            assert_eq!(
+                resolve(Path::new("link/out"), &root).unwrap(),
+                root.join("a/out")
+            );
+        }
+    }
+
+    #[test]
+    fn survey_stops_after_a_few_foreign_entries() {
+        let tmp = tempfile::tempdir().unwrap();
+        for i in 0..50 {
+            fs::write(tmp.path().join(format!("f{i:02}")), "").unwrap();
+        }
+        let found = survey(tmp.path()).unwrap();
+        assert_eq!(found.foreign, vec!["f00", "f01", "f02", "f03", "f04"]);
+        assert!(found.more && !found.is_replaceable());
     }
 }
