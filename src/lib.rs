@@ -209,11 +209,6 @@ fn parse_selectors(option: &'static str, entries: &[String]) -> Result<Vec<Strin
 pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let select = parse_selectors("select", &request.select)?;
     let ignore = parse_selectors("ignore", &request.ignore)?;
-    let requested_baseline = request
-        .baseline
-        .as_ref()
-        .map(|path| baseline::read(path).map(|(b, text)| (path.clone(), b, text)))
-        .transpose()?;
     let inputs = if request.inputs.is_empty() {
         vec![Input::Path(PathBuf::from("."))]
     } else {
@@ -221,7 +216,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     };
     let first_path = inputs.iter().find_map(|i| match i {
         Input::Path(p) => Some(p.as_path()),
-        Input::Stdin(_) => None,
+        Input::Stdin(_) | Input::StandardInput => None,
     });
     if let Some(explicit) = &request.config
         && !explicit.is_file()
@@ -261,6 +256,15 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
         config_file: config_path,
     };
+    // Read within the run's size limit: a baseline is read like any input.
+    let requested_baseline = request
+        .baseline
+        .as_ref()
+        .map(|path| {
+            baseline::read_within(path, options.max_file_bytes)
+                .map(|(b, text)| (path.clone(), b, text))
+        })
+        .transpose()?;
     let levels = checks::Levels::new(config.settings.rules.clone()).with_selection(select, ignore);
     let tree_rules = checks::tree_rules(&levels);
     // The rules that read whole trees run on documents as soon as they are modelled, and the
@@ -296,6 +300,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             &mut config,
             options.config_file.as_deref(),
             first_root.as_deref(),
+            options.max_file_bytes,
             &mut repo,
         ),
     };
@@ -447,6 +452,7 @@ fn config_baseline(
     config: &mut Config,
     config_file: Option<&std::path::Path>,
     first_path: Option<&std::path::Path>,
+    max_bytes: u64,
     repo: &mut Repo,
 ) -> Option<baseline::Loaded> {
     let name = config.settings.baseline.clone()?;
@@ -454,7 +460,7 @@ fn config_baseline(
         .and_then(std::path::Path::parent)
         .unwrap_or(std::path::Path::new(""));
     let path = base.join(&name);
-    match baseline::read(&path) {
+    match baseline::read_within(&path, max_bytes) {
         Ok((b, text)) => {
             let display = match first_path.filter(|p| p.is_dir()) {
                 Some(root) => load::walk::relative_name(root, &path),
