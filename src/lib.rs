@@ -310,10 +310,16 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         .and_then(|p| p.parent())
         .map(PathBuf::from)
         .unwrap_or_default();
+    // Scope sources are read only from inside the repository: the directory of portico.yaml
+    // and the first PATH.
+    let repository_roots: Vec<PathBuf> = std::iter::once(scope_base.clone())
+        .chain(first_root.clone().filter(|p| p.is_dir()))
+        .collect();
     let scope_sources = model::scopes::load_sources(
         &mut repo,
         &config.settings.identity_providers,
         &scope_base,
+        &repository_roots,
         options.max_file_bytes,
     );
     timings.mark("scope sources", started);
