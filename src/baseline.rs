@@ -98,6 +98,16 @@ pub enum BaselineError {
         /// What is wrong.
         message: String,
     },
+    /// It is larger than the size limit for input files; reading stopped there.
+    #[error(
+        "{path}: the baseline is over the {limit}-byte limit; not read (raise `maxFileBytes` in portico.yaml or pass `--max-file-bytes`)"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit.
+        limit: u64,
+    },
     /// It was written by a portico with another format.
     #[error(
         "{path}: baseline format version {found} is not supported (this portico reads version {VERSION}); rewrite it with `portico check --write-baseline`"
@@ -416,14 +426,43 @@ pub fn parse(path: &Path, text: &str) -> Result<Baseline, BaselineError> {
     })
 }
 
-/// Reads a baseline file.
+/// Reads a baseline file within the default size limit for input files
+/// ([`crate::load::DEFAULT_MAX_FILE_BYTES`]).
 ///
 /// # Errors
 /// When it cannot be read or is not a baseline of a supported version.
 pub fn read(path: &Path) -> Result<(Baseline, String), BaselineError> {
-    let text = std::fs::read_to_string(path).map_err(|e| BaselineError::Io {
-        path: path.to_path_buf(),
-        message: e.to_string(),
+    read_within(path, crate::load::DEFAULT_MAX_FILE_BYTES)
+}
+
+/// Reads a baseline file, reading no more than `max_bytes` and one byte: `baseline:` in
+/// `portico.yaml` comes with the pull request and may name `/dev/zero` or a FIFO.
+///
+/// # Errors
+/// When it cannot be read, is over the limit, or is not a baseline of a supported version.
+pub fn read_within(path: &Path, max_bytes: u64) -> Result<(Baseline, String), BaselineError> {
+    use crate::load::FileProblem;
+    let text = crate::load::read_text(path, max_bytes).map_err(|problem| match problem {
+        FileProblem::Unreadable(message) => BaselineError::Io {
+            path: path.to_path_buf(),
+            message,
+        },
+        FileProblem::TooLarge { limit, .. } | FileProblem::OverLimit { limit } => {
+            BaselineError::TooLarge {
+                path: path.to_path_buf(),
+                limit,
+            }
+        }
+        FileProblem::NotUtf8 { .. } | FileProblem::Utf16 | FileProblem::Binary => {
+            BaselineError::Invalid {
+                path: path.to_path_buf(),
+                message: "not UTF-8 text".into(),
+            }
+        }
+        FileProblem::OutsideRoot(target) => BaselineError::Io {
+            path: path.to_path_buf(),
+            message: format!("leads to {}", target.display()),
+        },
     })?;
     let baseline = parse(path, &text)?;
     Ok((baseline, text))
@@ -465,13 +504,7 @@ pub fn attach(
     display: String,
     text: String,
 ) -> Loaded {
-    let canonical = path.canonicalize().ok();
-    let existing = repo
-        .sources
-        .iter()
-        .find(|(_, f)| canonical.is_some() && f.path.canonicalize().ok() == canonical)
-        .map(|(id, _)| id);
-    let file = existing.unwrap_or_else(|| {
+    let file = repo.file_at(path).unwrap_or_else(|| {
         repo.sources
             .add(SourceFile::new(display, path.to_path_buf(), text))
     });

@@ -209,11 +209,6 @@ fn parse_selectors(option: &'static str, entries: &[String]) -> Result<Vec<Strin
 pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let select = parse_selectors("select", &request.select)?;
     let ignore = parse_selectors("ignore", &request.ignore)?;
-    let requested_baseline = request
-        .baseline
-        .as_ref()
-        .map(|path| baseline::read(path).map(|(b, text)| (path.clone(), b, text)))
-        .transpose()?;
     let inputs = if request.inputs.is_empty() {
         vec![Input::Path(PathBuf::from("."))]
     } else {
@@ -221,7 +216,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     };
     let first_path = inputs.iter().find_map(|i| match i {
         Input::Path(p) => Some(p.as_path()),
-        Input::Stdin(_) => None,
+        Input::Stdin(_) | Input::StandardInput => None,
     });
     if let Some(explicit) = &request.config
         && !explicit.is_file()
@@ -261,6 +256,15 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
         config_file: config_path,
     };
+    // Read within the run's size limit: a baseline is read like any input.
+    let requested_baseline = request
+        .baseline
+        .as_ref()
+        .map(|path| {
+            baseline::read_within(path, options.max_file_bytes)
+                .map(|(b, text)| (path.clone(), b, text))
+        })
+        .transpose()?;
     // `build` runs the rules whose findings make artifacts wrong even where portico.yaml turns
     // them off; what they find refuses the build instead of being reported.
     let turned_off_codes: Vec<String> = if request.emit {
@@ -313,6 +317,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             &mut config,
             options.config_file.as_deref(),
             first_root.as_deref(),
+            options.max_file_bytes,
             &mut repo,
         ),
     };
@@ -322,10 +327,16 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         .and_then(|p| p.parent())
         .map(PathBuf::from)
         .unwrap_or_default();
+    // Scope sources are read only from inside the repository: the directory of portico.yaml
+    // and the first PATH.
+    let repository_roots: Vec<PathBuf> = std::iter::once(scope_base.clone())
+        .chain(first_root.clone().filter(|p| p.is_dir()))
+        .collect();
     let scope_sources = model::scopes::load_sources(
         &mut repo,
         &config.settings.identity_providers,
         &scope_base,
+        &repository_roots,
         options.max_file_bytes,
     );
     timings.mark("scope sources", started);
@@ -473,6 +484,7 @@ fn config_baseline(
     config: &mut Config,
     config_file: Option<&std::path::Path>,
     first_path: Option<&std::path::Path>,
+    max_bytes: u64,
     repo: &mut Repo,
 ) -> Option<baseline::Loaded> {
     let name = config.settings.baseline.clone()?;
@@ -480,7 +492,7 @@ fn config_baseline(
         .and_then(std::path::Path::parent)
         .unwrap_or(std::path::Path::new(""));
     let path = base.join(&name);
-    match baseline::read(&path) {
+    match baseline::read_within(&path, max_bytes) {
         Ok((b, text)) => {
             let display = match first_path.filter(|p| p.is_dir()) {
                 Some(root) => load::walk::relative_name(root, &path),

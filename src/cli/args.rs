@@ -85,7 +85,7 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct MatrixArgs {
-    /// Directories (walked) or files (always read).
+    /// Directories (walked) or files (always read); `-` for standard input.
     pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
@@ -107,7 +107,7 @@ pub struct MatrixArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// Directories (walked) or files (always read).
+    /// Directories (walked) or files (always read); `-` for standard input.
     pub paths: Vec<PathBuf>,
     /// Output directory (default: `output:` of portico.yaml, relative to the first PATH).
     #[arg(long)]

@@ -3,7 +3,8 @@
 
 mod args;
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -30,20 +31,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check(args) => {
-            let mut inputs = Vec::new();
-            for path in &args.paths {
-                if path.as_os_str() == "-" {
-                    let mut text = String::new();
-                    std::io::stdin()
-                        .read_to_string(&mut text)
-                        .map_err(|e| format!("cannot read standard input: {e}"))?;
-                    inputs.push(Input::Stdin(text));
-                } else {
-                    inputs.push(Input::Path(path.clone()));
-                }
-            }
             let request = CheckRequest {
-                inputs,
+                inputs: inputs_of(&args.paths),
                 config: args.config.clone(),
                 no_ignore: args.no_ignore,
                 emit: false,
@@ -101,7 +90,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
         }
         Command::Matrix(args) => {
             let request = CheckRequest {
-                inputs: args.paths.iter().cloned().map(Input::Path).collect(),
+                inputs: inputs_of(&args.paths),
                 config: args.config.clone(),
                 no_ignore: args.no_ignore,
                 emit: false,
@@ -223,6 +212,23 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
+/// The inputs PATH arguments name, for every command that takes PATHs: `-` is standard input
+/// (read by the loader, once however often it is listed, within the size limit), anything else
+/// a directory or a file.
+fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
+    let mut inputs = Vec::with_capacity(paths.len());
+    for path in paths {
+        if path.as_os_str() == "-" {
+            if !inputs.iter().any(|i| matches!(i, Input::StandardInput)) {
+                inputs.push(Input::StandardInput);
+            }
+        } else {
+            inputs.push(Input::Path(path.clone()));
+        }
+    }
+    inputs
+}
+
 /// `portico build`: check, refuse on errors, compile, validate, then write (or diff with
 /// `--check`). Diagnostics go to stderr so that stdout holds only the diff.
 ///
@@ -264,7 +270,7 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         .map(|out| destination(out, None))
         .transpose()?;
     let request = CheckRequest {
-        inputs: args.paths.iter().cloned().map(Input::Path).collect(),
+        inputs: inputs_of(&args.paths),
         config: args.config.clone(),
         no_ignore: args.no_ignore,
         emit: true,

@@ -8,10 +8,12 @@ pub mod source;
 pub mod walk;
 pub mod yaml;
 
+use std::collections::HashMap;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use source::{FileId, SourceFile, Sources};
-use walk::{FoundFile, WalkOptions, WalkProblemKind};
+use walk::{FoundFile, WalkOptions, WalkProblemKind, WalkedFile};
 use yaml::{Document, YamlProblem};
 
 /// Files larger than this are not read (a generated bundle or a data dump, not configuration).
@@ -26,8 +28,14 @@ pub const MAX_SPANNED_BYTES: u64 = u32::MAX as u64;
 pub enum Input {
     /// A directory (walked) or a file (always read).
     Path(PathBuf),
-    /// A multi-document YAML stream read from standard input by the caller.
+    /// A multi-document YAML stream the caller already holds (read from standard input by a
+    /// library caller), named `<stdin>`.
     Stdin(String),
+    /// The process's standard input (`-` on the command line), named `<stdin>`: read by the
+    /// loader, as bytes and no further than the size limit, so that it gets the findings a
+    /// file with the same bytes gets (PC005 for text that is not UTF-8, or too much of it).
+    /// Read once, however often it is listed.
+    StandardInput,
 }
 
 /// What to read and how.
@@ -64,11 +72,19 @@ pub enum FileProblem {
         /// The limit.
         limit: u64,
     },
+    /// A stream, a device or a file that grew while it was read held more than the limit;
+    /// reading stopped one byte past it, so its size is unknown.
+    OverLimit {
+        /// The limit.
+        limit: u64,
+    },
     /// Not UTF-8 text; `offset` is the first bad byte.
     NotUtf8 {
         /// Byte offset of the first invalid byte.
         offset: usize,
     },
+    /// UTF-16 text (it starts with a UTF-16 byte-order mark).
+    Utf16,
     /// Holds NUL bytes: a binary file with a text extension.
     Binary,
     /// A symlink leading outside the root; not followed.
@@ -110,6 +126,12 @@ pub struct Repo {
     /// One slot per file (made by [`Repo::track_released`]), holding that file's documents
     /// parsed again from its text the first time a released tree of it is asked for.
     reparsed: Box<[std::sync::OnceLock<Vec<Document>>]>,
+    /// Every file met, by canonical path (links and `..` resolved): a file two PATHs reach,
+    /// or a scope source the walk read already, is not read again. Boxed: a path built by
+    /// joining keeps spare capacity, which a repository of 100,000 files would hold all run.
+    canonical: HashMap<Box<Path>, FileId>,
+    /// Whether the process's standard input was read.
+    standard_input_read: bool,
 }
 
 impl Repo {
@@ -153,6 +175,31 @@ impl Repo {
         self.track_released();
     }
 
+    /// The file read (or met and not read) at `path`, however it is spelled: a relative or an
+    /// absolute path, through a link or `..`.
+    #[must_use]
+    pub fn file_at(&self, path: &Path) -> Option<FileId> {
+        let canonical = path.canonicalize().ok()?;
+        self.canonical.get(canonical.as_path()).copied()
+    }
+
+    /// Whether the file could not be read (its problem is among [`Repo::problems`]).
+    #[must_use]
+    pub fn is_unread(&self, id: FileId) -> bool {
+        self.problems
+            .iter()
+            .any(|p| matches!(p, LoadProblem::File { file, .. } if *file == id))
+    }
+
+    /// Records that the file at `canonical` is `id`, unless a file was recorded there first.
+    fn remember(&mut self, canonical: Option<PathBuf>, id: FileId) {
+        if let Some(canonical) = canonical {
+            self.canonical
+                .entry(canonical.into_boxed_path())
+                .or_insert(id);
+        }
+    }
+
     /// The files [`Repo::root`] parsed again, in id order.
     #[must_use]
     pub fn reparsed_files(&self) -> Vec<FileId> {
@@ -184,6 +231,10 @@ pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
 /// soon as it is parsed, and returns what it did, in document order. Files given by name and
 /// standard input are read without it.
 ///
+/// Each file is read once however the inputs overlap (`check repo repo/auth`, a link inside
+/// the root to another file of it, the configuration file): the first input that reaches it
+/// names it.
+///
 /// # Errors
 /// When an input path does not exist.
 pub fn load_with<R: Send>(
@@ -192,6 +243,9 @@ pub fn load_with<R: Send>(
     per_file: PerFile<'_, R>,
 ) -> Result<Vec<LoadedPart<R>>, LoadError> {
     let mut parts = Vec::new();
+    let limit = options.max_file_bytes;
+    // A caller that read the configuration into this repository made it known already; one
+    // that did not still does not want it read as an input.
     let config = options
         .config_file
         .as_ref()
@@ -199,20 +253,27 @@ pub fn load_with<R: Send>(
     for input in &options.inputs {
         match input {
             Input::Stdin(text) => {
-                if let Err(problem) = within_size_limit(text.len() as u64, options.max_file_bytes) {
-                    add_unread(repo, "<stdin>".into(), PathBuf::from("<stdin>"), problem);
+                let bytes =
+                    within_size_limit(text.len() as u64, limit).map(|()| text.clone().into_bytes());
+                add_stream(repo, bytes);
+            }
+            Input::StandardInput => {
+                if repo.standard_input_read {
                     continue;
                 }
-                let file =
-                    SourceFile::new("<stdin>".into(), PathBuf::from("<stdin>"), text.clone());
-                add_text_file(repo, file);
+                repo.standard_input_read = true;
+                let bytes = read_bounded(std::io::stdin().lock(), limit, 0);
+                add_stream(repo, bytes);
             }
             Input::Path(path) => {
                 let meta =
                     std::fs::metadata(path).map_err(|_| LoadError::NotFound(path.clone()))?;
                 if meta.is_dir() {
-                    let (files, problems) = walk::walk_dir(path, &options.walk);
-                    for problem in problems {
+                    let walked = walk::walk_dir(path, &options.walk);
+                    for problem in walked.problems {
+                        if repo.canonical.contains_key(problem.location.as_path()) {
+                            continue;
+                        }
                         let kind = match problem.kind {
                             WalkProblemKind::Unreadable(message) => {
                                 FileProblem::Unreadable(message)
@@ -221,23 +282,43 @@ pub fn load_with<R: Send>(
                                 FileProblem::OutsideRoot(target)
                             }
                         };
-                        add_unread(repo, problem.name, problem.path, kind);
+                        let refusal = Refusal::of(kind);
+                        add_unread(
+                            repo,
+                            problem.name,
+                            problem.path,
+                            refusal,
+                            Some(problem.location),
+                        );
                     }
-                    let files: Vec<FoundFile> = files
+                    let wanted = first_names(&walked.files, |f| {
+                        config.as_ref() != Some(&f.canonical)
+                            && !repo.canonical.contains_key(f.canonical.as_path())
+                    });
+                    let files: Vec<WalkedFile> = walked
+                        .files
                         .into_iter()
-                        .filter(|f| config.is_none() || f.path.canonicalize().ok() != config)
+                        .zip(wanted)
+                        .filter_map(|(f, wanted)| wanted.then_some(f))
                         .collect();
-                    for prepared in prepare_all(&files, options.max_file_bytes, per_file) {
+                    for prepared in prepare_all(files, limit, per_file) {
                         add_prepared(repo, prepared, &mut parts);
                     }
                 } else {
+                    let canonical = path.canonicalize().ok();
+                    if canonical
+                        .as_ref()
+                        .is_some_and(|c| repo.canonical.contains_key(c.as_path()))
+                    {
+                        continue;
+                    }
                     let name = path.to_string_lossy().replace('\\', "/");
                     let name = name.strip_prefix("./").map(str::to_owned).unwrap_or(name);
                     let found = FoundFile {
                         path: path.clone(),
                         name,
                     };
-                    read_file(repo, &found, options.max_file_bytes);
+                    read_file(repo, &found, limit);
                 }
             }
         }
@@ -245,18 +326,76 @@ pub fn load_with<R: Send>(
     Ok(parts)
 }
 
-/// Reads one file's text, or records why it could not be read. Returns its id.
+/// Which of a walk's files to read: those `new` accepts, each file once. Of several names of
+/// one file (links inside the root), its own name wins over a link's, then the first in the
+/// walk's sorted order: which one never varies.
+fn first_names(files: &[WalkedFile], new: impl Fn(&WalkedFile) -> bool) -> Vec<bool> {
+    if !files.iter().any(|f| f.linked) {
+        // Without links every file has one name: the walk met each once.
+        return files.iter().map(new).collect();
+    }
+    let mut chosen: HashMap<&Path, usize> = HashMap::new();
+    let mut wanted = vec![false; files.len()];
+    for (i, file) in files.iter().enumerate() {
+        if !new(file) {
+            continue;
+        }
+        let replaced = match chosen.entry(file.canonical.as_path()) {
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i);
+                None
+            }
+            std::collections::hash_map::Entry::Occupied(mut slot) => {
+                let before = *slot.get();
+                if files.get(before).is_some_and(|f| f.linked) && !file.linked {
+                    slot.insert(i);
+                    Some(before)
+                } else {
+                    continue;
+                }
+            }
+        };
+        if let Some(w) = replaced.and_then(|before| wanted.get_mut(before)) {
+            *w = false;
+        }
+        if let Some(w) = wanted.get_mut(i) {
+            *w = true;
+        }
+    }
+    wanted
+}
+
+/// Reads one file's text, or records why it could not be read. Returns its id. A file read
+/// before under any spelling of its path is not read again: its id is returned.
 pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result<FileId, FileId> {
-    match read_text(&found.path, max_bytes) {
-        Ok(text) => Ok(repo.sources.add(SourceFile::new(
+    let canonical = found.path.canonicalize().ok();
+    if let Some(id) = canonical
+        .as_ref()
+        .and_then(|c| repo.canonical.get(c.as_path()))
+    {
+        return if repo.is_unread(*id) {
+            Err(*id)
+        } else {
+            Ok(*id)
+        };
+    }
+    match read_text_or_refusal(&found.path, max_bytes) {
+        Ok(text) => {
+            let id = repo.sources.add(SourceFile::new(
+                found.name.clone(),
+                found.path.clone(),
+                text,
+            ));
+            repo.remember(canonical, id);
+            Ok(id)
+        }
+        Err(refusal) => Err(add_unread(
+            repo,
             found.name.clone(),
             found.path.clone(),
-            text,
-        ))),
-        Err(problem) => {
-            let id = add_unread(repo, found.name.clone(), found.path.clone(), problem);
-            Err(id)
-        }
+            refusal,
+            canonical,
+        )),
     }
 }
 
@@ -266,6 +405,7 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
 enum Prepared<R> {
     Read {
         file: SourceFile,
+        canonical: PathBuf,
         kind: FileKind,
         /// The documents of a YAML file, numbered [`UNNUMBERED`] until the file is added.
         documents: Vec<LoadedDocument>,
@@ -273,8 +413,8 @@ enum Prepared<R> {
         part: Option<R>,
     },
     Failed {
-        found: FoundFile,
-        problem: FileProblem,
+        walked: WalkedFile,
+        refusal: Refusal,
     },
 }
 
@@ -302,8 +442,9 @@ pub struct LoadedPart<R> {
 /// parsed it. The documents are not numbered yet ([`LoadedPart`] says where they went).
 pub type PerFile<'a, R> = &'a (dyn Fn(&SourceFile, &mut [LoadedDocument]) -> R + Sync);
 
-fn prepare<R>(found: &FoundFile, max_bytes: u64, per_file: PerFile<'_, R>) -> Prepared<R> {
-    match read_text(&found.path, max_bytes) {
+fn prepare<R>(walked: WalkedFile, max_bytes: u64, per_file: PerFile<'_, R>) -> Prepared<R> {
+    let found = &walked.found;
+    match read_text_or_refusal(&found.path, max_bytes) {
         Ok(text) => {
             let file = SourceFile::new(found.name.clone(), found.path.clone(), text);
             let kind = match found.path.extension().and_then(|e| e.to_str()) {
@@ -329,28 +470,26 @@ fn prepare<R>(found: &FoundFile, max_bytes: u64, per_file: PerFile<'_, R>) -> Pr
             let part = matches!(kind, FileKind::Yaml).then(|| per_file(&file, &mut documents));
             Prepared::Read {
                 file,
+                canonical: walked.canonical,
                 kind,
                 documents,
                 problems,
                 part,
             }
         }
-        Err(problem) => Prepared::Failed {
-            found: found.clone(),
-            problem,
-        },
+        Err(refusal) => Prepared::Failed { walked, refusal },
     }
 }
 
 /// Prepares files on every core, keeping their order.
 fn prepare_all<R: Send>(
-    files: &[FoundFile],
+    files: Vec<WalkedFile>,
     max_bytes: u64,
     per_file: PerFile<'_, R>,
 ) -> Vec<Prepared<R>> {
     use rayon::prelude::*;
     files
-        .par_iter()
+        .into_par_iter()
         .map(|f| prepare(f, max_bytes, per_file))
         .collect()
 }
@@ -359,12 +498,14 @@ fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<Loade
     match prepared {
         Prepared::Read {
             file,
+            canonical,
             kind,
             mut documents,
             problems,
             part,
         } => {
             let id = repo.sources.add(file);
+            repo.remember(Some(canonical), id);
             match kind {
                 FileKind::Rego => repo.rego_files.push(id),
                 FileKind::Other => repo.other_files.push(id),
@@ -394,8 +535,14 @@ fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<Loade
                 }
             }
         }
-        Prepared::Failed { found, problem } => {
-            add_unread(repo, found.name, found.path, problem);
+        Prepared::Failed { walked, refusal } => {
+            add_unread(
+                repo,
+                walked.found.name,
+                walked.found.path,
+                refusal,
+                Some(walked.canonical),
+            );
         }
     }
 }
@@ -411,19 +558,21 @@ fn read_file(repo: &mut Repo, found: &FoundFile, max_bytes: u64) {
     }
 }
 
-fn add_text_file(repo: &mut Repo, file: SourceFile) {
-    if file.text.contains('\0') {
-        let id = repo
-            .sources
-            .add(SourceFile::new(file.name, file.path, String::new()));
-        repo.problems.push(LoadProblem::File {
-            file: id,
-            problem: FileProblem::Binary,
-        });
-        return;
+/// Adds standard input, or why it could not be read, as `<stdin>`: the same findings as a
+/// file with the same bytes.
+fn add_stream(repo: &mut Repo, bytes: Result<Vec<u8>, FileProblem>) {
+    let name = || ("<stdin>".to_owned(), PathBuf::from("<stdin>"));
+    match bytes.map_err(Refusal::of).and_then(decode) {
+        Ok(text) => {
+            let (name, path) = name();
+            let id = repo.sources.add(SourceFile::new(name, path, text));
+            parse_yaml_file(repo, id);
+        }
+        Err(refusal) => {
+            let (name, path) = name();
+            add_unread(repo, name, path, refusal, None);
+        }
     }
-    let id = repo.sources.add(file);
-    parse_yaml_file(repo, id);
 }
 
 /// Parses a loaded file as YAML and records its documents and problems.
@@ -448,47 +597,132 @@ pub fn parse_yaml_documents(repo: &mut Repo, id: FileId) -> Vec<Document> {
     parsed.documents
 }
 
+/// Why a file was not read, and what of it a finding may show.
+struct Refusal {
+    problem: FileProblem,
+    /// The text to show with the finding: for text that is not UTF-8, a lossy copy (every
+    /// byte before the first bad one is valid, so its offset is unchanged, and the finding
+    /// shows that line); otherwise empty.
+    shown: String,
+}
+
+impl Refusal {
+    /// A refusal that shows nothing of the file.
+    fn of(problem: FileProblem) -> Self {
+        Self {
+            problem,
+            shown: String::new(),
+        }
+    }
+}
+
 /// Records a file that could not be read and why; returns its id.
-fn add_unread(repo: &mut Repo, name: String, path: PathBuf, problem: FileProblem) -> FileId {
-    // Keep a lossy copy of text that is not UTF-8 so the finding can show the line of the
-    // first bad byte; every byte before it is valid, so its offset is unchanged.
-    let text = match &problem {
-        FileProblem::NotUtf8 { .. } => std::fs::read(&path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
-    let id = repo.sources.add(SourceFile::new(name, path, text));
-    repo.problems.push(LoadProblem::File { file: id, problem });
+fn add_unread(
+    repo: &mut Repo,
+    name: String,
+    path: PathBuf,
+    refusal: Refusal,
+    canonical: Option<PathBuf>,
+) -> FileId {
+    let id = repo.sources.add(SourceFile::new(name, path, refusal.shown));
+    repo.problems.push(LoadProblem::File {
+        file: id,
+        problem: refusal.problem,
+    });
+    repo.remember(canonical, id);
     id
+}
+
+/// The limit actually applied: the configured one, never above [`MAX_SPANNED_BYTES`].
+fn effective_limit(max_bytes: u64) -> u64 {
+    max_bytes.min(MAX_SPANNED_BYTES)
 }
 
 /// Whether `size` bytes are within the limit, which never exceeds [`MAX_SPANNED_BYTES`].
 fn within_size_limit(size: u64, max_bytes: u64) -> Result<(), FileProblem> {
-    let limit = max_bytes.min(MAX_SPANNED_BYTES);
+    let limit = effective_limit(max_bytes);
     if size > limit {
         return Err(FileProblem::TooLarge { size, limit });
     }
     Ok(())
 }
 
-/// Reads a file as UTF-8 text within the size limit.
+/// Reads `reader` to its end, but never more than the limit and one byte: a stream that
+/// does not end (`/dev/zero`, `yes |`, a FIFO whose writer never stops) costs the limit, not
+/// the machine's memory. `capacity` is the size expected, when known.
 ///
 /// # Errors
-/// The [`FileProblem`] that kept it from being read.
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, FileProblem> {
-    let meta = std::fs::metadata(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
-    within_size_limit(meta.len(), max_bytes)?;
-    let bytes = std::fs::read(path).map_err(|e| FileProblem::Unreadable(e.to_string()))?;
-    if bytes.contains(&0) {
-        return Err(FileProblem::Binary);
+/// [`FileProblem::OverLimit`] when there is more than the limit; [`FileProblem::Unreadable`]
+/// when reading fails.
+pub fn read_bounded(
+    reader: impl Read,
+    max_bytes: u64,
+    capacity: usize,
+) -> Result<Vec<u8>, FileProblem> {
+    let limit = effective_limit(max_bytes);
+    let mut bytes = Vec::with_capacity(capacity);
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(FileProblem::OverLimit { limit });
     }
-    let mut text = String::from_utf8(bytes).map_err(|e| FileProblem::NotUtf8 {
-        offset: e.utf8_error().valid_up_to(),
+    Ok(bytes)
+}
+
+/// Reads a file's bytes within the size limit. A regular file's size is known before reading,
+/// so one over the limit is not read at all; anything else the caller named (a FIFO, a
+/// device, `<(kustomize build)`) is read as a stream, up to the limit.
+fn read_file_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileProblem> {
+    let unreadable = |e: std::io::Error| FileProblem::Unreadable(e.to_string());
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    let capacity = if meta.is_file() {
+        within_size_limit(meta.len(), max_bytes)?;
+        // One byte more, so that reading to the end does not grow the buffer to find it.
+        usize::try_from(meta.len()).map_or(0, |n| n.saturating_add(1))
+    } else {
+        0
+    };
+    read_bounded(file, max_bytes, capacity)
+}
+
+/// The text of bytes read from an input, or why it is not text.
+fn decode(bytes: Vec<u8>) -> Result<String, Refusal> {
+    // UTF-16's byte-order mark first: its ASCII characters hold NUL bytes, and "binary" would
+    // be the wrong diagnosis of a file an editor saved as UTF-16.
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(Refusal::of(FileProblem::Utf16));
+    }
+    if bytes.contains(&0) {
+        return Err(Refusal::of(FileProblem::Binary));
+    }
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        Refusal {
+            problem: FileProblem::NotUtf8 { offset },
+            shown: String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
     })?;
     // A byte-order mark is not content; drop it so offsets and columns match what editors show.
     if text.starts_with('\u{feff}') {
         text.drain(..'\u{feff}'.len_utf8());
     }
     Ok(text)
+}
+
+fn read_text_or_refusal(path: &Path, max_bytes: u64) -> Result<String, Refusal> {
+    read_file_bytes(path, max_bytes)
+        .map_err(Refusal::of)
+        .and_then(decode)
+}
+
+/// Reads a file as UTF-8 text within the size limit, reading no more than the limit and one
+/// byte whatever the file is.
+///
+/// # Errors
+/// The [`FileProblem`] that kept it from being read.
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, FileProblem> {
+    read_text_or_refusal(path, max_bytes).map_err(|r| r.problem)
 }

@@ -2,8 +2,23 @@
 //! `.gitignore` unless asked not to, skipping hidden directories, `target/`, the build output
 //! directory and configured globs; files named explicitly are always read. The result is sorted,
 //! so the order of discovery never changes a result.
+//!
+//! The repository is untrusted input (a pull request controls every file), so the walk reads
+//! only what lies inside its root:
+//! - ignore files (`.gitignore`, `.ignore`) are honoured at the root and below, never above
+//!   it: a `.gitignore` in a parent directory, even above the repository's `.git`, would
+//!   otherwise hide the repository's files from the check (the `ignore` crate still opens
+//!   those above to build its chain of directories, and applies none of them). Nor is the
+//!   user's global gitignore (`core.excludesFile`) read: it is this machine's setting, and the
+//!   same repository must give the same result on every machine. The root's own
+//!   `.git/info/exclude` is read (a local file of that clone, which no pull request writes).
+//! - a symlink, to a file or to a directory, that leads outside the root is reported and not
+//!   followed; links that stay inside are followed.
+//! - only regular files are opened: a FIFO or a device named `*.yaml` is reported, not read
+//!   (a FIFO would block the walk, a device would never end).
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use ignore::WalkBuilder;
 use ignore::overrides::OverrideBuilder;
@@ -31,6 +46,19 @@ pub struct FoundFile {
     pub name: String,
 }
 
+/// A file the walk found, and where it really is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkedFile {
+    /// The file.
+    pub found: FoundFile,
+    /// Its canonical path (links resolved): the same file reached through two PATHs, or
+    /// through a link inside the root, has the same one, and is read once.
+    pub canonical: PathBuf,
+    /// Whether it was reached through a link (to the file or to a directory above it): the
+    /// file's own name is preferred to a link's when both are found.
+    pub linked: bool,
+}
+
 /// A problem met while walking, reported against the path.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WalkProblem {
@@ -38,6 +66,9 @@ pub struct WalkProblem {
     pub path: PathBuf,
     /// Relative name, with `/`.
     pub name: String,
+    /// Where the entry itself is (its directory resolved, its own name kept, a link not
+    /// followed), so that two overlapping PATHs report it once.
+    pub location: PathBuf,
     /// What went wrong.
     pub kind: WalkProblemKind,
 }
@@ -45,14 +76,23 @@ pub struct WalkProblem {
 /// The kinds of walk problems.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum WalkProblemKind {
-    /// The entry could not be read (permissions, vanished, symlink loop).
+    /// The entry could not be read (permissions, vanished, symlink loop, not a regular file).
     Unreadable(String),
-    /// A symlink leads outside the root; it is not followed.
+    /// A symlink (to a file or a directory) leads outside the root; it is not followed.
     OutsideRoot(PathBuf),
 }
 
+/// What walking one root found: files sorted by name, and problems sorted by name.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Walk {
+    /// The files to read.
+    pub files: Vec<WalkedFile>,
+    /// The entries that are not read, and why.
+    pub problems: Vec<WalkProblem>,
+}
+
 /// Walks one directory root.
-pub fn walk_dir(root: &Path, options: &WalkOptions) -> (Vec<FoundFile>, Vec<WalkProblem>) {
+pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
     let mut files = Vec::new();
     let mut problems = Vec::new();
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
@@ -64,7 +104,11 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> (Vec<FoundFile>, Vec<Walk
         .git_exclude(!options.no_ignore)
         .git_global(false)
         .ignore(!options.no_ignore)
-        .parents(!options.no_ignore)
+        // Ignore files above the root are outside the repository (see the module comment).
+        // The crate (ignore 0.4.35, `Ignore::add_parents`) still opens the parents' ignore
+        // files to build its chain of directories, which its loop detection needs when
+        // following links, but `matched_ignore` applies them only when `parents` is on.
+        .parents(false)
         .require_git(false)
         .sort_by_file_name(std::cmp::Ord::cmp);
     if !options.exclude.is_empty() {
@@ -85,69 +129,154 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> (Vec<FoundFile>, Vec<Walk
         .flat_map(|d| [root.join(d), d.clone()])
         .filter_map(|d| d.canonicalize().ok())
         .collect();
+    // The filter decides which directories are entered; a linked directory leading out of the
+    // root is reported from inside it, as the walk goes, so the problems wait here.
+    let escaping: Arc<Mutex<Vec<WalkProblem>>> = Arc::default();
+    let filter_problems = Arc::clone(&escaping);
+    let filter_root = root.to_path_buf();
+    let filter_canonical_root = canonical_root.clone();
     builder.filter_entry(move |entry| {
         let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
         if !is_dir || entry.depth() == 0 {
             return true;
         }
-        entry.file_name() != "target"
-            && (skip_dirs.is_empty()
-                || entry
-                    .path()
-                    .canonicalize()
-                    .is_ok_and(|p| !skip_dirs.contains(&p)))
+        if entry.file_name() == "target" {
+            return false;
+        }
+        let linked = entry.path_is_symlink();
+        // Resolved only when needed: one system call per component of the path.
+        let canonical = (linked || !skip_dirs.is_empty())
+            .then(|| entry.path().canonicalize().ok())
+            .flatten();
+        if canonical.as_ref().is_some_and(|p| skip_dirs.contains(p)) {
+            return false;
+        }
+        if linked
+            && let Some(target) = &canonical
+            && !target.starts_with(&filter_canonical_root)
+        {
+            let path = entry.path();
+            filter_problems
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(WalkProblem {
+                    path: path.to_path_buf(),
+                    name: relative_name(&filter_root, path),
+                    location: own_location(path),
+                    kind: WalkProblemKind::OutsideRoot(written_target(path, target)),
+                });
+            return false;
+        }
+        true
     });
+    // Directories reached through a link that stays inside the root: a file under one is not
+    // where its path says, so its canonical path is asked for.
+    let mut linked_dirs: Vec<PathBuf> = Vec::new();
     for result in builder.build() {
         match result {
             Ok(entry) => {
-                if !entry.file_type().is_some_and(|t| t.is_file()) {
+                let Some(file_type) = entry.file_type() else {
+                    continue;
+                };
+                let path = entry.path();
+                if file_type.is_dir() {
+                    if entry.path_is_symlink() {
+                        linked_dirs.push(path.to_path_buf());
+                    }
                     continue;
                 }
-                let path = entry.path();
                 if !has_walked_extension(path) {
                     continue;
                 }
                 let name = relative_name(root, path);
-                if entry.path_is_symlink() {
+                if !file_type.is_file() {
+                    // A FIFO would block the walk and a device would never end; naming one
+                    // on the command line still reads it, within the size limit.
+                    problems.push(WalkProblem {
+                        path: path.to_path_buf(),
+                        location: own_location(path),
+                        name,
+                        kind: WalkProblemKind::Unreadable(
+                            "not a regular file (a FIFO, socket or device); a walk reads only regular files, name it on the command line to read it".into(),
+                        ),
+                    });
+                    continue;
+                }
+                let through_link =
+                    entry.path_is_symlink() || linked_dirs.iter().any(|d| path.starts_with(d));
+                let canonical = if through_link {
                     match path.canonicalize() {
                         Ok(target) if !target.starts_with(&canonical_root) => {
-                            // Report the link as written, not where it resolves on this machine.
-                            let written = std::fs::read_link(path).unwrap_or(target);
                             problems.push(WalkProblem {
                                 path: path.to_path_buf(),
+                                location: own_location(path),
                                 name,
-                                kind: WalkProblemKind::OutsideRoot(written),
+                                kind: WalkProblemKind::OutsideRoot(written_target(path, &target)),
                             });
                             continue;
                         }
-                        Ok(_) => {}
+                        Ok(target) => target,
                         Err(e) => {
                             problems.push(WalkProblem {
                                 path: path.to_path_buf(),
+                                location: own_location(path),
                                 name,
                                 kind: WalkProblemKind::Unreadable(e.to_string()),
                             });
                             continue;
                         }
                     }
-                }
-                files.push(FoundFile {
-                    path: path.to_path_buf(),
-                    name,
+                } else {
+                    // No link on the way: the path under the canonical root is canonical, and
+                    // costs no system call (a walk of 100,000 files would otherwise resolve
+                    // every component of every path).
+                    canonical_root.join(path.strip_prefix(root).unwrap_or(path))
+                };
+                files.push(WalkedFile {
+                    found: FoundFile {
+                        path: path.to_path_buf(),
+                        name,
+                    },
+                    canonical,
+                    linked: through_link,
                 });
             }
             Err(error) => {
                 let path = error_path(&error).unwrap_or_else(|| root.to_path_buf());
                 problems.push(WalkProblem {
                     name: relative_name(root, &path),
+                    location: own_location(&path),
                     path,
                     kind: WalkProblemKind::Unreadable(error.to_string()),
                 });
             }
         }
     }
-    files.sort_by(|a, b| a.name.cmp(&b.name));
-    (files, problems)
+    problems.append(&mut escaping.lock().unwrap_or_else(PoisonError::into_inner));
+    files.sort_by(|a, b| a.found.name.cmp(&b.found.name));
+    problems.sort_by(|a, b| a.name.cmp(&b.name));
+    Walk { files, problems }
+}
+
+/// Where a link points, as written in the link (not where it resolves on this machine), for
+/// the report; `resolved` when it cannot be read.
+fn written_target(link: &Path, resolved: &Path) -> PathBuf {
+    std::fs::read_link(link).unwrap_or_else(|_| resolved.to_path_buf())
+}
+
+/// The entry's own place: its directory resolved, its name kept, so a link is not followed.
+fn own_location(path: &Path) -> PathBuf {
+    let parent = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let parent = parent
+        .canonicalize()
+        .unwrap_or_else(|_| parent.to_path_buf());
+    match path.file_name() {
+        Some(name) => parent.join(name),
+        None => parent,
+    }
 }
 
 fn has_walked_extension(path: &Path) -> bool {

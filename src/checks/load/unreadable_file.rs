@@ -8,6 +8,11 @@ crate::declare_rule! {
     /// vanished during the walk, a file over the size limit, a binary file, or text that is not
     /// UTF-8.
     ///
+    /// Standard input, a FIFO or a device named on the command line is read as a stream and
+    /// reading stops one byte past the limit; a FIFO or a device met while walking a directory
+    /// is reported and not opened. Standard input gets the same findings as a file holding the
+    /// same bytes.
+    ///
     /// ## Why is this bad?
     /// A file portico cannot read is a file it cannot check. Saying nothing would let the
     /// gate pass on configuration nobody looked at.
@@ -36,6 +41,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             FileProblem::TooLarge { size, limit } => (
                 format!("file is {size} bytes, over the {limit}-byte limit; not read"),
                 "raise `maxFileBytes` in portico.yaml (or pass `--max-file-bytes`), split the file, or exclude it with `ignore:` if it is not configuration",
+            ),
+            FileProblem::OverLimit { limit } => (
+                format!(
+                    "input holds more than the {limit}-byte limit; read stopped there, not checked"
+                ),
+                "raise `maxFileBytes` in portico.yaml (or pass `--max-file-bytes`), or name a smaller input",
+            ),
+            FileProblem::Utf16 => (
+                "file is UTF-16 text, not UTF-8; not read".to_owned(),
+                "save the file as UTF-8",
             ),
             FileProblem::NotUtf8 { offset } => (
                 format!("file is not UTF-8 text (invalid byte at offset {offset}); not read"),

@@ -5,13 +5,20 @@ use crate::model::scopes::{SourceError, SourceState};
 crate::declare_rule! {
     /// ## What it does
     /// Reports a `scopeSources` entry of `portico.yaml` that portico cannot use: the file does
-    /// not exist, does not parse (at the parser's line), or is none of the formats portico
-    /// reads (Terraform, CloudFormation, Cognito CLI, Okta scopes, OIDC metadata, Keycloak realm
-    /// export, Auth0 Deploy CLI, Entra manifest).
+    /// not exist, cannot be read, lies outside the repository, does not parse (at the parser's
+    /// line), or is none of the formats portico reads (Terraform, CloudFormation, Cognito CLI,
+    /// Okta scopes, OIDC metadata, Keycloak realm export, Auth0 Deploy CLI, Entra manifest).
+    ///
+    /// The repository is the directory of `portico.yaml` and the first PATH. An entry that
+    /// leads outside it (`../`, an absolute path, a symlink pointing out) is refused, and
+    /// nothing of the file is read.
     ///
     /// ## Why is this bad?
     /// The provider's scopes are then unknown, and portico cannot tell whether each API
     /// product's scope exists: the check the file was listed for silently does not happen.
+    /// A file outside the repository is different on every machine, and `portico.yaml` comes
+    /// with the pull request: reading `../../.aws/credentials` would show its lines in the
+    /// report.
     ///
     /// ## Example
     /// ```yaml
@@ -49,6 +56,30 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let Some(span) = config_span else { continue };
                 Finding::new("scope source file not found", span)
                     .help("paths in `scopeSources` are relative to portico.yaml")
+            }
+            (SourceState::OutsideRoot, _) => {
+                let Some(span) = config_span else { continue };
+                let name = ctx
+                    .config
+                    .settings
+                    .identity_providers
+                    .get(loaded.provider)
+                    .and_then(|p| p.scope_sources.get(loaded.entry))
+                    .map_or_else(String::new, |e| format!(" `{e}`"));
+                Finding::new(
+                    format!("scope source{name} lies outside the repository; not read"),
+                    span,
+                )
+                .help("`scopeSources` name files inside the repository (the directory of portico.yaml): commit a copy of the export there")
+            }
+            (SourceState::Unreadable, file) => {
+                let Some(span) = config_span else { continue };
+                let help = if file.is_some() {
+                    "PC005 on the file says why"
+                } else {
+                    "it is not a regular file (a FIFO, socket or device)"
+                };
+                Finding::new("scope source cannot be read", span).help(help)
             }
             (SourceState::Failed(SourceError::Syntax(range, message)), Some(file)) => {
                 let mut f = Finding::new(

@@ -114,8 +114,14 @@ pub enum SourceState {
     Read(ScopeSource),
     /// The file was read but is not a scope source.
     Failed(SourceError),
-    /// The file does not exist or could not be read.
+    /// The file does not exist.
     Missing,
+    /// The entry leads outside the repository (`../`, an absolute path, a link pointing out);
+    /// nothing of it was read.
+    OutsideRoot,
+    /// The file exists but could not be read: it is not a regular file, or reading it failed
+    /// (PC005 on the file says why).
+    Unreadable,
 }
 
 /// One `scopeSources` entry, loaded.
@@ -132,63 +138,38 @@ pub struct LoadedSource {
 }
 
 /// Reads every provider's `scopeSources`, relative to `base` (the directory of portico.yaml).
-/// A file the walk already read is not read again.
+///
+/// `portico.yaml` is untrusted (a pull request controls it), so an entry is read only when it
+/// resolves (links and `..` followed) to a file inside one of `roots`: the directory of
+/// portico.yaml and the first PATH. Anything else is refused unread, so that no code frame
+/// can show a file from elsewhere on the machine (`../../.aws/credentials`,
+/// `/proc/self/environ`).
+///
+/// A file the walk already read is not read again: it is looked up by its canonical path,
+/// so each entry costs one path resolution, however many files the repository holds.
 pub fn load_sources(
     repo: &mut crate::load::Repo,
     providers: &[crate::config::IdentityProvider],
     base: &std::path::Path,
+    roots: &[std::path::PathBuf],
     max_file_bytes: u64,
 ) -> Vec<LoadedSource> {
+    let roots: Vec<std::path::PathBuf> = roots
+        .iter()
+        .map(|r| {
+            // The directory of `portico.yaml` is empty when it is named without one.
+            if r.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                r.as_path()
+            }
+        })
+        .filter_map(|r| r.canonicalize().ok())
+        .collect();
     let mut out = Vec::new();
     for (p, provider) in providers.iter().enumerate() {
         for (entry, relative) in provider.scope_sources.iter().enumerate() {
-            let path = base.join(relative);
-            let wanted = path.canonicalize().ok();
-            let existing = wanted.as_ref().and_then(|w| {
-                repo.sources
-                    .iter()
-                    .find(|(_, f)| f.path.canonicalize().ok().as_ref() == Some(w))
-                    .map(|(id, _)| id)
-            });
-            let file = match existing {
-                Some(id) => Some(id),
-                None if path.is_file() => {
-                    let found = crate::load::walk::FoundFile {
-                        path: path.clone(),
-                        name: relative.replace('\\', "/"),
-                    };
-                    match crate::load::read_source(repo, &found, max_file_bytes) {
-                        Ok(id) => {
-                            if !relative.ends_with(".tf") {
-                                let documents = crate::load::parse_yaml_documents(repo, id);
-                                repo.documents.extend(
-                                    documents
-                                        .into_iter()
-                                        .map(|doc| crate::load::LoadedDocument { file: id, doc }),
-                                );
-                            }
-                            Some(id)
-                        }
-                        Err(_) => None,
-                    }
-                }
-                None => None,
-            };
-            let state = match file {
-                None => SourceState::Missing,
-                Some(id) => {
-                    let documents: Vec<Document> = repo
-                        .documents
-                        .iter()
-                        .filter(|d| d.file == id)
-                        .map(|d| d.doc.clone())
-                        .collect();
-                    match read(repo.sources.get(id), &documents) {
-                        Ok(source) => SourceState::Read(source),
-                        Err(error) => SourceState::Failed(error),
-                    }
-                }
-            };
+            let (file, state) = load_source(repo, base, &roots, relative, max_file_bytes);
             out.push(LoadedSource {
                 provider: p,
                 entry,
@@ -198,4 +179,61 @@ pub fn load_sources(
         }
     }
     out
+}
+
+/// Reads one `scopeSources` entry (see [`load_sources`]).
+fn load_source(
+    repo: &mut crate::load::Repo,
+    base: &std::path::Path,
+    roots: &[std::path::PathBuf],
+    relative: &str,
+    max_file_bytes: u64,
+) -> (Option<crate::load::source::FileId>, SourceState) {
+    let path = base.join(relative);
+    let Ok(canonical) = path.canonicalize() else {
+        return (None, SourceState::Missing);
+    };
+    if !roots.iter().any(|root| canonical.starts_with(root)) {
+        return (None, SourceState::OutsideRoot);
+    }
+    let id = match repo.file_at(&canonical) {
+        Some(id) => id,
+        None => {
+            // A FIFO would block and a device would never end: only regular files are opened.
+            if !canonical.is_file() {
+                return (None, SourceState::Unreadable);
+            }
+            let found = crate::load::walk::FoundFile {
+                path: path.clone(),
+                name: relative.replace('\\', "/"),
+            };
+            let id = match crate::load::read_source(repo, &found, max_file_bytes) {
+                Ok(id) => id,
+                Err(id) => return (Some(id), SourceState::Unreadable),
+            };
+            if !relative.ends_with(".tf") {
+                let documents = crate::load::parse_yaml_documents(repo, id);
+                repo.documents.extend(
+                    documents
+                        .into_iter()
+                        .map(|doc| crate::load::LoadedDocument { file: id, doc }),
+                );
+            }
+            id
+        }
+    };
+    if repo.is_unread(id) {
+        return (Some(id), SourceState::Unreadable);
+    }
+    let documents: Vec<Document> = repo
+        .documents
+        .iter()
+        .filter(|d| d.file == id)
+        .map(|d| d.doc.clone())
+        .collect();
+    let state = match read(repo.sources.get(id), &documents) {
+        Ok(source) => SourceState::Read(source),
+        Err(error) => SourceState::Failed(error),
+    };
+    (Some(id), state)
 }
