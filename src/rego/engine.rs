@@ -122,6 +122,10 @@ impl Engines {
 
 fn build_engine(step: &OpaStep, modules: &[AnalysedModule]) -> Result<regorus::Engine, String> {
     let mut engine = regorus::Engine::new();
+    super::builtins_replaced::install(&mut engine)?;
+    // `print` writes to stderr unless gathered; the library never prints, and what a policy
+    // prints is dropped after each evaluation.
+    engine.set_gather_prints(true);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: EVALUATION_LIMIT,
         // Reading the clock on every unit of work costs more than the evaluation itself.

@@ -4,6 +4,7 @@
 //! ([`matrix`]).
 
 pub mod builtins_opa;
+pub mod builtins_replaced;
 pub mod engine;
 pub mod facts;
 pub mod input_contract;
