@@ -11,6 +11,7 @@ pub mod input_contract;
 pub mod matrix;
 
 pub mod parse;
+pub mod recursion;
 
 use std::collections::BTreeMap;
 use std::ops::Range;
