@@ -11,6 +11,8 @@
 //!
 //! The refusal is an evaluation error (PC513) at the call.
 
+use std::sync::OnceLock;
+
 use regorus::unstable::{Expr, Literal, Parser, Ref, Source, Span};
 use regorus::{Extension, Value};
 
@@ -39,24 +41,28 @@ const GO_MAX_WIDTH: u128 = 1_000_000;
 /// # Errors
 /// When regorus refuses an extension (it has no such built-in, or one is registered twice).
 pub(crate) fn install(engine: &mut regorus::Engine) -> Result<(), String> {
-    let fixed: [(&str, u8, Box<dyn Extension>); 3] = [
-        (
-            "time.now_ns",
-            0,
-            Box::new(|_: Vec<Value>| Ok(Value::from(FIXED_NOW_NS))),
-        ),
-        ("rand.intn", 2, Box::new(rand_intn)),
-        ("uuid.rfc4122", 1, Box::new(uuid_rfc4122)),
-    ];
-    for (name, nargs, extension) in fixed {
+    // Built once: each extension of a bounded built-in parses a call of its own.
+    static EXTENSIONS: OnceLock<Result<Vec<(&str, u8, Box<dyn Extension>)>, String>> =
+        OnceLock::new();
+    let extensions = EXTENSIONS.get_or_init(|| {
+        let mut all: Vec<(&str, u8, Box<dyn Extension>)> = vec![
+            (
+                "time.now_ns",
+                0,
+                Box::new(|_: Vec<Value>| Ok(Value::from(FIXED_NOW_NS))),
+            ),
+            ("rand.intn", 2, Box::new(rand_intn)),
+            ("uuid.rfc4122", 1, Box::new(uuid_rfc4122)),
+        ];
+        for &(name, bound) in BOUNDED {
+            let (nargs, extension) = bounded(name, bound)?;
+            all.push((name, nargs, extension));
+        }
+        Ok(all)
+    });
+    for (name, nargs, extension) in extensions.as_ref().map_err(Clone::clone)? {
         engine
-            .add_extension(name.to_string(), nargs, extension)
-            .map_err(|e| format!("{e:#}"))?;
-    }
-    for &(name, bound) in BOUNDED {
-        let (nargs, extension) = bounded(name, bound)?;
-        engine
-            .add_extension(name.to_string(), nargs, extension)
+            .add_extension((*name).to_string(), *nargs, extension.clone_box())
             .map_err(|e| format!("{e:#}"))?;
     }
     Ok(())
