@@ -42,10 +42,9 @@ const GO_MAX_WIDTH: u128 = 1_000_000;
 /// When regorus refuses an extension (it has no such built-in, or one is registered twice).
 pub(crate) fn install(engine: &mut regorus::Engine) -> Result<(), String> {
     // Built once: each extension of a bounded built-in parses a call of its own.
-    static EXTENSIONS: OnceLock<Result<Vec<(&str, u8, Box<dyn Extension>)>, String>> =
-        OnceLock::new();
+    static EXTENSIONS: OnceLock<Result<Vec<Replaced>, String>> = OnceLock::new();
     let extensions = EXTENSIONS.get_or_init(|| {
-        let mut all: Vec<(&str, u8, Box<dyn Extension>)> = vec![
+        let mut all: Vec<Replaced> = vec![
             (
                 "time.now_ns",
                 0,
@@ -67,6 +66,9 @@ pub(crate) fn install(engine: &mut regorus::Engine) -> Result<(), String> {
     }
     Ok(())
 }
+
+/// A replaced built-in: its name, its number of arguments and the extension standing for it.
+type Replaced = (&'static str, u8, Box<dyn Extension>);
 
 /// What a call would build, or why it is refused.
 type Bound = fn(&[Value]) -> Result<(), String>;
