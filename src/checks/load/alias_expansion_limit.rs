@@ -5,9 +5,11 @@ use crate::load::yaml::YamlProblem;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Reports a document whose aliases take the file past its alias budget, and skips it. A
-    /// file's aliases, all its documents together, may expand to 10,000 nodes plus 4 per byte
-    /// of the file, at most 1,000,000 (a string counts one node more per 64 bytes).
+    /// Reports a document whose aliases take its file past the file's alias budget, and skips
+    /// it.
+    ///
+    /// A file's aliases, all its documents together, may expand to 10,000 nodes plus 4 per
+    /// byte of the file, at most 1,000,000 (a string counts one node more per 64 bytes).
     ///
     /// ## Why is this bad?
     /// Nested aliases multiply: nine levels of nine references each ("billion laughs") expand a
