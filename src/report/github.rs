@@ -6,6 +6,7 @@
 //! them against the workspace, so portico should run from the repository root for the
 //! annotations to land on the right files.
 
+use super::terminal::escape_controls;
 use super::{help_uri, position};
 use crate::CheckResult;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -44,15 +45,17 @@ fn command(result: &CheckResult, d: &Diagnostic) -> String {
         Severity::Warning => "warning",
         Severity::Info => "notice",
     };
+    // The runner prints the message into the job log, and a terminal running
+    // `--format github` prints all of it: what the repository wrote is shown, not obeyed.
     format!(
         "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-        escape_property(file),
+        escape_property(&escape_controls(file)),
         start.0,
         start.1,
         end.0,
         end.1,
         escape_property(d.code),
-        escape_data(&text)
+        escape_data(&escape_controls(&text))
     )
 }
 
@@ -145,8 +148,8 @@ fn push_table(out: &mut String, rows: &[String], budget: usize) {
 
 /// Text made safe for one cell of a Markdown table.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace("\r\n", "<br>")
+    escape_controls(&text.replace("\r\n", "\n"))
+        .replace('|', "\\|")
         .replace('\n', "<br>")
 }
 

@@ -98,8 +98,6 @@ pub fn render(result: &CheckResult) -> String {
             resources: s.resources,
         },
     };
-    let mut out =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    // Pretty JSON, with what a terminal would obey escaped (see `terminal::json_pretty`).
+    super::terminal::json_pretty(&report)
 }

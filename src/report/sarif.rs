@@ -188,10 +188,8 @@ pub fn render(result: &CheckResult) -> String {
             results,
         }],
     };
-    let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    // Pretty JSON, with what a terminal would obey escaped (see `terminal::json_pretty`).
+    super::terminal::json_pretty(&log)
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
