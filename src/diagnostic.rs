@@ -92,6 +92,9 @@ pub struct Finding {
     pub resource: Option<String>,
     /// Other ends of the finding.
     pub related: Vec<Label>,
+    /// What the report adds: how many findings like this one it leaves out (see
+    /// [`crate::findings_cap`]). Rules do not set it.
+    pub note: Option<String>,
 }
 
 impl Finding {
@@ -105,6 +108,7 @@ impl Finding {
             help: None,
             resource: None,
             related: Vec::new(),
+            note: None,
         }
     }
 

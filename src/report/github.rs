@@ -31,6 +31,10 @@ fn command(result: &CheckResult, d: &Diagnostic) -> String {
         text.push_str("\nhelp: ");
         text.push_str(help);
     }
+    if let Some(note) = &f.note {
+        text.push_str("\nnote: ");
+        text.push_str(note);
+    }
     // An annotation has one location; the other ends of a cross-resource finding are named in
     // its text so that the reader can find them.
     for r in &f.related {
@@ -101,6 +105,10 @@ pub fn summary(result: &CheckResult) -> String {
                 message.push_str("<br>help: ");
                 message.push_str(&cell(help));
             }
+            if let Some(note) = &f.note {
+                message.push_str("<br>note: ");
+                message.push_str(&cell(note));
+            }
             format!(
                 "| {} | [{code}]({uri}) | `{}:{}:{}` | {} |\n",
                 d.severity,
@@ -114,6 +122,14 @@ pub fn summary(result: &CheckResult) -> String {
         })
         .collect();
     push_table(&mut out, &rows, SUMMARY_BUDGET);
+    if s.capped > 0 {
+        out.push_str(&format!(
+            "{} more findings are not reported: at most {} of a rule per file and {} per resource are.\n\n",
+            s.capped,
+            crate::findings_cap::PER_FILE,
+            crate::findings_cap::PER_RESOURCE
+        ));
+    }
     out
 }
 

@@ -65,12 +65,21 @@ fn summary_line(result: &CheckResult) -> String {
         plural(s.warnings, "warning"),
         plural(s.infos, "info")
     );
-    format!(
+    let mut line = format!(
         "{} in {} ({})",
         counts,
         plural(s.files, "file"),
         plural(s.resources, "resource")
-    )
+    );
+    if s.capped > 0 {
+        line.push_str(&format!(
+            "; {} not shown (at most {} of a rule per file and {} per resource)",
+            plural(s.capped, "more finding"),
+            crate::findings_cap::PER_FILE,
+            crate::findings_cap::PER_RESOURCE
+        ));
+    }
+    line
 }
 
 /// A diagnostic seen through miette's protocol: the primary file's excerpt as source, labels
@@ -137,7 +146,13 @@ impl View {
             severity: d.severity,
             // The code leads the message, as oxc and rustc print it: `× PC201: selector …`.
             message: format!("{}: {}", d.code, shown(&f.message)),
-            help: f.help.as_deref().map(shown),
+            // A note of the cap on findings goes below the help: miette has one place for
+            // text after the snippet.
+            help: match (f.help.as_deref().map(shown), f.note.as_deref()) {
+                (help, None) => help,
+                (None, Some(note)) => Some(format!("(note: {note})")),
+                (Some(help), Some(note)) => Some(format!("{help}\n(note: {note})")),
+            },
             source,
             labels,
             related,

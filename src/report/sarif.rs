@@ -215,6 +215,11 @@ fn sarif_result<'a>(sources: &Sources, d: &'a Diagnostic, fingerprint: String) -
         text.push_str("\nhelp: ");
         text.push_str(help);
     }
+    // After the message, which alone is fingerprinted: the count changes, the finding does not.
+    if let Some(note) = &f.note {
+        text.push_str("\nnote: ");
+        text.push_str(note);
+    }
     SarifResult {
         rule_id: d.code,
         rule_index: RULES.iter().position(|r| r.code == d.code),
