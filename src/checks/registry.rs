@@ -49,6 +49,7 @@ pub static RULES: &[Rule] = &[
     auth::invalid_inline_jwks::RULE,
     auth::jwks_without_signing_key::RULE,
     auth::required_scopes_bare_list::RULE,
+    auth::credentials_in_url::RULE,
     rego::rego_syntax_error::RULE,
     rego::rego_v0_syntax::RULE,
     rego::unknown_rego_function::RULE,
