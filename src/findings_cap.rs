@@ -42,12 +42,12 @@ pub fn apply(diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>)
             .map(|r| by_resource.entry((d.code, r.clone())).or_default());
         // A finding left out is counted once: by its resource when that group is full,
         // else by its file.
-        if let Some(group) = resource {
-            if group.shown >= PER_RESOURCE {
-                group.left_out += 1;
-                left_out.push(d);
-                continue;
-            }
+        if let Some(group) = resource
+            && group.shown >= PER_RESOURCE
+        {
+            group.left_out += 1;
+            left_out.push(d);
+            continue;
         }
         let file = by_file.entry((d.code, d.finding.span.file)).or_default();
         if file.shown >= PER_FILE {

@@ -41,9 +41,9 @@ pub fn table(matrix: &Matrix) -> String {
         .map(|d| {
             // Names and scopes come from the repository: shown, not obeyed, by a terminal.
             [
-                escape_controls(&d.route.to_string()).into_owned(),
+                escape_controls(&d.route).into_owned(),
                 escape_controls(&d.api_product_id).into_owned(),
-                escape_controls(&d.policy_name.to_string()).into_owned(),
+                escape_controls(&d.policy_name).into_owned(),
                 scopes(d),
                 if expected(d) {
                     verdict(d).to_string()
