@@ -21,78 +21,91 @@ pub const PER_RESOURCE: usize = 50;
 
 /// Splits sorted `diagnostics` into those shown and those the cap leaves out, both in order;
 /// the last shown finding of each group that lost some says how many.
+///
+/// The groups are keyed by borrowed names, and the findings are not copied.
 #[must_use]
-pub fn apply(diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
+pub fn apply(mut diagnostics: Vec<Diagnostic>) -> (Vec<Diagnostic>, Vec<Diagnostic>) {
     #[derive(Default)]
     struct Group {
         shown: usize,
         left_out: usize,
-        /// Index in `shown` of the group's last shown finding.
+        /// Index of the group's last shown finding.
         last: usize,
     }
-    let mut by_file: HashMap<(&'static str, FileId), Group> = HashMap::new();
-    let mut by_resource: HashMap<(&'static str, String), Group> = HashMap::new();
-    let mut shown: Vec<Diagnostic> = Vec::with_capacity(diagnostics.len());
-    let mut left_out = Vec::new();
-    for d in diagnostics {
-        let resource = d
-            .finding
-            .resource
-            .as_ref()
-            .map(|r| by_resource.entry((d.code, r.clone())).or_default());
-        // A finding left out is counted once: by its resource when that group is full,
-        // else by its file.
-        if let Some(group) = resource
-            && group.shown >= PER_RESOURCE
-        {
-            group.left_out += 1;
-            left_out.push(d);
-            continue;
-        }
-        let file = by_file.entry((d.code, d.finding.span.file)).or_default();
-        if file.shown >= PER_FILE {
-            file.left_out += 1;
-            left_out.push(d);
-            continue;
-        }
-        file.shown += 1;
-        file.last = shown.len();
-        if let Some(resource) = &d.finding.resource
-            && let Some(group) = by_resource.get_mut(&(d.code, resource.clone()))
-        {
-            group.shown += 1;
-            group.last = shown.len();
-        }
-        shown.push(d);
-    }
-    // The notes, in the order of the findings that carry them, so the text is deterministic.
+    let mut keep = Vec::with_capacity(diagnostics.len());
     let mut notes: Vec<(usize, String)> = Vec::new();
-    for ((code, _), group) in &by_file {
-        if group.left_out > 0 {
-            notes.push((
-                group.last,
-                format!("and {} more {code} in this file", group.left_out),
-            ));
+    {
+        let mut by_file: HashMap<(&str, FileId), Group> = HashMap::new();
+        let mut by_resource: HashMap<(&str, &str), Group> = HashMap::new();
+        for (i, d) in diagnostics.iter().enumerate() {
+            let resource = d.finding.resource.as_deref();
+            // A finding left out is counted once: by its resource when that group is full,
+            // else by its file.
+            if let Some(resource) = resource {
+                let group = by_resource.entry((d.code, resource)).or_default();
+                if group.shown >= PER_RESOURCE {
+                    group.left_out += 1;
+                    keep.push(false);
+                    continue;
+                }
+            }
+            let file = by_file.entry((d.code, d.finding.span.file)).or_default();
+            if file.shown >= PER_FILE {
+                file.left_out += 1;
+                keep.push(false);
+                continue;
+            }
+            file.shown += 1;
+            file.last = i;
+            if let Some(group) = resource.and_then(|r| by_resource.get_mut(&(d.code, r))) {
+                group.shown += 1;
+                group.last = i;
+            }
+            keep.push(true);
+        }
+        for ((code, _), group) in &by_file {
+            if group.left_out > 0 {
+                notes.push((
+                    group.last,
+                    format!("and {} more {code} in this file", group.left_out),
+                ));
+            }
+        }
+        for ((code, resource), group) in &by_resource {
+            if group.left_out > 0 {
+                notes.push((
+                    group.last,
+                    format!("and {} more {code} in {resource}", group.left_out),
+                ));
+            }
         }
     }
-    for ((code, resource), group) in &by_resource {
-        if group.left_out > 0 {
-            notes.push((
-                group.last,
-                format!("and {} more {code} in {resource}", group.left_out),
-            ));
-        }
-    }
+    // In the order of the findings that carry them, so the text never depends on the maps'.
     notes.sort();
     for (i, note) in notes {
-        if let Some(d) = shown.get_mut(i) {
+        if let Some(d) = diagnostics.get_mut(i) {
             d.finding.note = Some(match d.finding.note.take() {
                 Some(before) => format!("{before}; {note}"),
                 None => note,
             });
         }
     }
-    (shown, left_out)
+    // The smaller side moves out, in order; the larger stays where it is, so that a million
+    // findings are not copied (nor held twice) to show two hundred of them.
+    let shown = keep.iter().filter(|k| **k).count();
+    if shown == diagnostics.len() {
+        return (diagnostics, Vec::new());
+    }
+    let moving = shown <= diagnostics.len() - shown;
+    let mut flags = keep.into_iter();
+    let moved: Vec<Diagnostic> = diagnostics
+        .extract_if(.., |_| flags.next().unwrap_or(true) == moving)
+        .collect();
+    if moving {
+        (moved, diagnostics)
+    } else {
+        (diagnostics, moved)
+    }
 }
 
 #[cfg(test)]
