@@ -178,49 +178,30 @@ pub fn id_parts<'a>(model: &'a Model, policy: &'a Resource<ExtAuthPolicySpec>) -
     }
 }
 
-/// The private members of a JWK (RFC 7518 §6.2.2 for EC, §6.3.2 for RSA, §6.4.1 for `oct`,
-/// RFC 8037 §2 for OKP), present in `key`, in this order. Whatever the key type says, `d` and
-/// the RSA factors are private; an `oct` key is nothing but its secret `k`.
-#[must_use]
-pub fn private_jwk_members(key: &serde_json::Map<String, Json>) -> Vec<&'static str> {
-    let symmetric = key.get("kty").and_then(Json::as_str) == Some("oct");
-    ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
-        .into_iter()
-        .filter(|m| (*m != "k" || symmetric) && key.contains_key(*m))
-        .collect()
-}
-
-/// An inline JWKS without its private members: RSA, EC and OKP keys keep their public part,
-/// `oct` keys (a shared secret and nothing else) are left out. `None` when there is nothing to
-/// remove, or the text is not a JWKS (PC404 reports that, and the build refuses).
-fn public_jwks(text: &str) -> Option<String> {
-    let mut jwks: Json = serde_json::from_str(text).ok()?;
-    let keys = jwks.get_mut("keys")?.as_array_mut()?;
-    let before = keys.clone();
-    keys.retain(|k| k.get("kty").and_then(Json::as_str) != Some("oct"));
-    for key in keys.iter_mut() {
-        if let Json::Object(members) = key {
-            for member in private_jwk_members(members) {
-                members.remove(member);
-            }
-        }
-    }
-    (*keys != before).then(|| jwks.to_string())
-}
-
-/// Removes private key material from every `localJwks.inlineString` of a `glooAuth` copy.
-fn strip_private_keys(spec: &mut Json) {
+/// Replaces every `localJwks.inlineString` of a `glooAuth` copy with the JWK Set
+/// [`super::jwks::public_jwks`] writes: never the text as written, which may hold private keys
+/// anywhere (PC407 reports them in the repository).
+fn publish_public_keys(spec: &mut Json, file: &str) -> Result<(), EmitError> {
     let Some(configs) = spec.get_mut("configs").and_then(Json::as_array_mut) else {
-        return;
+        return Ok(());
     };
-    for config in configs {
-        if let Some(Json::String(text)) =
-            config.pointer_mut("/oauth2/accessTokenValidation/jwt/localJwks/inlineString")
-            && let Some(public) = public_jwks(text)
-        {
-            *text = public;
-        }
+    for (i, config) in configs.iter_mut().enumerate() {
+        let at = "/oauth2/accessTokenValidation/jwt/localJwks/inlineString";
+        let Some(value) = config.pointer_mut(at) else {
+            continue;
+        };
+        let public = value
+            .as_str()
+            .ok_or(super::jwks::NotAJwks("it is not a string"))
+            .and_then(super::jwks::public_jwks)
+            .map_err(|why| EmitError::Invalid {
+                file: file.to_string(),
+                pointer: format!("/spec/configs/{i}{at}"),
+                message: format!("the inline JWKS is not written: {} (PC404)", why.0),
+            })?;
+        *value = Json::String(public);
     }
+    Ok(())
 }
 
 /// The `glooAuth` object exactly as written (every field, also those portico does not model).
@@ -275,7 +256,7 @@ pub fn emit_with(
             }
         }
         // Never copy a private key into an artifact (PC407 reports it in the repository).
-        strip_private_keys(&mut spec);
+        publish_public_keys(&mut spec, &format!("AuthConfig of {}", policy.meta.id))?;
         let id = id_of(model, policy);
         // The check refuses these names (PC603); this keeps a bad one from ever becoming a
         // path or a manifest.

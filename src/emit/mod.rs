@@ -9,6 +9,7 @@
 pub mod authconfig;
 pub mod envoy;
 pub mod envoy_schema;
+pub mod jwks;
 pub mod kubernetes_name;
 pub mod output;
 
