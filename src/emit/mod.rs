@@ -64,12 +64,14 @@ pub enum EmitError {
 /// however it was quieted, and names it (see [`refusals`]). The rules behind them run in
 /// `build` even when `portico.yaml` turns them off.
 ///
-/// Left out on purpose: findings about what the configuration means rather than what portico
-/// can compile (a selector that matches nothing, an unprotected product route, scopes, the
-/// access matrix, a matcher conflict Gloo resolves the same way): the artifacts reproduce
-/// what Gloo would serve, and recording such legacy findings is what a baseline is for. Only
-/// rules that are errors by default are listed, so a warning never blocks a build. Findings
-/// about AuthConfigs kept by hand do not refuse: portico compiles nothing from them.
+/// Left out on purpose ([`KEPT_FOR_CHECK`], each with why): findings about what the
+/// configuration means rather than what portico can compile (a selector that matches nothing,
+/// an unprotected product route, scopes, the access matrix, a matcher conflict Gloo resolves
+/// the same way): the artifacts reproduce what Gloo would serve, and recording such legacy
+/// findings is what a baseline is for. Only rules that are errors by default are listed, so a
+/// warning never blocks a build. Findings about AuthConfigs kept by hand do not refuse:
+/// portico compiles nothing from them (PC602 reports a hand-kept AuthConfig that takes a
+/// compiled one's name as a finding of the policy, so that one does).
 pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
     (
         "PC001",
@@ -140,8 +142,16 @@ pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
         "two objects with one identity: the API server keeps one, the artifacts would be built from both",
     ),
     (
+        "PC208",
+        "Gloo serves a delegated table that sets `hosts` under its own hosts too (PC208's rule page); the Envoy output compiles it only under its parent",
+    ),
+    (
         "PC209",
         "Gloo rejects cyclic delegation; the Envoy output would serve routes the gateway does not",
+    ),
+    (
+        "PC402",
+        "the AuthConfig would carry the value as written: the ext auth service fetches the signing keys from `remoteJwks.url` (gloo-api.md §2) and can fetch none from a value that is not an http(s) URL, and no token's `iss` equals an issuer that does not parse, so every token on the routes is refused",
     ),
     (
         "PC404",
@@ -178,6 +188,81 @@ pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
     (
         "PC603",
         "the API server refuses a manifest whose name is not a valid Kubernetes name",
+    ),
+];
+
+/// The rules that are errors by default and are left out of [`BREAKS_ARTIFACTS`], with why: the
+/// artifacts are what Gloo would serve, so quieting such a finding is the repository's choice.
+/// Every rule that is an error by default is in one of the two lists (a test says so), so a
+/// new rule cannot be forgotten.
+pub const KEPT_FOR_CHECK: &[(&str, &str)] = &[
+    (
+        "PC201",
+        "a selector that matches nothing protects nothing: Gloo applies the policy to no route, and so do the artifacts",
+    ),
+    (
+        "PC202",
+        "a delegation that selects no table serves no route, in Gloo and in the artifacts",
+    ),
+    (
+        "PC301",
+        "an unprotected product route is served without ext auth by Gloo, and by the artifacts",
+    ),
+    (
+        "PC302",
+        "two tables with one product version: each route still carries its own table's metadata",
+    ),
+    (
+        "PC303",
+        "scopes are the identity provider's: the artifacts do not depend on them",
+    ),
+    (
+        "PC305",
+        "the product id is copied into the route metadata as it is, as Gloo does",
+    ),
+    (
+        "PC306",
+        "scope sources feed the scope rules, not the artifacts",
+    ),
+    (
+        "PC506",
+        "a query naming an undefined rule compiles in OPA (the result is undefined) and denies: what the policy means, not what portico compiles",
+    ),
+    (
+        "PC507",
+        "a query result that never grants is accepted by the ext auth service and denies: what the policy means",
+    ),
+    (
+        "PC510",
+        "how the Rego reads scopes is what the policy means, compiled as written",
+    ),
+    (
+        "PC511",
+        "the access matrix judges what the policy means, compiled as written",
+    ),
+    (
+        "PC512",
+        "the access matrix judges what the policy means, compiled as written",
+    ),
+    (
+        "PC513",
+        "an evaluation error happens when a request is checked, not when the AuthConfig is accepted; compile errors are PC501's",
+    ),
+    (
+        "PC601",
+        "Gloo drops a delegated route whose matcher leaves its parent's, and so does the Envoy output",
+    ),
+    (
+        "PC901",
+        "portico.yaml configures portico, not the artifacts (an `output:` it refuses is never used)",
+    ),
+    (
+        "PC902",
+        "portico.yaml configures portico, not the artifacts",
+    ),
+    (
+        "PC905",
+        "a suppression comment configures portico, not the artifacts",
     ),
 ];
 
@@ -349,4 +434,43 @@ pub fn to_yaml(value: &Json) -> Result<String, String> {
         text.push('\n');
     }
     Ok(text.replace("\r\n", "\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    /// Every rule that is an error by default is judged once: it breaks the artifacts, or it
+    /// is left to `check` with a reason. A new rule fails this until someone decides.
+    #[test]
+    fn every_error_rule_is_judged_once() {
+        let mut unjudged = Vec::new();
+        for rule in crate::checks::registry::RULES {
+            let breaks = BREAKS_ARTIFACTS
+                .iter()
+                .filter(|(c, _)| *c == rule.code)
+                .count();
+            let kept = KEPT_FOR_CHECK
+                .iter()
+                .filter(|(c, _)| *c == rule.code)
+                .count();
+            match (rule.default_severity == Severity::Error, breaks + kept) {
+                (true, 1) | (false, 0) => {}
+                _ => unjudged.push(rule.code),
+            }
+        }
+        for (code, _) in BREAKS_ARTIFACTS.iter().chain(KEPT_FOR_CHECK) {
+            if !crate::checks::registry::RULES
+                .iter()
+                .any(|r| r.code == *code)
+            {
+                unjudged.push(code);
+            }
+        }
+        assert!(
+            unjudged.is_empty(),
+            "rules not judged exactly once (an error rule must be in BREAKS_ARTIFACTS or KEPT_FOR_CHECK, a warning in neither): {unjudged:?}"
+        );
+    }
 }
