@@ -9,6 +9,7 @@
 pub mod authconfig;
 pub mod envoy;
 pub mod envoy_schema;
+pub mod file_name;
 pub mod jwks;
 pub mod kubernetes_name;
 pub mod output;
@@ -48,6 +49,19 @@ pub enum EmitError {
         .0.iter().map(|r| format!("\n  {r}")).collect::<String>()
     )]
     Refused(Vec<Refusal>),
+    /// Two documents would be written to one path: a bug in portico (or two names whose
+    /// hashes collide, see [`file_name`]). Never a file silently replaced by another.
+    #[error(
+        "internal error: two artifacts would be written to {path}: {first} and {second}; nothing was written"
+    )]
+    Collision {
+        /// The artifact path.
+        path: String,
+        /// What the first document is.
+        first: String,
+        /// What the second document is.
+        second: String,
+    },
     /// An emitted document could not be rendered as YAML: a bug in portico.
     #[error("internal error: cannot render {file} as YAML: {message}")]
     Render {
@@ -391,6 +405,7 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Artifacts, EmitError> {
     use rayon::prelude::*;
     let mut docs = authconfig::emit(input.repo, input.model)?;
     docs.extend(envoy::emit(input)?);
+    refuse_collisions(&mut docs)?;
     // Rendering is independent per document; rayon keeps the order.
     let texts: Vec<(String, String)> = docs
         .into_par_iter()
@@ -403,6 +418,36 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Artifacts, EmitError> {
         })
         .collect::<Result<_, _>>()?;
     Ok(texts.into_iter().collect())
+}
+
+/// Sorts the documents by path, and refuses two with one path: collected into [`Artifacts`],
+/// one would silently replace the other.
+///
+/// # Errors
+/// [`EmitError::Collision`] naming the path and both documents.
+pub fn refuse_collisions(docs: &mut [(String, Json)]) -> Result<(), EmitError> {
+    docs.sort_by(|a, b| a.0.cmp(&b.0));
+    let describe = |doc: &Json| {
+        let name = doc
+            .pointer("/metadata/name")
+            .or_else(|| doc.get("name"))
+            .and_then(Json::as_str)
+            .unwrap_or("a document without a name");
+        let namespace = doc.pointer("/metadata/namespace").and_then(Json::as_str);
+        match (doc.get("kind").and_then(Json::as_str), namespace) {
+            (Some(kind), Some(ns)) => format!("{kind} `{ns}/{name}`"),
+            (Some(kind), None) => format!("{kind} `{name}`"),
+            _ => format!("`{name}`"),
+        }
+    };
+    match docs.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        Some(pair) => Err(EmitError::Collision {
+            path: pair[0].0.clone(),
+            first: describe(&pair[0].1),
+            second: describe(&pair[1].1),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Recursively sorts object keys, so output never depends on input order or hash order.
@@ -472,5 +517,33 @@ mod tests {
             unjudged.is_empty(),
             "rules not judged exactly once (an error rule must be in BREAKS_ARTIFACTS or KEPT_FOR_CHECK, a warning in neither): {unjudged:?}"
         );
+    }
+
+    #[test]
+    fn two_documents_on_one_path_are_an_error() {
+        let mut docs = vec![
+            (
+                "envoy/routes/x.y.z.yaml".to_string(),
+                serde_json::json!({"name": "x.y.z"}),
+            ),
+            (
+                "envoy/clusters/c.yaml".to_string(),
+                serde_json::json!({"name": "c"}),
+            ),
+            (
+                "envoy/routes/x.y.z.yaml".to_string(),
+                serde_json::json!({"name": "x.y.z", "virtual_hosts": []}),
+            ),
+        ];
+        let error = refuse_collisions(&mut docs).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "internal error: two artifacts would be written to envoy/routes/x.y.z.yaml: `x.y.z` and `x.y.z`; nothing was written"
+            )
+        );
+        docs.pop();
+        assert_eq!(refuse_collisions(&mut docs), Ok(()));
+        assert_eq!(docs[0].0, "envoy/clusters/c.yaml");
     }
 }
