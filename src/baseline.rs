@@ -187,6 +187,7 @@ fn resource_of(object: &Node) -> Option<String> {
     let namespace = metadata
         .get("namespace")
         .and_then(Node::as_str)
+        .filter(|ns| !ns.is_empty())
         .unwrap_or(crate::model::DEFAULT_NAMESPACE);
     Some(format!("{kind}/{namespace}/{name}"))
 }

@@ -178,49 +178,68 @@ pub fn id_parts<'a>(model: &'a Model, policy: &'a Resource<ExtAuthPolicySpec>) -
     }
 }
 
-/// The private members of a JWK (RFC 7518 §6.2.2 for EC, §6.3.2 for RSA, §6.4.1 for `oct`,
-/// RFC 8037 §2 for OKP), present in `key`, in this order. Whatever the key type says, `d` and
-/// the RSA factors are private; an `oct` key is nothing but its secret `k`.
-#[must_use]
-pub fn private_jwk_members(key: &serde_json::Map<String, Json>) -> Vec<&'static str> {
-    let symmetric = key.get("kty").and_then(Json::as_str) == Some("oct");
-    ["d", "p", "q", "dp", "dq", "qi", "oth", "k"]
-        .into_iter()
-        .filter(|m| (*m != "k" || symmetric) && key.contains_key(*m))
-        .collect()
-}
-
-/// An inline JWKS without its private members: RSA, EC and OKP keys keep their public part,
-/// `oct` keys (a shared secret and nothing else) are left out. `None` when there is nothing to
-/// remove, or the text is not a JWKS (PC404 reports that, and the build refuses).
-fn public_jwks(text: &str) -> Option<String> {
-    let mut jwks: Json = serde_json::from_str(text).ok()?;
-    let keys = jwks.get_mut("keys")?.as_array_mut()?;
-    let before = keys.clone();
-    keys.retain(|k| k.get("kty").and_then(Json::as_str) != Some("oct"));
-    for key in keys.iter_mut() {
-        if let Json::Object(members) = key {
-            for member in private_jwk_members(members) {
-                members.remove(member);
-            }
-        }
-    }
-    (*keys != before).then(|| jwks.to_string())
-}
-
-/// Removes private key material from every `localJwks.inlineString` of a `glooAuth` copy.
-fn strip_private_keys(spec: &mut Json) {
+/// Replaces every `localJwks.inlineString` of a `glooAuth` copy with the JWK Set
+/// [`super::jwks::public_jwks`] writes: never the text as written, which may hold private keys
+/// anywhere (PC407 reports them in the repository).
+fn publish_public_keys(spec: &mut Json, file: &str) -> Result<(), EmitError> {
     let Some(configs) = spec.get_mut("configs").and_then(Json::as_array_mut) else {
-        return;
+        return Ok(());
     };
-    for config in configs {
-        if let Some(Json::String(text)) =
-            config.pointer_mut("/oauth2/accessTokenValidation/jwt/localJwks/inlineString")
-            && let Some(public) = public_jwks(text)
-        {
-            *text = public;
+    for (i, config) in configs.iter_mut().enumerate() {
+        let at = "/oauth2/accessTokenValidation/jwt/localJwks/inlineString";
+        let Some(value) = config.pointer_mut(at) else {
+            continue;
+        };
+        let public = value
+            .as_str()
+            .ok_or(super::jwks::NotAJwks("it is not a string"))
+            .and_then(super::jwks::public_jwks)
+            .map_err(|why| EmitError::Invalid {
+                file: file.to_string(),
+                pointer: format!("/spec/configs/{i}{at}"),
+                message: format!("the inline JWKS is not written: {} (PC404)", why.0),
+            })?;
+        *value = Json::String(public);
+    }
+    Ok(())
+}
+
+/// Labels of a generated AuthConfig: where it comes from. A label value is at most 63
+/// characters, alphanumeric at both ends with `-`, `_` and `.` between
+/// (<https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set>),
+/// and the API server refuses an object with another: a policy name may be longer (an RFC 1123
+/// subdomain has up to 253), and is then an annotation, `portico.dev/source-name`, instead.
+fn source_metadata(policy: &Meta) -> (Json, Option<Json>) {
+    let mut labels = serde_json::Map::new();
+    labels.insert(
+        "portico.dev/source-kind".to_string(),
+        json!("ExtAuthPolicy"),
+    );
+    let mut annotations = serde_json::Map::new();
+    for (key, value) in [
+        ("portico.dev/source-namespace", &policy.id.namespace),
+        ("portico.dev/source-name", &policy.id.name),
+    ] {
+        if is_label_value(value) {
+            labels.insert(key.to_string(), json!(value));
+        } else {
+            annotations.insert(key.to_string(), json!(value));
         }
     }
+    (
+        Json::Object(labels),
+        (!annotations.is_empty()).then_some(Json::Object(annotations)),
+    )
+}
+
+/// A valid Kubernetes label value (see [`source_metadata`]), not empty.
+fn is_label_value(value: &str) -> bool {
+    value.len() <= 63
+        && value.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && value.ends_with(|c: char| c.is_ascii_alphanumeric())
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// The `glooAuth` object exactly as written (every field, also those portico does not model).
@@ -243,74 +262,97 @@ pub fn emit_with(
 ) -> Result<Vec<(String, Json)>, EmitError> {
     let mut out = Vec::new();
     for policy in &model.ext_auth_policies {
-        if policy
-            .spec
-            .config
-            .as_ref()
-            .and_then(|c| c.gloo_auth.as_ref())
-            .is_none()
-        {
-            continue;
+        if let Some(compiled) = compile(model, policy, &root_of)? {
+            out.push(compiled);
         }
-        let Some(mut spec) = root_of(&policy.meta) else {
-            continue;
-        };
-        // OPA modules become explicit references: the AuthConfig lives in another namespace
-        // than the policy, where an omitted namespace would mean something else.
-        if let Some(configs) = spec.get_mut("configs").and_then(Json::as_array_mut) {
-            for config in configs {
-                let Some(modules) = config
-                    .pointer_mut("/opaAuth/modules")
-                    .and_then(Json::as_array_mut)
-                else {
-                    continue;
-                };
-                for module in modules {
-                    if let Json::Object(m) = module
-                        && !m.contains_key("namespace")
-                    {
-                        m.insert("namespace".to_string(), json!(policy.meta.id.namespace));
-                    }
-                }
-            }
-        }
-        // Never copy a private key into an artifact (PC407 reports it in the repository).
-        strip_private_keys(&mut spec);
-        let id = id_of(model, policy);
-        // The check refuses these names (PC603); this keeps a bad one from ever becoming a
-        // path or a manifest.
-        for (what, value, form) in [
-            ("/metadata/namespace", &id.namespace, NameForm::Dns1123Label),
-            ("/metadata/name", &id.name, NameForm::Dns1123Subdomain),
-        ] {
-            if let Some(problem) = form.problem(value) {
-                return Err(EmitError::Invalid {
-                    file: format!("AuthConfig of {}", policy.meta.id),
-                    pointer: what.to_string(),
-                    message: format!("`{value}` {problem}: a name is {}", form.describe()),
-                });
-            }
-        }
-        let document = json!({
-            "apiVersion": "enterprise.gloo.solo.io/v1",
-            "kind": "AuthConfig",
-            "metadata": {
-                "name": id.name,
-                "namespace": id.namespace,
-                "labels": {
-                    "portico.dev/source-kind": "ExtAuthPolicy",
-                    "portico.dev/source-namespace": policy.meta.id.namespace,
-                    "portico.dev/source-name": policy.meta.id.name,
-                },
-            },
-            "spec": spec,
-        });
-        let path = format!("authconfigs/{}/{}.yaml", id.namespace, id.name);
-        validate(&path, &document)?;
-        out.push((path, document));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
+}
+
+/// The AuthConfig of one policy, (artifact path, document); `None` when the policy has no
+/// `glooAuth`.
+///
+/// # Errors
+/// When the document fails portico's AuthConfig schema.
+pub fn compile(
+    model: &Model,
+    policy: &Resource<ExtAuthPolicySpec>,
+    root_of: impl Fn(&Meta) -> Option<Json>,
+) -> Result<Option<(String, Json)>, EmitError> {
+    if policy
+        .spec
+        .config
+        .as_ref()
+        .and_then(|c| c.gloo_auth.as_ref())
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let Some(mut spec) = root_of(&policy.meta) else {
+        return Ok(None);
+    };
+    // OPA modules become explicit references: the AuthConfig lives in another namespace
+    // than the policy, where an omitted namespace would mean something else.
+    if let Some(configs) = spec.get_mut("configs").and_then(Json::as_array_mut) {
+        for config in configs {
+            let Some(modules) = config
+                .pointer_mut("/opaAuth/modules")
+                .and_then(Json::as_array_mut)
+            else {
+                continue;
+            };
+            for module in modules {
+                if let Json::Object(m) = module
+                    && !m.contains_key("namespace")
+                {
+                    m.insert("namespace".to_string(), json!(policy.meta.id.namespace));
+                }
+            }
+        }
+    }
+    let id = id_of(model, policy);
+    let file = format!("AuthConfig of {}", policy.meta.id);
+    // Never copy a private key into an artifact (PC407 reports it in the repository).
+    publish_public_keys(&mut spec, &file)?;
+    // The check refuses these names (PC603); this keeps a bad one from ever becoming a
+    // path or a manifest.
+    for (what, value, form) in [
+        ("/metadata/namespace", &id.namespace, NameForm::Dns1123Label),
+        ("/metadata/name", &id.name, NameForm::Dns1123Subdomain),
+    ] {
+        if let Some(problem) = form.problem(value) {
+            return Err(EmitError::Invalid {
+                file,
+                pointer: what.to_string(),
+                message: format!("`{value}` {problem}: a name is {}", form.describe()),
+            });
+        }
+    }
+    let (labels, annotations) = source_metadata(&policy.meta);
+    let mut metadata = json!({
+        "name": id.name,
+        "namespace": id.namespace,
+        "labels": labels,
+    });
+    if let (Some(annotations), Json::Object(map)) = (annotations, &mut metadata) {
+        map.insert("annotations".to_string(), annotations);
+    }
+    let document = json!({
+        "apiVersion": "enterprise.gloo.solo.io/v1",
+        "kind": "AuthConfig",
+        "metadata": metadata,
+        "spec": spec,
+    });
+    // A valid name may be 253 characters, too long for a file name with `.yaml` on some
+    // systems: the file is named by `file_name`, the document keeps the name.
+    let path = format!(
+        "authconfigs/{}/{}",
+        super::file_name::stem(&[&id.namespace]),
+        super::file_name::file_name(&[&id.name])
+    );
+    validate(&path, &document)?;
+    Ok(Some((path, document)))
 }
 
 /// Every AuthConfig of the model, with `glooAuth` read from the policies' documents.
@@ -319,6 +361,18 @@ pub fn emit_with(
 /// When a document fails portico's AuthConfig schema.
 pub fn emit(repo: &Repo, model: &Model) -> Result<Vec<(String, Json)>, EmitError> {
     emit_with(model, |meta| gloo_auth_json(repo, meta))
+}
+
+/// The AuthConfig of one policy, with `glooAuth` read from its document (see [`compile`]).
+///
+/// # Errors
+/// When the document fails portico's AuthConfig schema.
+pub fn compile_from(
+    repo: &Repo,
+    model: &Model,
+    policy: &Resource<ExtAuthPolicySpec>,
+) -> Result<Option<(String, Json)>, EmitError> {
+    compile(model, policy, |meta| gloo_auth_json(repo, meta))
 }
 
 fn validate(path: &str, document: &Json) -> Result<(), EmitError> {

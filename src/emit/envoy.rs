@@ -27,6 +27,7 @@ use crate::model::kinds::{DestinationReference, ExtAuthServerSpec, HttpRequestMa
 use crate::model::{Model, Resource};
 
 use super::authconfig::id_of;
+use super::file_name::{file_name, stem};
 use super::{EmitError, EmitInput};
 
 use crate::rego::matrix::PORTAL_METADATA;
@@ -580,11 +581,9 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
                 server.meta.id.name.clone(),
             );
             docs.push((
-                // Names become file names: never a path separator or `..` of their own.
-                format!(
-                    "envoy/ext-authz/{}.yaml",
-                    file_safe(&format!("{}.{}", key.0, key.1))
-                ),
+                // Names become file names: never a path separator or `..` of their own, one
+                // file per server, at most MAX_FILE_NAME_BYTES (see `file_name`).
+                format!("envoy/ext-authz/{}", file_name(&[&key.0, &key.1])),
                 filter.clone(),
                 "envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter",
             ));
@@ -770,21 +769,19 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
             }
             routes.push(route);
         }
+        // One name for the file, the RouteConfiguration and its virtual host: `<ns>.<name>`
+        // where that is a Kubernetes name, else a hashed form (see `file_name`). `x`/`y.z` and
+        // `x.y`/`z` once shared all three, and one table disappeared from the build.
+        let name = stem(&[&table.meta.id.namespace, &table.meta.id.name]);
         let vhost = json!({
-            "name": format!("{}.{}", table.meta.id.namespace, table.meta.id.name),
+            "name": name,
             "domains": table.spec.hosts,
             "routes": routes,
         });
         docs.push((
-            format!(
-                "envoy/routes/{}.yaml",
-                file_safe(&format!(
-                    "{}.{}",
-                    table.meta.id.namespace, table.meta.id.name
-                ))
-            ),
+            format!("envoy/routes/{name}.yaml"),
             json!({
-                "name": format!("{}.{}", table.meta.id.namespace, table.meta.id.name),
+                "name": name,
                 "virtual_hosts": [vhost.clone()],
             }),
             "envoy.config.route.v3.RouteConfiguration",
@@ -793,7 +790,7 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
     }
     for (name, cluster) in &clusters {
         docs.push((
-            format!("envoy/clusters/{}.yaml", file_safe(name)),
+            format!("envoy/clusters/{}", file_name(&[name])),
             cluster.clone(),
             "envoy.config.cluster.v3.Cluster",
         ));
@@ -854,20 +851,6 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
     let mut out: Vec<(String, Json)> = docs.into_iter().map(|(path, doc, _)| (path, doc)).collect();
     out.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(out)
-}
-
-/// A cluster name as a file name (`outbound|8083||ext-auth-service.ns.svc.cluster.local` →
-/// `outbound_8083__ext-auth-service.ns.svc.cluster.local`).
-fn file_safe(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 const BOOTSTRAP: &str = "envoy.config.bootstrap.v3.Bootstrap";

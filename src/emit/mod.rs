@@ -9,6 +9,8 @@
 pub mod authconfig;
 pub mod envoy;
 pub mod envoy_schema;
+pub mod file_name;
+pub mod jwks;
 pub mod kubernetes_name;
 pub mod output;
 
@@ -47,6 +49,19 @@ pub enum EmitError {
         .0.iter().map(|r| format!("\n  {r}")).collect::<String>()
     )]
     Refused(Vec<Refusal>),
+    /// Two documents would be written to one path: a bug in portico (or two names whose
+    /// hashes collide, see [`file_name`]). Never a file silently replaced by another.
+    #[error(
+        "internal error: two artifacts would be written to {path}: {first} and {second}; nothing was written"
+    )]
+    Collision {
+        /// The artifact path.
+        path: String,
+        /// What the first document is.
+        first: String,
+        /// What the second document is.
+        second: String,
+    },
     /// An emitted document could not be rendered as YAML: a bug in portico.
     #[error("internal error: cannot render {file} as YAML: {message}")]
     Render {
@@ -63,12 +78,14 @@ pub enum EmitError {
 /// however it was quieted, and names it (see [`refusals`]). The rules behind them run in
 /// `build` even when `portico.yaml` turns them off.
 ///
-/// Left out on purpose: findings about what the configuration means rather than what portico
-/// can compile (a selector that matches nothing, an unprotected product route, scopes, the
-/// access matrix, a matcher conflict Gloo resolves the same way): the artifacts reproduce
-/// what Gloo would serve, and recording such legacy findings is what a baseline is for. Only
-/// rules that are errors by default are listed, so a warning never blocks a build. Findings
-/// about AuthConfigs kept by hand do not refuse: portico compiles nothing from them.
+/// Left out on purpose ([`KEPT_FOR_CHECK`], each with why): findings about what the
+/// configuration means rather than what portico can compile (a selector that matches nothing,
+/// an unprotected product route, scopes, the access matrix, a matcher conflict Gloo resolves
+/// the same way): the artifacts reproduce what Gloo would serve, and recording such legacy
+/// findings is what a baseline is for. Only rules that are errors by default are listed, so a
+/// warning never blocks a build. Findings about AuthConfigs kept by hand do not refuse:
+/// portico compiles nothing from them (PC602 reports a hand-kept AuthConfig that takes a
+/// compiled one's name as a finding of the policy, so that one does).
 pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
     (
         "PC001",
@@ -139,8 +156,16 @@ pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
         "two objects with one identity: the API server keeps one, the artifacts would be built from both",
     ),
     (
+        "PC208",
+        "Gloo serves a delegated table that sets `hosts` under its own hosts too (PC208's rule page); the Envoy output compiles it only under its parent",
+    ),
+    (
         "PC209",
         "Gloo rejects cyclic delegation; the Envoy output would serve routes the gateway does not",
+    ),
+    (
+        "PC402",
+        "the AuthConfig would carry the value as written: the ext auth service fetches the signing keys from `remoteJwks.url` (gloo-api.md §2) and can fetch none from a value that is not an http(s) URL, and no token's `iss` equals an issuer that does not parse, so every token on the routes is refused",
     ),
     (
         "PC404",
@@ -177,6 +202,85 @@ pub const BREAKS_ARTIFACTS: &[(&str, &str)] = &[
     (
         "PC603",
         "the API server refuses a manifest whose name is not a valid Kubernetes name",
+    ),
+];
+
+/// The rules that are errors by default and are left out of [`BREAKS_ARTIFACTS`], with why: the
+/// artifacts are what Gloo would serve, so quieting such a finding is the repository's choice.
+/// Every rule that is an error by default is in one of the two lists (a test says so), so a
+/// new rule cannot be forgotten.
+pub const KEPT_FOR_CHECK: &[(&str, &str)] = &[
+    (
+        "PC201",
+        "a selector that matches nothing protects nothing: Gloo applies the policy to no route, and so do the artifacts",
+    ),
+    (
+        "PC202",
+        "a delegation that selects no table serves no route, in Gloo and in the artifacts",
+    ),
+    (
+        "PC301",
+        "an unprotected product route is served without ext auth by Gloo, and by the artifacts",
+    ),
+    (
+        "PC302",
+        "two tables with one product version: each route still carries its own table's metadata",
+    ),
+    (
+        "PC303",
+        "scopes are the identity provider's: the artifacts do not depend on them",
+    ),
+    (
+        "PC305",
+        "the product id is copied into the route metadata as it is, as Gloo does",
+    ),
+    (
+        "PC306",
+        "scope sources feed the scope rules, not the artifacts",
+    ),
+    (
+        "PC408",
+        "a credential in a URL is already in the repository: the artifact is what Gloo would serve, and rotating the credential, not refusing the build, is the fix",
+    ),
+    (
+        "PC506",
+        "a query naming an undefined rule compiles in OPA (the result is undefined) and denies: what the policy means, not what portico compiles",
+    ),
+    (
+        "PC507",
+        "a query result that never grants is accepted by the ext auth service and denies: what the policy means",
+    ),
+    (
+        "PC510",
+        "how the Rego reads scopes is what the policy means, compiled as written",
+    ),
+    (
+        "PC511",
+        "the access matrix judges what the policy means, compiled as written",
+    ),
+    (
+        "PC512",
+        "the access matrix judges what the policy means, compiled as written",
+    ),
+    (
+        "PC513",
+        "an evaluation error happens when a request is checked, not when the AuthConfig is accepted; compile errors are PC501's",
+    ),
+    (
+        "PC601",
+        "Gloo drops a delegated route whose matcher leaves its parent's, and so does the Envoy output",
+    ),
+    (
+        "PC901",
+        "portico.yaml configures portico, not the artifacts (an `output:` it refuses is never used)",
+    ),
+    (
+        "PC902",
+        "portico.yaml configures portico, not the artifacts",
+    ),
+    (
+        "PC905",
+        "a suppression comment configures portico, not the artifacts",
     ),
 ];
 
@@ -305,6 +409,7 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Artifacts, EmitError> {
     use rayon::prelude::*;
     let mut docs = authconfig::emit(input.repo, input.model)?;
     docs.extend(envoy::emit(input)?);
+    refuse_collisions(&mut docs)?;
     // Rendering is independent per document; rayon keeps the order.
     let texts: Vec<(String, String)> = docs
         .into_par_iter()
@@ -317,6 +422,36 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Artifacts, EmitError> {
         })
         .collect::<Result<_, _>>()?;
     Ok(texts.into_iter().collect())
+}
+
+/// Sorts the documents by path, and refuses two with one path: collected into [`Artifacts`],
+/// one would silently replace the other.
+///
+/// # Errors
+/// [`EmitError::Collision`] naming the path and both documents.
+pub fn refuse_collisions(docs: &mut [(String, Json)]) -> Result<(), EmitError> {
+    docs.sort_by(|a, b| a.0.cmp(&b.0));
+    let describe = |doc: &Json| {
+        let name = doc
+            .pointer("/metadata/name")
+            .or_else(|| doc.get("name"))
+            .and_then(Json::as_str)
+            .unwrap_or("a document without a name");
+        let namespace = doc.pointer("/metadata/namespace").and_then(Json::as_str);
+        match (doc.get("kind").and_then(Json::as_str), namespace) {
+            (Some(kind), Some(ns)) => format!("{kind} `{ns}/{name}`"),
+            (Some(kind), None) => format!("{kind} `{name}`"),
+            _ => format!("`{name}`"),
+        }
+    };
+    match docs.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        Some(pair) => Err(EmitError::Collision {
+            path: pair[0].0.clone(),
+            first: describe(&pair[0].1),
+            second: describe(&pair[1].1),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Recursively sorts object keys, so output never depends on input order or hash order.
@@ -348,4 +483,71 @@ pub fn to_yaml(value: &Json) -> Result<String, String> {
         text.push('\n');
     }
     Ok(text.replace("\r\n", "\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Severity;
+
+    /// Every rule that is an error by default is judged once: it breaks the artifacts, or it
+    /// is left to `check` with a reason. A new rule fails this until someone decides.
+    #[test]
+    fn every_error_rule_is_judged_once() {
+        let mut unjudged = Vec::new();
+        for rule in crate::checks::registry::RULES {
+            let breaks = BREAKS_ARTIFACTS
+                .iter()
+                .filter(|(c, _)| *c == rule.code)
+                .count();
+            let kept = KEPT_FOR_CHECK
+                .iter()
+                .filter(|(c, _)| *c == rule.code)
+                .count();
+            match (rule.default_severity == Severity::Error, breaks + kept) {
+                (true, 1) | (false, 0) => {}
+                _ => unjudged.push(rule.code),
+            }
+        }
+        for (code, _) in BREAKS_ARTIFACTS.iter().chain(KEPT_FOR_CHECK) {
+            if !crate::checks::registry::RULES
+                .iter()
+                .any(|r| r.code == *code)
+            {
+                unjudged.push(code);
+            }
+        }
+        assert!(
+            unjudged.is_empty(),
+            "rules not judged exactly once (an error rule must be in BREAKS_ARTIFACTS or KEPT_FOR_CHECK, a warning in neither): {unjudged:?}"
+        );
+    }
+
+    #[test]
+    fn two_documents_on_one_path_are_an_error() {
+        let mut docs = vec![
+            (
+                "envoy/routes/x.y.z.yaml".to_string(),
+                serde_json::json!({"name": "x.y.z"}),
+            ),
+            (
+                "envoy/clusters/c.yaml".to_string(),
+                serde_json::json!({"name": "c"}),
+            ),
+            (
+                "envoy/routes/x.y.z.yaml".to_string(),
+                serde_json::json!({"name": "x.y.z", "virtual_hosts": []}),
+            ),
+        ];
+        let error = refuse_collisions(&mut docs).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "internal error: two artifacts would be written to envoy/routes/x.y.z.yaml: `x.y.z` and `x.y.z`; nothing was written"
+            )
+        );
+        docs.pop();
+        assert_eq!(refuse_collisions(&mut docs), Ok(()));
+        assert_eq!(docs[0].0, "envoy/clusters/c.yaml");
+    }
 }

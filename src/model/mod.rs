@@ -471,6 +471,7 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
             namespace: json
                 .pointer("/metadata/namespace")
                 .and_then(Json::as_str)
+                .filter(|ns| !ns.is_empty())
                 .unwrap_or(DEFAULT_NAMESPACE)
                 .to_owned(),
             name: name.to_owned(),
@@ -516,8 +517,16 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
     };
     let id = ResourceId {
         kind,
+        // `namespace: ""` is no namespace: the API server gives an object whose namespace is
+        // empty the namespace of the request (`ValidNamespace` in k8s.io/apiserver
+        // pkg/registry/rest/meta.go: "If the resource has no namespace, it is set to the value
+        // in the context", tested with `len(...) == 0`), which kubectl takes from its context,
+        // `default` unless set. Gloo reads objects from the API server, so it never sees an
+        // empty one. (Read as a namespace of its own, it became a file name starting with `.`
+        // and `portico build` stopped with an internal error.)
         namespace: meta
             .namespace
+            .filter(|ns| !ns.is_empty())
             .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned()),
         name,
     };

@@ -7,13 +7,16 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports a `localJwks.inlineString` that is not a usable JWKS: not JSON (unquoted or
     /// single-quoted keys are a common slip), not an object with a `keys` list, a key without
-    /// `kty` or `kid`, or a key whose parameters do not form a valid JWK. The position points
-    /// inside the JSON text.
+    /// `kty` or `kid`, a key whose parameters do not form a valid JWK, or a member written
+    /// twice in one object (RFC 7517 §4 and §5 require unique member names). The position
+    /// points inside the JSON text.
     ///
     /// ## Why is this bad?
     /// The ext auth service rejects the AuthConfig ("invalid character … looking for beginning
     /// of object key string") or ignores the key, and every request on the protected routes is
-    /// denied.
+    /// denied. Of a member written twice, serde_json and Go's `encoding/json` keep the last
+    /// (golang/go#24415), other readers the first or an error (RFC 8259 §4): what is used is
+    /// not what the text shows first (a private key in the first `keys` went unseen this way).
     ///
     /// ## Example
     /// ```yaml

@@ -130,6 +130,27 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
         root.as_ref()
             .map_or(0..0, |r| r.pointer_or_parent(pointer).node.span.range())
     };
+    // A member written twice: RFC 7517 has JWK and JWK Set readers either reject it or keep
+    // the last (§4, §5), and RFC 8259 §4 says readers differ; serde_json and Go's
+    // `encoding/json` (golang/go#24415) keep the last, so the first (a private key, say) is
+    // what nothing but the text shows.
+    for object in crate::emit::jwks::objects(text) {
+        for (later, _) in object.duplicates() {
+            let place = if object.pointer.is_empty() {
+                "the JWK Set object".to_owned()
+            } else {
+                format!("the object at `{}`", object.pointer)
+            };
+            analysis.problems.push(JwksProblem {
+                range: later.name_span.clone(),
+                message: format!(
+                    "inline JWKS: member `{}` is written a second time in {place}: JSON readers disagree about which one counts",
+                    later.name
+                ),
+                help: "member names of a JWK and of a JWK Set must be unique (RFC 7517 §4, §5): keep one".to_owned(),
+            });
+        }
+    }
     let Some(keys) = json.get("keys").and_then(serde_json::Value::as_array) else {
         analysis.problems.push(JwksProblem {
             range: span_of(""),

@@ -1,7 +1,7 @@
 use crate::checks::Context;
 use crate::checks::auth::inline_jwks;
 use crate::diagnostic::{Finding, Span};
-use crate::emit::authconfig::private_jwk_members;
+use crate::emit::jwks::{self, JsonMember, JsonObject};
 use crate::load::embedded::map_scalar;
 
 crate::declare_rule! {
@@ -9,9 +9,12 @@ crate::declare_rule! {
     /// Reports a key of a `localJwks.inlineString` (in an ExtAuthPolicy's `glooAuth` or an
     /// AuthConfig) that holds private key material: `d` (the private exponent of an RSA key,
     /// the private scalar of an EC or OKP key), the RSA factors `p`, `q`, `dp`, `dq`, `qi`,
-    /// `oth`, or the secret `k` of a symmetric `oct` key (RFC 7518 §6, RFC 8037 §2). It points
-    /// at the first private member of the key. `portico build` leaves private members out of
-    /// the AuthConfigs it writes, and refuses to build while this is reported.
+    /// `oth`, or the secret `k` of a symmetric `oct` key (RFC 7518 §6, RFC 8037 §2). Every
+    /// object of the JSON text is read, also one under a member other than `keys` and one of
+    /// a member written twice (`{"keys": [private], "keys": [public]}`), which JSON readers
+    /// that keep the last of two members never show. It points at the first private member of
+    /// the key. `portico build` writes only the public members of the keys in `keys` into the
+    /// AuthConfigs, and refuses to build while this is reported.
     ///
     /// ## Why is this bad?
     /// A JWKS used to verify tokens needs only public keys. With the private half committed,
@@ -39,21 +42,17 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (meta, path, text) in inline_jwks(ctx.model) {
-        // Decided on the text alone; the YAML is read again only to place a finding.
-        let Ok(jwks) = serde_json::from_str::<serde_json::Value>(text) else {
-            continue;
-        };
-        let Some(keys) = jwks.get("keys").and_then(serde_json::Value::as_array) else {
-            continue;
-        };
-        let private: Vec<(usize, Vec<&'static str>, Option<&str>)> = keys
+        // Every object of the text, members written twice included: serde_json keeps only the
+        // last of two `keys`, so a private key in the first, or under a member nothing reads,
+        // went unseen.
+        let objects = jwks::objects(text);
+        let private: Vec<(&JsonObject, Vec<&JsonMember>)> = objects
             .iter()
-            .enumerate()
-            .filter_map(|(i, key)| {
-                let members = private_jwk_members(key.as_object()?);
-                let kid = key.get("kid").and_then(serde_json::Value::as_str);
-                (!members.is_empty()).then_some((i, members, kid))
-            })
+            // The entries of `oth` (RFC 7518 §6.3.2.7: `r`, `d`, `t` of further primes) are
+            // part of the key that holds them, which is reported for its `oth`.
+            .filter(|o| !o.pointer.contains("/oth/"))
+            .map(|o| (o, o.private_members()))
+            .filter(|(_, members)| !members.is_empty())
             .collect();
         if private.is_empty() {
             continue;
@@ -62,32 +61,29 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let map = map_scalar(ctx.repo.sources.get(meta.file), found.node);
-        // JSON is YAML: the span-keeping loader gives positions inside the JWKS text.
-        let file = crate::load::source::SourceFile::new(
-            String::new(),
-            std::path::PathBuf::new(),
-            text.to_owned(),
-        );
-        let parsed = crate::load::yaml::parse(&file);
-        let root = parsed.documents.first().map(|d| &d.root);
-        for (i, members, kid) in private {
-            let range = root.map_or(0..0, |r| {
-                r.pointer_or_parent(&format!("/keys/{i}/{}", members[0]))
-                    .key_or_value_span()
-            });
+        for (object, members) in private {
+            let range = members[0].name_span.clone();
             let start = map.file_offset(range.start);
             let end = if map.is_exact() {
                 map.file_offset(range.end).max(start)
             } else {
                 start
             };
-            let which = kid.map_or_else(|| format!("key {i}"), |k| format!("key {i} (`{k}`)"));
-            let listed = members
+            let mut which = match object.pointer.strip_prefix("/keys/") {
+                Some(i) if i.parse::<usize>().is_ok() => format!("key {i}"),
+                _ if object.pointer.is_empty() => "the JWK Set object".to_string(),
+                _ => format!("the object at `{}`", object.pointer),
+            };
+            if let Some(kid) = object.scalar("kid") {
+                which.push_str(&format!(" (`{kid}`)"));
+            }
+            let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
+            let listed = names
                 .iter()
                 .map(|m| format!("`{m}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            let help = if members.contains(&"k") {
+            let help = if names.contains(&"k") {
                 "an `oct` key is a shared secret: anyone who reads it can sign tokens. Rotate it, sign with an asymmetric key (RS256, ES256) and put only its public half here"
             } else {
                 "keep only the public members (RSA: `kty`, `kid`, `n`, `e`; EC: `crv`, `x`, `y`; OKP: `crv`, `x`), and rotate this key: whoever reads the repository can sign tokens with it"

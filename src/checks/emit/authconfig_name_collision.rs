@@ -2,7 +2,9 @@ use std::collections::BTreeMap;
 
 use crate::checks::Context;
 use crate::diagnostic::Finding;
-use crate::emit::authconfig::id_of;
+use crate::emit::authconfig::{compile_from, id_of};
+use crate::model::kinds::ExtAuthPolicySpec;
+use crate::model::{Meta, Resource};
 
 crate::declare_rule! {
     /// ## What it does
@@ -10,13 +12,17 @@ crate::declare_rule! {
     /// Platform names it, `<policy>-<policyNamespace>-<cluster>-<extAuthService>` in the ext
     /// auth service's namespace, and reports two policies that get the same one: `b/p-a` and
     /// `a-b/p` both give `p-a-b-cluster1-ext-auth-service`. It points at the second policy's
-    /// name, with the first as the related location.
+    /// name, with the first as the related location. It also reports an AuthConfig kept in the
+    /// repository under the name compiled for a policy, unless it is exactly the AuthConfig
+    /// `portico build` writes for it (an earlier build read back).
     ///
     /// ## Why is this bad?
     /// The routes of both policies name the same `config_id`, and the ext auth service holds
     /// one config under it: every route of both policies is checked against whichever was
     /// written last, so one policy's routes get the other's rules. `portico build` refuses,
-    /// since it cannot write two AuthConfigs under one name.
+    /// since it cannot write two AuthConfigs under one name. An AuthConfig kept by hand under
+    /// that name replaces the compiled one, or is replaced by it, depending on which is applied
+    /// last: a pull request can change how tokens are checked without touching the policy.
     ///
     /// ## Example
     /// ```yaml
@@ -62,8 +68,45 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let id = id_of(ctx.model, policy);
         by_id.entry((id.namespace, id.name)).or_default().push(p);
     }
+    let model = ctx.model;
+    // The AuthConfigs kept by hand under a name portico compiles for a policy.
+    for config in &model.auth_configs {
+        let id = (
+            config.meta.id.namespace.clone(),
+            config.meta.id.name.clone(),
+        );
+        let Some(&policy) = by_id.get(&id).and_then(|policies| {
+            policies.iter().min_by(|&&a, &&b| {
+                model.ext_auth_policies[a]
+                    .meta
+                    .id
+                    .cmp(&model.ext_auth_policies[b].meta.id)
+            })
+        }) else {
+            continue;
+        };
+        let policy = &model.ext_auth_policies[policy];
+        if is_compiled_from(ctx, &config.meta, policy) {
+            continue;
+        }
+        let (namespace, name) = id;
+        out.push(
+            Finding::new(
+                format!(
+                    "{} is kept by hand under the name of the AuthConfig compiled for {} (`{name}` in namespace `{namespace}`): whichever is applied last decides how the tokens of the policy's routes are checked",
+                    config.meta.id, policy.meta.id
+                ),
+                ctx.span(&config.meta, "/metadata/name"),
+            )
+            .label("same AuthConfig name")
+            .related(ctx.span(&policy.meta, "/metadata/name"), "the policy whose AuthConfig has this name")
+            .help("rename or remove the AuthConfig kept by hand (Gloo names the policy's `<policy>-<policyNamespace>-<cluster>-<extAuthService>`); if it is the output of an earlier `portico build`, build again")
+            // The policy's: its AuthConfig is the artifact in question, so the build refuses
+            // however this is quieted (findings about hand-kept AuthConfigs do not).
+            .resource(policy.meta.id.to_string()),
+        );
+    }
     for ((namespace, name), mut policies) in by_id {
-        let model = ctx.model;
         policies.sort_by(|&a, &b| {
             model.ext_auth_policies[a]
                 .meta
@@ -95,4 +138,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             );
         }
     }
+}
+
+/// Whether the AuthConfig of `meta` is the document `portico build` writes for `policy`: a
+/// build read back (its output inside the checked directory), or an exact copy. Applying
+/// either then gives the same config.
+fn is_compiled_from(ctx: &Context<'_>, meta: &Meta, policy: &Resource<ExtAuthPolicySpec>) -> bool {
+    let Ok(Some((_, compiled))) = compile_from(ctx.repo, ctx.model, policy) else {
+        return false;
+    };
+    let Some(found) = ctx.node(meta, "") else {
+        return false;
+    };
+    let mut kept = found.node.to_json();
+    crate::schema::validate::strip_nulls(&mut kept);
+    kept == compiled
 }

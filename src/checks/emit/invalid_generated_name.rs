@@ -15,14 +15,19 @@ crate::declare_rule! {
     /// ext auth service's namespace, an RFC 1123 label), and the Service names and namespaces
     /// the Envoy clusters address (`<service>.<namespace>.svc.cluster.local`: RFC 1035 and
     /// RFC 1123 labels). It reports the value the bad part comes from: the policy's name, the
-    /// `cluster` of its server reference, the ext auth server's destination. A value that holds
-    /// a template placeholder is PC006's.
+    /// `cluster` of its server reference, the ext auth server's destination. It also checks the
+    /// names (RFC 1123 subdomains) and namespaces (RFC 1123 labels) of the RouteTables,
+    /// ExtAuthServers and ExtAuthPolicies themselves, which name the Envoy resources and the
+    /// files `portico build` writes. A value that holds a template placeholder is PC006's.
     ///
     /// ## Why is this bad?
     /// The API server refuses a manifest whose name is not a valid Kubernetes name
     /// (`metadata.name: a lowercase RFC 1123 subdomain must consist of…`), and a Service name
-    /// that is not one can exist nowhere, so the route's cluster never resolves. `portico
-    /// build` refuses rather than write such names.
+    /// that is not one can exist nowhere, so the route's cluster never resolves. A RouteTable
+    /// or ExtAuthServer with such a name or namespace is refused the same way
+    /// (`metadata.namespace: a lowercase RFC 1123 label must consist of…`), so the gateway
+    /// never serves what `portico build` would compile from it. `portico build` refuses rather
+    /// than write such names.
     ///
     /// ## Example
     /// ```yaml
@@ -194,6 +199,56 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for server in &ctx.model.ext_auth_servers {
         if let Some(dest) = &server.spec.destination_server {
             destination(&server.meta, "/spec/destinationServer".to_string(), dest);
+        }
+    }
+    // The names of the objects portico compiles from, which name the Envoy resources and the
+    // artifact files too. The API server validates a custom resource's metadata with
+    // `NameIsDNSSubdomain` (k8s.io/apiextensions-apiserver pkg/registry/customresource/
+    // validator.go, `ValidateObjectMetaAccessor`), which also requires the namespace to be a
+    // DNS label: <https://kubernetes.io/docs/concepts/overview/working-with-objects/names/>.
+    // (`x`/`y.z` and `x.y`/`z` were one route file before the namespace `x.y` was reported.)
+    let model = ctx.model;
+    let objects = model
+        .route_tables
+        .iter()
+        .map(|t| &t.meta)
+        .chain(model.ext_auth_servers.iter().map(|s| &s.meta))
+        .chain(model.ext_auth_policies.iter().map(|p| &p.meta));
+    for meta in objects {
+        for (path, value, form, what) in [
+            (
+                "/metadata/name",
+                &meta.id.name,
+                NameForm::Dns1123Subdomain,
+                "name",
+            ),
+            (
+                "/metadata/namespace",
+                &meta.id.namespace,
+                NameForm::Dns1123Label,
+                "namespace",
+            ),
+        ] {
+            let Some(problem) = form.problem(value) else {
+                continue;
+            };
+            if has_placeholder(value) {
+                continue;
+            }
+            let kind = meta.id.kind.as_str();
+            report(
+                meta,
+                path,
+                Finding::new(
+                    format!("{kind} {what} `{value}` is not a valid Kubernetes {what}: it {problem}; the API server refuses the manifest"),
+                    ctx.span(meta, path),
+                )
+                .label(format!("{kind} {what}"))
+                .help(format!(
+                    "a custom resource's {what} is {}",
+                    form.describe()
+                )),
+            );
         }
     }
 }
