@@ -250,6 +250,20 @@ fn the_clock_and_randomness_do_not_change_decisions() {
     for d in decisions {
         assert_eq!(d["allowed"], true, "{matrix:#}");
     }
+    // The report says which built-ins did not answer for real, and the clock they used.
+    assert_eq!(
+        matrix["fixedBuiltins"],
+        serde_json::json!({"builtins": ["rand.intn", "time.now_ns"], "clock": "2023-11-15T12:00:00Z"}),
+        "{matrix:#}"
+    );
+    let table = run(&["matrix", &dir], Duration::from_secs(60));
+    assert!(
+        table
+            .stdout
+            .contains("evaluated with a fixed clock (2023-11-15T12:00:00Z) and fixed randomness: rand.intn, time.now_ns"),
+        "{}",
+        table.stdout
+    );
 }
 
 #[test]

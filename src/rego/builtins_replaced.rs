@@ -21,6 +21,12 @@ use regorus::{Extension, Value};
 /// matrix synthesizes.
 pub const FIXED_NOW_NS: i64 = 1_700_049_600_000_000_000;
 
+/// [`FIXED_NOW_NS`] as the reports show it.
+pub const FIXED_NOW_RFC3339: &str = "2023-11-15T12:00:00Z";
+
+/// The built-ins answered without the real clock or randomness.
+pub const FIXED: &[&str] = &["rand.intn", "time.now_ns", "uuid.rfc4122"];
+
 /// The most elements one built-in call may return (arrays of `numbers.range`, `array.concat`,
 /// `net.cidr_expand`, the paths of `walk` and `graph.reachable_paths`): 2^20, 16 to 32 MiB of
 /// regorus values. Policies that decide a request work on a token's scopes and a path, far

@@ -195,6 +195,10 @@ struct Evaluator<'a> {
 pub struct Matrix {
     /// Every decision.
     pub decisions: Vec<Decision>,
+    /// The built-ins of the evaluated policies that answered with a fixed clock or fixed
+    /// randomness instead of the real one ([`crate::rego::builtins_replaced::FIXED`]), sorted:
+    /// the report says so, since a decision that reads the clock is only right for that time.
+    pub fixed_builtins: Vec<&'static str>,
 }
 
 impl Matrix {
@@ -218,7 +222,19 @@ impl Matrix {
                 o
             })
             .collect();
-        json!({"version": 1, "decisions": decisions})
+        let mut doc = json!({"version": 1, "decisions": decisions});
+        if !self.fixed_builtins.is_empty()
+            && let Json::Object(map) = &mut doc
+        {
+            map.insert(
+                "fixedBuiltins".to_string(),
+                json!({
+                    "builtins": self.fixed_builtins,
+                    "clock": crate::rego::builtins_replaced::FIXED_NOW_RFC3339,
+                }),
+            );
+        }
+        doc
     }
 }
 
@@ -338,7 +354,34 @@ pub fn evaluate_within(input: &MatrixInput<'_>, budgets: Budgets) -> Matrix {
     decisions.dedup_by(|a, b| {
         a.route == b.route && a.policy == b.policy && a.profile_key() == b.profile_key()
     });
-    Matrix { decisions }
+    let fixed_builtins = fixed_builtins_called(input, &steps_of);
+    Matrix {
+        decisions,
+        fixed_builtins,
+    }
+}
+
+/// The replaced clock and randomness built-ins that a module of a policy's `opaAuth` step
+/// calls, sorted.
+fn fixed_builtins_called(input: &MatrixInput<'_>, steps_of: &[Vec<usize>]) -> Vec<&'static str> {
+    let mut called: Vec<&'static str> = steps_of
+        .iter()
+        .flatten()
+        .filter_map(|&step| input.rego.steps.get(step))
+        .flat_map(crate::rego::OpaStep::modules)
+        .filter_map(|m| input.rego.modules.get(m))
+        .filter_map(|m| m.parsed.as_ref().ok())
+        .flat_map(|p| &p.facts.calls)
+        .filter_map(|call| {
+            crate::rego::builtins_replaced::FIXED
+                .iter()
+                .copied()
+                .find(|name| *name == call.name)
+        })
+        .collect();
+    called.sort_unstable();
+    called.dedup();
+    called
 }
 
 /// Most token profiles evaluated per route (see [`profiles`]).

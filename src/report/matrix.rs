@@ -131,10 +131,18 @@ fn summary(matrix: &Matrix) -> String {
         .iter()
         .filter(|d| d.allowed.is_none())
         .count();
-    format!(
+    let mut text = format!(
         "{} decisions, {} unexpected, {} not evaluated\n",
         matrix.decisions.len(),
         unexpected - errors,
         errors
-    )
+    );
+    if !matrix.fixed_builtins.is_empty() {
+        text.push_str(&format!(
+            "evaluated with a fixed clock ({}) and fixed randomness: {} do not depend on when portico runs\n",
+            crate::rego::builtins_replaced::FIXED_NOW_RFC3339,
+            matrix.fixed_builtins.join(", ")
+        ));
+    }
+    text
 }
