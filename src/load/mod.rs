@@ -399,6 +399,19 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
     }
 }
 
+/// Adds a file the caller refuses to read, for the findings it reports about it: its text is
+/// empty, and the walk does not report the same entry again (it is remembered at its own
+/// place, a link not followed, as the walk names one).
+pub fn add_refused(repo: &mut Repo, found: &FoundFile) -> FileId {
+    let id = repo.sources.add(SourceFile::new(
+        found.name.clone(),
+        found.path.clone(),
+        String::new(),
+    ));
+    repo.remember(Some(walk::own_location(&found.path)), id);
+    id
+}
+
 /// A file read and, for YAML, parsed (and handed to the caller's per-file work), before it is
 /// given an id: the expensive part, done in parallel; ids and order are assigned afterwards in
 /// discovery order, so the result does not depend on which thread finished first.
@@ -686,6 +699,39 @@ fn read_file_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileProblem> 
         0
     };
     read_bounded(file, max_bytes, capacity)
+}
+
+/// Opens `path` with `options` without following a symbolic link at its last component and
+/// without waiting on a FIFO; the caller checks what the open file is (`File::metadata`).
+///
+/// For a name the repository controls, checked first with `symlink_metadata`: the check and
+/// the open are then about the same file, even if the name changed between them.
+///
+/// On Unix, `O_NOFOLLOW`: "If the trailing component (i.e., basename) of pathname is a symbolic
+/// link, then the open fails, with the error ELOOP"; `O_NONBLOCK`: opening a FIFO returns at
+/// once instead of waiting for the other end, and "has no effect for regular files" (Linux
+/// open(2); both in POSIX.1-2008). On Windows, `FILE_FLAG_OPEN_REPARSE_POINT` (0x00200000)
+/// opens a symbolic link itself, not its target (Microsoft, CreateFileW documentation), so the
+/// caller's check that the open file is a regular file fails on a link.
+///
+/// # Errors
+/// What opening returns; a link is an error on Unix.
+pub fn open_no_follow(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+        options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    }
+    options.open(path)
 }
 
 /// The text of bytes read from an input, or why it is not text.
