@@ -762,6 +762,17 @@ fn an_output_through_a_link_in_the_repository_is_refused() {
         ("", vec!["repo", "--out", "repo/generated"]),
         ("", vec!["link", "--out", "link/generated"]),
         ("", vec!["repo", "--out", "link/generated"]),
+        // Standard input and the repository's portico.yaml: its directory is the repository.
+        (
+            "",
+            vec![
+                "-",
+                "--config",
+                "repo/portico.yaml",
+                "--out",
+                "repo/generated",
+            ],
+        ),
     ];
     for (cwd, args) in cases {
         for check in [false, true] {

@@ -269,6 +269,15 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         inputs.push(std::path::PathBuf::from("."));
     }
     inputs.extend(args.config.iter().cloned());
+    // Where portico.yaml is, found as the check will find it: a repository too.
+    let first_path = args.paths.iter().find(|p| !is_stdin(p));
+    let config_dir =
+        portico::config::locate(args.config.as_deref(), first_path.map(|p| p.as_path())).map(
+            |path| match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            },
+        );
     let destination = |out: &std::path::Path, confined_to: Option<&std::path::Path>| {
         portico::emit::output::check_destination(
             out,
@@ -276,6 +285,7 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
                 inputs: &inputs,
                 working_dir: &working_dir,
                 home: home.as_deref(),
+                config_dir: config_dir.as_deref(),
                 confined_to,
             },
         )
@@ -325,14 +335,6 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         Some(Err(e)) => return Err(e.to_string()),
         Some(Ok(artifacts)) => artifacts,
     };
-    // `output:` is relative to the directory of the configuration file that set it.
-    let config_dir = result
-        .config
-        .file
-        .map(|id| result.repo.sources.get(id).path.clone())
-        .and_then(|path| path.parent().map(std::path::Path::to_path_buf))
-        .filter(|dir| !dir.as_os_str().is_empty())
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
     let (out, resolved) = match (&args.out, chosen, &result.config.settings.output) {
         (Some(out), Some(resolved), _) => (out.clone(), resolved),
         (_, _, Some(output)) => {
@@ -343,6 +345,10 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
                     escaped_path(std::path::Path::new(output))
                 ));
             }
+            // Relative to the directory of the configuration file that set it.
+            let config_dir = config_dir
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("."));
             let out = config_dir.join(output);
             let resolved = destination(&out, Some(&config_dir))?;
             (out, resolved)

@@ -438,6 +438,9 @@ pub struct Destination<'a> {
     pub working_dir: &'a Path,
     /// The home directory, when known: never inside the output.
     pub home: Option<&'a Path>,
+    /// The directory of the configuration file, when there is one: a repository, like a
+    /// directory among the inputs (it is one when portico.yaml is named with `--config`).
+    pub config_dir: Option<&'a Path>,
     /// When the output comes from `output:` of `portico.yaml`: the repository root (the
     /// directory of portico.yaml), which the output must lie inside, following no link in it.
     pub confined_to: Option<&'a Path>,
@@ -454,13 +457,16 @@ pub struct Destination<'a> {
 pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf, OutputError> {
     let resolve_or =
         |path: &Path| resolve(path, limits.working_dir).map_err(io_error("resolve", path));
-    // The repositories: the directories among the inputs, and the root `output:` is confined
-    // to. An input that does not exist has been reported by the check already.
+    // The repositories: the directories among the inputs, the directory of portico.yaml, and
+    // the root `output:` is confined to. An input that does not exist has been reported by the
+    // check already.
     let mut repositories: Vec<PathBuf> = limits
         .inputs
         .iter()
+        .map(PathBuf::as_path)
         .filter(|input| limits.working_dir.join(input).is_dir())
-        .filter_map(|input| resolve(input, limits.working_dir).ok())
+        .chain(limits.config_dir)
+        .filter_map(|dir| resolve(dir, limits.working_dir).ok())
         .collect();
     let confined_to = limits.confined_to.map(resolve_or).transpose()?;
     repositories.extend(confined_to.iter().cloned());
