@@ -340,9 +340,11 @@ pub fn build<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>, repo: &R
 /// but not the stale-baseline findings (PC906), which are about the old baseline.
 #[must_use]
 pub fn of_result(result: &CheckResult) -> Baseline {
+    // What the cap on findings per rule left out of the report is recorded too.
     let recorded = result
         .diagnostics
         .iter()
+        .chain(result.capped.iter())
         .filter(|d| {
             crate::checks::rule(d.code).is_none_or(|r| r.phase != crate::checks::Phase::Baseline)
         })

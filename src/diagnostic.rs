@@ -75,6 +75,9 @@ pub struct Label {
 }
 
 /// What a rule reports: the rule's code and severity are stamped on later by the runner.
+///
+/// Every text a finding carries goes through [`redact_credentials`] when it is set by these
+/// methods, so that a password in a URL a rule quotes reaches no report, baseline or log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// What is wrong, in one sentence.
@@ -89,6 +92,9 @@ pub struct Finding {
     pub resource: Option<String>,
     /// Other ends of the finding.
     pub related: Vec<Label>,
+    /// What the report adds: how many findings like this one it leaves out (see
+    /// [`crate::findings_cap`]). Rules do not set it.
+    pub note: Option<String>,
 }
 
 impl Finding {
@@ -96,19 +102,20 @@ impl Finding {
     #[must_use]
     pub fn new(message: impl Into<String>, span: Span) -> Self {
         Self {
-            message: message.into(),
+            message: redact_credentials(message.into()),
             span,
             label: None,
             help: None,
             resource: None,
             related: Vec::new(),
+            note: None,
         }
     }
 
     /// Adds help text.
     #[must_use]
     pub fn help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.help = Some(redact_credentials(help.into()));
         self
     }
 
@@ -116,7 +123,7 @@ impl Finding {
     #[must_use]
     pub fn maybe_help(mut self, help: Option<String>) -> Self {
         if help.is_some() {
-            self.help = help;
+            self.help = help.map(redact_credentials);
         }
         self
     }
@@ -124,7 +131,7 @@ impl Finding {
     /// Sets the text under the primary location.
     #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.label = Some(redact_credentials(label.into()));
         self
     }
 
@@ -140,7 +147,7 @@ impl Finding {
     pub fn related(mut self, span: Span, message: impl Into<String>) -> Self {
         self.related.push(Label {
             span,
-            message: message.into(),
+            message: redact_credentials(message.into()),
         });
         self
     }
@@ -155,4 +162,135 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The finding itself.
     pub finding: Finding,
+}
+
+/// `text` with the credentials of every URL in it masked: `https://user:secret@host` becomes
+/// `https://user:***@host`, and `https://token@host` becomes `https://***@host`.
+///
+/// RFC 3986 §3.2.1 (<https://www.rfc-editor.org/rfc/rfc3986#section-3.2.1>): "Applications
+/// should not render as clear text any data after the first colon (":") character found
+/// within a userinfo subcomponent"; a userinfo without a colon is masked whole, since it is as
+/// often a token (`https://<token>@github.com`) as a user name.
+#[must_use]
+pub fn redact_credentials(text: String) -> String {
+    let found = url_secrets(&text);
+    if found.is_empty() {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut from = 0;
+    for secret in found {
+        out.push_str(text.get(from..secret.start).unwrap_or(""));
+        out.push_str("***");
+        from = secret.end;
+    }
+    out.push_str(text.get(from..).unwrap_or(""));
+    out
+}
+
+/// The byte range of what [`redact_credentials`] masks in each URL of `text`: the user
+/// information after its first colon, or all of it when it has none.
+#[must_use]
+pub fn url_secrets(text: &str) -> Vec<Range<usize>> {
+    url_credentials(text)
+        .into_iter()
+        .map(
+            |userinfo| match text.get(userinfo.clone()).and_then(|u| u.find(':')) {
+                Some(colon) => userinfo.start + colon + 1..userinfo.end,
+                None => userinfo,
+            },
+        )
+        .collect()
+}
+
+/// The byte range of the user information (`user:password` before `@`) of every URL in
+/// `text` that has one, in order.
+///
+/// A URL is recognised by its scheme and `://`; its authority ends at the first `/`, `?`, `#`
+/// or `\` (RFC 3986 §3.2; WHATWG URL parsers read `\` as `/` in web URLs), at white space,
+/// or at a quote or angle bracket, which delimit a URL quoted in a message or in Rego; the
+/// user information is what precedes its last `@`.
+#[must_use]
+pub fn url_credentials(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text.get(from..).and_then(|rest| rest.find("://")) {
+        let separator = from + at;
+        from = separator + 3;
+        let scheme_start = bytes[..separator]
+            .iter()
+            .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')))
+            .map_or(0, |i| i + 1);
+        if !bytes.get(scheme_start).is_some_and(u8::is_ascii_alphabetic)
+            || scheme_start == separator
+        {
+            continue;
+        }
+        let authority_end = bytes[from..]
+            .iter()
+            .position(|&b| {
+                matches!(b, b'/' | b'?' | b'#' | b'\\' | b'`' | b'"' | b'<' | b'>')
+                    || b.is_ascii_whitespace()
+            })
+            .map_or(bytes.len(), |i| from + i);
+        if let Some(last_at) = bytes[from..authority_end].iter().rposition(|&b| b == b'@')
+            && last_at > 0
+        {
+            found.push(from..from + last_at);
+        }
+        from = authority_end;
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        let redact = |t: &str| redact_credentials(t.to_owned());
+        assert_eq!(
+            redact("issuer `http://admin:s3cr3t@idp.example.com/x` uses plain http"),
+            "issuer `http://admin:***@idp.example.com/x` uses plain http"
+        );
+        assert_eq!(
+            redact("use `https://ghp_token@github.com`"),
+            "use `https://***@github.com`"
+        );
+        // The last `@` of the authority ends the user information; a path may hold more.
+        assert_eq!(
+            redact("https://u:p@ss@host/a@b and ftp://x:y@z"),
+            "https://u:***@host/a@b and ftp://x:***@z"
+        );
+        for unchanged in [
+            "no url here",
+            "https://host/path@v1",
+            "git@github.com:org/repo",
+            "://nothing@before",
+            "email me@example.com",
+        ] {
+            assert_eq!(redact(unchanged), unchanged);
+        }
+    }
+
+    #[test]
+    fn every_text_a_finding_carries_is_redacted() {
+        let span = Span::new(FileId(0), 0..1);
+        let f = Finding::new("a https://u:pw@h", span.clone())
+            .help("b https://u:pw@h")
+            .label("c https://u:pw@h")
+            .related(span, "d https://u:pw@h");
+        let texts = [
+            f.message.as_str(),
+            f.help.as_deref().unwrap_or(""),
+            f.label.as_deref().unwrap_or(""),
+            f.related[0].message.as_str(),
+        ];
+        assert!(texts.iter().all(|t| !t.contains("pw")), "{texts:?}");
+        let f = Finding::new("x", Span::new(FileId(0), 0..1))
+            .maybe_help(Some("https://u:pw@h".to_owned()));
+        assert_eq!(f.help.as_deref(), Some("https://u:***@h"));
+    }
 }

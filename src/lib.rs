@@ -8,6 +8,7 @@ pub mod checks;
 pub mod config;
 pub mod diagnostic;
 pub mod emit;
+pub mod findings_cap;
 pub mod load;
 pub mod model;
 mod panic_boundary;
@@ -77,6 +78,9 @@ pub struct Summary {
     pub suppressed: usize,
     /// Findings removed because the baseline holds them; not counted above.
     pub baselined: usize,
+    /// Findings the cap on findings per rule left out of the report ([`findings_cap`]); not
+    /// counted above.
+    pub capped: usize,
 }
 
 /// The outcome of a check: everything read and every diagnostic, sorted.
@@ -94,6 +98,8 @@ pub struct CheckResult {
     pub suppressed: Vec<suppression::Suppressed>,
     /// Findings the baseline removed, sorted like `diagnostics`.
     pub baselined: Vec<Diagnostic>,
+    /// Findings the cap on findings per rule left out of `diagnostics`, sorted like it.
+    pub capped: Vec<Diagnostic>,
     /// The access matrix.
     pub matrix: rego::matrix::Matrix,
     /// How long each stage took.
@@ -405,6 +411,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     }
     sort_diagnostics(&repo, &mut diagnostics);
     sort_diagnostics(&repo, &mut baselined);
+    let (diagnostics, capped) = findings_cap::apply(diagnostics);
     timings.mark("checks", started);
     let (turned_off, kept): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
         .into_iter()
@@ -443,6 +450,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         resources: model.resource_count(),
         suppressed: suppressed.len(),
         baselined: baselined.len(),
+        capped: capped.len(),
     };
     Ok(CheckResult {
         repo,
@@ -451,6 +459,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         diagnostics,
         suppressed,
         baselined,
+        capped,
         matrix,
         summary,
         timings,

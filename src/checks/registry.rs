@@ -50,6 +50,7 @@ pub static RULES: &[Rule] = &[
     auth::jwks_without_signing_key::RULE,
     auth::required_scopes_bare_list::RULE,
     auth::private_key_in_jwks::RULE,
+    auth::credentials_in_url::RULE,
     rego::rego_syntax_error::RULE,
     rego::rego_v0_syntax::RULE,
     rego::unknown_rego_function::RULE,

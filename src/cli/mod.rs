@@ -52,7 +52,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 let _ = writeln!(
                     std::io::stderr(),
                     "recorded {} findings in {}",
-                    result.diagnostics.len() + result.baselined.len(),
+                    result.diagnostics.len() + result.baselined.len() + result.capped.len(),
                     path.display()
                 );
                 return Ok(ExitCode::SUCCESS);

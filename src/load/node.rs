@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::ops::Range;
+use std::sync::Arc;
 
 use compact_str::CompactString;
 
@@ -93,12 +94,49 @@ pub enum Value {
     /// bytes inline, which halved the tree of a large repository (one heap string per key and
     /// per value before).
     String(CompactString),
-    /// A sequence. Boxed slices, not vectors: trees live for the whole run and never grow
-    /// once built, and the smaller variant lets `Value` share `CompactString`'s spare byte
-    /// for its tag (24 bytes instead of 32).
-    Seq(Box<[Node]>),
-    /// A mapping, in source order.
-    Map(Box<[Entry]>),
+    /// A sequence. Shared slices, not vectors: trees never grow once built, and the smaller
+    /// variant lets `Value` share `CompactString`'s spare byte for its tag (24 bytes instead
+    /// of 32). Shared rather than boxed because an anchor and every alias of it are the same
+    /// collection: copying it deep at the anchor made nested anchors quadratic (a 2 MB file
+    /// of them took gigabytes), and an anchor now costs a reference count until an alias
+    /// uses it (see `yaml.rs`).
+    Seq(Shared<Node>),
+    /// A mapping, in source order; shared like [`Value::Seq`].
+    Map(Shared<Entry>),
+}
+
+/// The items of a collection, shared by every place of the tree that holds it (an anchor and
+/// its aliases): read like a slice.
+#[derive(Clone, PartialEq)]
+pub struct Shared<T>(Arc<[T]>);
+
+impl<T> std::ops::Deref for Shared<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Shared<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T> From<Vec<T>> for Shared<T> {
+    fn from(items: Vec<T>) -> Self {
+        Self(items.into())
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Shared<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
+    }
 }
 
 /// One key of a mapping.
@@ -249,16 +287,6 @@ impl Node {
                 }
             }
             _ => {}
-        }
-    }
-
-    /// Number of nodes in this tree (used for the alias expansion budget).
-    #[must_use]
-    pub fn size(&self) -> usize {
-        1 + match &self.value {
-            Value::Seq(items) => items.iter().map(Node::size).sum(),
-            Value::Map(entries) => entries.iter().map(|e| 1 + e.value.size()).sum(),
-            _ => 0,
         }
     }
 }

@@ -28,31 +28,81 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset of each line's start, as `u32` like the tree's spans (the loader reads
     /// nothing of 4 GiB or more): one per line of the repository, kept for the whole run.
+    /// Lines end where YAML says they do (see [`line_break_at`]).
     line_starts: Vec<u32>,
+    /// Whether the text is all ASCII: then a column is a byte difference, found in constant
+    /// time however long the line.
+    ascii: bool,
+    /// For text that is not all ASCII, the column (0-based, in chars) at a char boundary every
+    /// [`COLUMN_MARK_BYTES`] or so of each line longer than that, by byte offset: a column is
+    /// then counted from the nearest mark, not from the start of a line of megabytes (a
+    /// million findings on one 2 MB line took minutes). Empty for ASCII text and short lines.
+    column_marks: Vec<(u32, u32)>,
+}
+
+/// The spacing of [`SourceFile`]'s column marks: what a column lookup counts at most.
+const COLUMN_MARK_BYTES: usize = 4096;
+
+/// The length of the line break starting at byte `i`, if one does: `\r\n`, `\n` or a lone
+/// `\r`. YAML 1.2 makes these three, and only these, line breaks (§5.4, "Line Break
+/// Characters", <https://yaml.org/spec/1.2.2/#54-line-break-characters>; NEL, LS and PS were
+/// line breaks in YAML 1.1 only), and the YAML parser counts lines the same way
+/// (granit-parser 2.2, `char_traits::is_break`: `\n` or `\r`). Every position portico
+/// reports, in every format, is computed from this one definition.
+#[must_use]
+pub fn line_break_at(bytes: &[u8], i: usize) -> Option<usize> {
+    match bytes.get(i)? {
+        b'\n' => Some(1),
+        b'\r' if bytes.get(i + 1) == Some(&b'\n') => Some(2),
+        b'\r' => Some(1),
+        _ => None,
+    }
 }
 
 impl SourceFile {
     /// A file named `name`, found at `path`, holding `text`.
     #[must_use]
     pub fn new(name: String, path: PathBuf, text: String) -> Self {
+        let bytes = text.as_bytes();
         // Sized up front: grown by doubling, the table of a large repository's lines kept up
         // to twice its size for the whole run.
-        let lines = text.bytes().filter(|&b| b == b'\n').count();
+        let lines = bytes
+            .iter()
+            .enumerate()
+            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+            .count();
         let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0);
-        line_starts.extend(
-            text.match_indices('\n')
-                .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-        );
+        let mut i = 0;
+        while i < bytes.len() {
+            match line_break_at(bytes, i) {
+                Some(len) => {
+                    i += len;
+                    line_starts.push(u32::try_from(i).unwrap_or(u32::MAX));
+                }
+                None => i += 1,
+            }
+        }
+        let ascii = text.is_ascii();
+        let column_marks = if ascii {
+            Vec::new()
+        } else {
+            column_marks(&text, &line_starts)
+        };
         Self {
             name,
             path,
             text: Arc::from(text),
             line_starts,
+            ascii,
+            column_marks,
         }
     }
 
     /// The line/column of a byte offset (clamped to the text, snapped back to a char boundary).
+    ///
+    /// Constant time in the length of the line for ASCII text, at most [`COLUMN_MARK_BYTES`]
+    /// counted otherwise.
     #[must_use]
     pub fn line_col(&self, offset: usize) -> LineCol {
         let offset = self.floor_char_boundary(offset);
@@ -62,11 +112,19 @@ impl SourceFile {
             .max(1)
             - 1;
         let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(0, |s| s.chars().count())
-            + 1;
+        let column = if self.ascii {
+            offset - start
+        } else {
+            let mark = self
+                .column_marks
+                .partition_point(|&(at, _)| at as usize <= offset)
+                .checked_sub(1)
+                .and_then(|i| self.column_marks.get(i))
+                .filter(|&&(at, _)| at as usize >= start);
+            let (from, counted) =
+                mark.map_or((start, 0), |&(at, column)| (at as usize, column as usize));
+            counted + self.text.get(from..offset).map_or(0, |s| s.chars().count())
+        } + 1;
         LineCol {
             line: line + 1,
             column,
@@ -79,8 +137,7 @@ impl SourceFile {
         let Some(start) = self.line_start(line.max(1)) else {
             return self.text.len();
         };
-        let rest = self.text.get(start..).unwrap_or("");
-        let line_text = rest.split('\n').next().unwrap_or("");
+        let line_text = self.line_text(line.max(1)).unwrap_or("");
         start
             + line_text
                 .char_indices()
@@ -96,13 +153,23 @@ impl SourceFile {
             .map(|&s| s as usize)
     }
 
-    /// The text of 1-based `line` without its line break (and without a trailing `\r`).
+    /// The text of 1-based `line` without its line break.
     #[must_use]
     pub fn line_text(&self, line: usize) -> Option<&str> {
         let start = self.line_start(line)?;
-        let rest = self.text.get(start..)?;
-        let text = rest.split('\n').next().unwrap_or("");
-        Some(text.strip_suffix('\r').unwrap_or(text))
+        let end = match self.line_start(line + 1) {
+            Some(next) => {
+                let bytes = self.text.as_bytes();
+                // The break before the next line: `\r\n` or one byte.
+                if next >= 2 && bytes.get(next - 2..next) == Some(b"\r\n".as_slice()) {
+                    next - 2
+                } else {
+                    next.saturating_sub(1)
+                }
+            }
+            None => self.text.len(),
+        };
+        self.text.get(start..end.max(start))
     }
 
     /// Number of lines.
@@ -118,6 +185,31 @@ impl SourceFile {
         }
         offset
     }
+}
+
+/// The column marks of a text that is not all ASCII (see [`SourceFile`]'s `column_marks`).
+fn column_marks(text: &str, line_starts: &[u32]) -> Vec<(u32, u32)> {
+    let mut marks = Vec::new();
+    for (i, &start) in line_starts.iter().enumerate() {
+        let start = start as usize;
+        let end = line_starts
+            .get(i + 1)
+            .map_or(text.len(), |&next| next as usize);
+        if end - start <= COLUMN_MARK_BYTES {
+            continue;
+        }
+        let mut column: u32 = 0;
+        let mut next_mark = start + COLUMN_MARK_BYTES;
+        for (at, _) in text.get(start..end).unwrap_or("").char_indices() {
+            let at = start + at;
+            if at >= next_mark {
+                marks.push((u32::try_from(at).unwrap_or(u32::MAX), column));
+                next_mark = at + COLUMN_MARK_BYTES;
+            }
+            column = column.saturating_add(1);
+        }
+    }
+    marks
 }
 
 /// Every file a run read, addressed by [`FileId`].
@@ -181,5 +273,43 @@ mod tests {
         assert_eq!(f.offset_of(2, 1), 5);
         assert_eq!(f.line_text(2), Some("çd"));
         assert_eq!(f.line_col(8), LineCol { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_as_in_yaml() {
+        // CR, LF and CRLF each end a line; CRLF is one break, not two.
+        let f = SourceFile::new("a".into(), PathBuf::from("a"), "a\rb\r\nc\nd\r".into());
+        assert_eq!(f.line_count(), 5);
+        assert_eq!(f.line_col(2), LineCol { line: 2, column: 1 });
+        assert_eq!(f.line_col(5), LineCol { line: 3, column: 1 });
+        assert_eq!(f.line_col(7), LineCol { line: 4, column: 1 });
+        let lines: Vec<_> = (1..=5).map(|l| f.line_text(l)).collect();
+        assert_eq!(
+            lines,
+            vec![Some("a"), Some("b"), Some("c"), Some("d"), Some("")]
+        );
+        assert_eq!(f.offset_of(3, 0), 5);
+        assert_eq!(f.offset_of(2, 5), 3, "past the end of a line: its end");
+        // The end of the text is on the empty last line.
+        assert_eq!(f.line_col(9), LineCol { line: 5, column: 1 });
+    }
+
+    #[test]
+    fn columns_on_long_lines_count_chars_from_the_nearest_mark() {
+        // Marks every 4 KiB on a long non-ASCII line; the count agrees with a full count at
+        // every offset, on both sides of a mark and across lines.
+        let line = "é1".repeat(5_000);
+        let text = format!("x\n{line}\r{line}\n");
+        let f = SourceFile::new("a".into(), PathBuf::from("a"), text.clone());
+        assert!(!f.column_marks.is_empty());
+        for offset in (0..text.len()).step_by(7).chain([text.len()]) {
+            let offset = f.floor_char_boundary(offset);
+            let line_start = f.line_starts[f.line_col(offset).line - 1] as usize;
+            let expected = text[line_start..offset].chars().count() + 1;
+            assert_eq!(f.line_col(offset).column, expected, "at {offset}");
+        }
+        let ascii = SourceFile::new("a".into(), PathBuf::from("a"), "k: v\n".repeat(3));
+        assert!(ascii.column_marks.is_empty());
+        assert_eq!(ascii.line_col(13), LineCol { line: 3, column: 4 });
     }
 }

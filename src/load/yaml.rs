@@ -1,10 +1,12 @@
 //! Multi-document YAML → [`Document`]s with spans, through granit-parser's event stream.
 //!
 //! The loader owns scalar resolution (see `scalar.rs`), duplicate-key detection, merge keys and
-//! alias expansion. Aliases are expanded under a hard node budget so that an alias bomb costs at
-//! most the budget, then stops with a problem instead of exhausting memory or time.
+//! alias expansion. An anchor costs nothing until an alias uses it: anchor and aliases share
+//! one collection (see [`Value::Seq`]). What the aliases of a file expand to is charged to
+//! one budget for the whole file ([`alias_budget`]), so that an alias bomb costs at most the
+//! budget, then stops with a problem instead of exhausting memory or time.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use compact_str::CompactString;
@@ -14,10 +16,35 @@ use super::node::{Entry, Node, Style, TextSpan, Value};
 use super::scalar::{Yaml11Reading, resolve_plain};
 use super::source::SourceFile;
 
-/// Most nodes one document may expand to through aliases. Real configuration stays far below
-/// (the largest corpus document has a few thousand nodes); an alias bomb reaches it in
-/// milliseconds.
-pub const ALIAS_EXPANSION_BUDGET: usize = 200_000;
+/// What every file may expand to through aliases, whatever its size (see [`alias_budget`]).
+pub const ALIAS_BUDGET_BASE: usize = 10_000;
+
+/// What each byte of a file adds to its alias budget (see [`alias_budget`]).
+pub const ALIAS_BUDGET_PER_BYTE: usize = 4;
+
+/// The largest alias budget of any file (see [`alias_budget`]).
+pub const ALIAS_BUDGET_MAX: usize = 1_000_000;
+
+/// How many nodes the aliases of a file of `text_len` bytes may expand to, all its documents
+/// together: [`ALIAS_BUDGET_BASE`] plus [`ALIAS_BUDGET_PER_BYTE`] per byte, at most
+/// [`ALIAS_BUDGET_MAX`]. A string counts as one node per 64 bytes besides its own, since
+/// every reader of the tree copies it wherever an alias puts it.
+///
+/// The budget is the file's, not each document's: one per document let 2,000 small documents
+/// of an alias bomb each just under it take 8.9 GB. And it grows with the file, so a whole
+/// run expands at most a few nodes per byte of its input, like everything else it does, and
+/// a small file cannot amplify itself a hundred thousand times. It depends on the file alone
+/// (not on a counter shared by the files parsed in parallel), so which document is refused
+/// never depends on thread timing, and [`super::Repo::root`] parsing the file again gets the
+/// same tree. Real configuration stays far below: a shared block of twenty keys merged into
+/// each of a file's routes costs about one node per byte.
+#[must_use]
+pub fn alias_budget(text_len: usize) -> usize {
+    ALIAS_BUDGET_PER_BYTE
+        .saturating_mul(text_len)
+        .saturating_add(ALIAS_BUDGET_BASE)
+        .min(ALIAS_BUDGET_MAX)
+}
 
 /// One YAML document of a file.
 #[derive(Debug, Clone)]
@@ -126,10 +153,12 @@ pub enum YamlProblem {
         /// The key.
         key: String,
     },
-    /// Alias expansion passed [`ALIAS_EXPANSION_BUDGET`]; the document is skipped.
+    /// Alias expansion passed the file's [`alias_budget`]; the document is skipped.
     AliasBudget {
         /// The alias that passed the budget.
         span: Range<usize>,
+        /// The file's budget, in nodes.
+        limit: usize,
     },
     /// An alias names no anchor.
     UnknownAlias {
@@ -168,11 +197,20 @@ enum Frame {
     },
 }
 
+/// An anchored node, shared with the tree, and what an alias of it costs once computed.
+struct Anchor {
+    node: Node,
+    cost: Option<usize>,
+}
+
 struct Builder<'s> {
     file: &'s SourceFile,
     frames: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, Anchor>,
+    /// What the aliases of the file expanded to so far, against `budget`; never reset between
+    /// documents.
     expanded: usize,
+    budget: usize,
     root: Option<Node>,
     yaml11: Vec<Yaml11Scalar>,
     tags: std::collections::BTreeMap<usize, String>,
@@ -206,6 +244,7 @@ fn parse_unbounded(file: &SourceFile) -> ParsedYaml {
         frames: Vec::new(),
         anchors: HashMap::new(),
         expanded: 0,
+        budget: alias_budget(text.len()),
         root: None,
         yaml11: Vec::new(),
         tags: std::collections::BTreeMap::new(),
@@ -266,10 +305,11 @@ fn range(span: &YamlSpan) -> Range<usize> {
 }
 
 impl Builder<'_> {
+    /// Starts a new document: anchors do not cross documents (YAML 1.2.2 §9.2: each document
+    /// is independent), the alias budget does.
     fn reset(&mut self) {
         self.frames.clear();
         self.anchors.clear();
-        self.expanded = 0;
         self.root = None;
         self.yaml11.clear();
         self.tags.clear();
@@ -336,7 +376,7 @@ impl Builder<'_> {
                     value,
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node);
                 }
                 self.push(node);
             }
@@ -364,7 +404,7 @@ impl Builder<'_> {
                     let node = Node {
                         span: TextSpan::new(start..r.end.max(start)),
                         style: Style::Collection,
-                        value: Value::Seq(items.into_boxed_slice()),
+                        value: Value::Seq(items.into()),
                     };
                     self.finish(node, anchor);
                 }
@@ -379,26 +419,33 @@ impl Builder<'_> {
                     ..
                 }) = self.frames.pop()
                 {
-                    // Trees are kept for the whole run: boxing the slice gives back what
+                    // The shared slice is allocated at its final size: it gives back what
                     // growing the vector over-allocated.
                     let node = Node {
                         span: TextSpan::new(start..r.end.max(start)),
                         style,
-                        value: Value::Map(apply_merge_keys(entries, duplicates).into_boxed_slice()),
+                        value: Value::Map(apply_merge_keys(entries, duplicates).into()),
                     };
                     self.finish(node, anchor);
                 }
             }
-            Event::Alias(id) => match self.anchors.get(&id) {
+            Event::Alias(id) => match self.anchors.get_mut(&id) {
                 Some(target) => {
-                    let size = target.size();
-                    self.expanded = self.expanded.saturating_add(size);
-                    if self.expanded > ALIAS_EXPANSION_BUDGET {
-                        self.problems.push(YamlProblem::AliasBudget { span: r });
+                    // Computed once per anchor: it walks what the alias expands to, which is
+                    // charged below, so the walk is paid for by the budget too.
+                    let cost = *target
+                        .cost
+                        .get_or_insert_with(|| expansion_cost(&target.node));
+                    let node = target.node.clone();
+                    self.expanded = self.expanded.saturating_add(cost);
+                    if self.expanded > self.budget {
+                        self.problems.push(YamlProblem::AliasBudget {
+                            span: r,
+                            limit: self.budget,
+                        });
                         self.abandoned = true;
                         return;
                     }
-                    let node = target.clone();
                     self.push(node);
                 }
                 None => {
@@ -436,9 +483,21 @@ impl Builder<'_> {
 
     fn finish(&mut self, node: Node, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, node.clone());
+            self.anchor(anchor, &node);
         }
         self.push(node);
+    }
+
+    /// Records an anchor: a reference to the collection the tree holds (a copy only of a
+    /// scalar, whose text the file holds anyway).
+    fn anchor(&mut self, anchor: usize, node: &Node) {
+        self.anchors.insert(
+            anchor,
+            Anchor {
+                node: node.clone(),
+                cost: None,
+            },
+        );
     }
 
     fn push(&mut self, node: Node) {
@@ -525,9 +584,30 @@ fn key_text(node: Node) -> CompactString {
 /// The longest rendering of a complex (mapping or sequence) key.
 const MAX_COMPLEX_KEY_BYTES: usize = 256;
 
+/// What an alias of `node` costs against the budget: one per node wherever it appears, and
+/// one per 64 bytes of each string, key or value, which readers copy at every appearance.
+fn expansion_cost(node: &Node) -> usize {
+    let text = |s: &str| s.len() / 64;
+    1 + match &node.value {
+        Value::String(s) => text(s),
+        Value::Seq(items) => items
+            .iter()
+            .fold(0, |sum: usize, n| sum.saturating_add(expansion_cost(n))),
+        Value::Map(entries) => entries.iter().fold(0, |sum: usize, e| {
+            sum.saturating_add(1 + text(&e.key))
+                .saturating_add(expansion_cost(&e.value))
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => 0,
+    }
+}
+
 /// YAML 1.1 merge keys (`<<: *base`), which Kubernetes' YAML reader honours: keys of the merged
-/// mappings are added unless the mapping sets them itself. A duplicate key is already reported
-/// and its later value wins, as it does for kubectl.
+/// mappings are added unless the mapping sets them itself, and of several merged mappings
+/// (`<<: [*a, *b]`) the earlier wins (<https://yaml.org/type/merge.html>). A duplicate key is
+/// already reported and its later value wins, as it does for kubectl.
+///
+/// Linear in the keys: whether a key is present is looked up in a set (a scan of the output
+/// for each merged key took 45 s for 90,000 keys).
 fn apply_merge_keys(entries: Vec<Entry>, duplicates: bool) -> Vec<Entry> {
     if !entries.iter().any(|e| e.key == "<<") {
         return if duplicates {
@@ -538,17 +618,18 @@ fn apply_merge_keys(entries: Vec<Entry>, duplicates: bool) -> Vec<Entry> {
     }
     let (merges, own): (Vec<Entry>, Vec<Entry>) = entries.into_iter().partition(|e| e.key == "<<");
     let mut out = dedup_last_wins(own);
+    let mut present: HashSet<CompactString> = out.iter().map(|e| e.key.clone()).collect();
     for merge in merges {
         let sources: Vec<Node> = match merge.value.value {
             Value::Map(_) => vec![merge.value],
-            Value::Seq(items) => items.into_vec(),
+            Value::Seq(items) => items.to_vec(),
             _ => Vec::new(),
         };
-        for source in sources {
-            if let Value::Map(inherited) = source.value {
-                for e in inherited.into_vec() {
-                    if !out.iter().any(|o| o.key == e.key) {
-                        out.push(e);
+        for source in &sources {
+            if let Value::Map(inherited) = &source.value {
+                for e in inherited.iter() {
+                    if present.insert(e.key.clone()) {
+                        out.push(e.clone());
                     }
                 }
             }
@@ -709,6 +790,137 @@ mod tests {
             p.documents[0].root.get("next").and_then(Node::as_str),
             Some("ok")
         );
+    }
+
+    #[test]
+    fn an_alias_shares_its_anchors_collection() {
+        // Nothing is copied, at the anchor or at the alias: both are the same items.
+        let (_, p) = parse_str("base: &b [1, [2, 3]]\nref: *b\nmap: &m {k: v}\nagain: *m\n");
+        let root = &p.documents[0].root;
+        let items = |k: &str| match root.get(k).map(|n| &n.value) {
+            Some(Value::Seq(items)) => Some(items.as_ptr()),
+            _ => None,
+        };
+        assert!(items("base").is_some());
+        assert_eq!(items("base"), items("ref"));
+        let entries = |k: &str| match root.get(k).map(|n| &n.value) {
+            Some(Value::Map(entries)) => Some(entries.as_ptr()),
+            _ => None,
+        };
+        assert!(entries("map").is_some());
+        assert_eq!(entries("map"), entries("again"));
+    }
+
+    #[test]
+    fn nested_anchors_without_aliases_cost_nothing() {
+        // 250 levels of anchored sequences, each holding the next: copying each anchor made
+        // this quadratic. Without an alias nothing is charged to the budget either.
+        let depth = 250;
+        let mut text = String::new();
+        for chain in 0..40 {
+            text.push_str(&format!("c{chain}: "));
+            for d in 0..depth {
+                text.push_str(&format!("&c{chain}_{d} [x, "));
+            }
+            text.push('x');
+            text.push_str(&"]".repeat(depth));
+            text.push('\n');
+        }
+        let (_, p) = parse_str(&text);
+        assert_eq!(p.problems, Vec::new());
+        let mut pointer = String::from("/c39");
+        for _ in 0..depth {
+            pointer.push_str("/1");
+        }
+        assert_eq!(
+            p.documents[0]
+                .root
+                .pointer(&pointer)
+                .and_then(|f| f.node.as_str()),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn the_alias_budget_covers_the_whole_file() {
+        // Each document expands well within the budget; together they do not. The budget is
+        // not reset by `---`: the documents after the one that passed it and still use
+        // aliases are refused, each with its own problem.
+        let items = vec!["x"; 100].join(", ");
+        let aliases = vec!["*a"; 60].join(", ");
+        let document = format!("---\na: &a [{items}]\nb: [{aliases}]\n");
+        let text = document.repeat(10) + "---\nplain: document\n";
+        let per_document = 60 * 101;
+        let budget = alias_budget(text.len());
+        let within = budget / per_document;
+        assert!((1..10).contains(&within), "{within} of 10 documents fit");
+        let (_, p) = parse_str(&text);
+        let refused: Vec<usize> = p
+            .problems
+            .iter()
+            .filter_map(|x| match x {
+                YamlProblem::AliasBudget { limit, .. } => Some(*limit),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(refused, vec![budget; 10 - within]);
+        let read: Vec<u32> = p.documents.iter().map(|d| d.index).collect();
+        let expected: Vec<u32> = (0..u32::try_from(within).unwrap_or(0))
+            .chain([10])
+            .collect();
+        assert_eq!(read, expected, "the document without aliases is still read");
+    }
+
+    #[test]
+    fn long_strings_count_for_what_readers_copy() {
+        // One node per alias would let a 100 kB string be copied 400 times (40 MB) by every
+        // reader; its bytes count.
+        let text = format!(
+            "s: &s {}\nl: [{}]\n",
+            "y".repeat(100_000),
+            vec!["*s"; 400].join(", ")
+        );
+        assert!(
+            400 < alias_budget(text.len()),
+            "one node per alias would pass"
+        );
+        let (_, p) = parse_str(&text);
+        assert!(
+            p.problems
+                .iter()
+                .any(|x| matches!(x, YamlProblem::AliasBudget { .. })),
+            "{:?}",
+            p.problems
+        );
+    }
+
+    #[test]
+    fn merge_keys_are_linear_and_keep_their_precedence() {
+        // The mapping's own keys win over merged ones, and of several merged mappings the
+        // earlier wins; 50,000 keys merged into 50,000 (a scan per key took minutes).
+        let (_, p) =
+            parse_str("a: &a {x: 1, y: 1}\nb: &b {y: 2, z: 2}\nc:\n  <<: [*a, *b]\n  x: own\n");
+        assert_eq!(
+            p.documents[0].root.get("c").map(Node::to_json),
+            Some(serde_json::json!({"x": "own", "y": 1, "z": 2}))
+        );
+        let n = 50_000;
+        let mut text = String::from("base: &base\n");
+        for i in 0..n {
+            text.push_str(&format!("  k{i}: {i}\n"));
+        }
+        text.push_str("derived:\n  <<: *base\n");
+        for i in 0..n {
+            text.push_str(&format!("  o{i}: {i}\n"));
+        }
+        text.push_str("  k7: mine\n");
+        let (_, p) = parse_str(&text);
+        assert_eq!(p.problems, Vec::new());
+        let derived = p.documents[0].root.get("derived").map(Node::to_json);
+        let derived = derived.as_ref().and_then(serde_json::Value::as_object);
+        assert_eq!(derived.map(serde_json::Map::len), Some(2 * n));
+        assert_eq!(derived.and_then(|d| d.get("k7")), Some(&"mine".into()));
+        assert_eq!(derived.and_then(|d| d.get("k8")), Some(&8.into()));
     }
 
     #[test]

@@ -3,18 +3,16 @@
 //! clone shares the compiled modules) so that each worker can set its own input.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::num::NonZeroU32;
-use std::time::Duration;
 
 use super::parse::Syntax;
 use super::{AnalysedModule, OpaStep};
 
-/// How long one evaluation may run before it counts as an error (a runaway policy must not
-/// hang the linter).
-const EVALUATION_LIMIT: Duration = Duration::from_secs(2);
-
 /// The start of the error of a step whose modules do not all parse.
 pub(crate) const MODULE_SYNTAX: &str = "a module does not parse";
+
+/// The start of the error of a step whose modules parse but are not compiled, because OPA
+/// would reject them (PC501 reports why).
+pub(crate) const NOT_COMPILED: &str = "the modules do not compile";
 
 /// A module set that parses but does not compile (an unsafe variable, recursion, a rule
 /// defined both as a function and a value, …), at the position regorus names.
@@ -51,8 +49,10 @@ impl Engines {
         let mut compiled: BTreeSet<(usize, String)> = BTreeSet::new();
         for (index, step) in steps.iter().enumerate() {
             let set: Vec<usize> = step.modules().collect();
+            let mut built = false;
             let slot = *by_set.entry(set).or_insert_with(|| {
                 engines.sets.push(build_engine(step, modules));
+                built = true;
                 engines.sets.len() - 1
             });
             engines.of_step.push(slot);
@@ -62,6 +62,9 @@ impl Engines {
                     .any(|m| modules.get(m).is_none_or(|m| m.parsed.is_err()))
             {
                 continue;
+            }
+            if built {
+                engines.refuse_recursion(index, slot, step, modules);
             }
             let Some(rule) = step
                 .query
@@ -92,6 +95,8 @@ impl Engines {
                         }
                     }
                 }
+                // PC501 already has the reason.
+                Some(Err(message)) if message.starts_with(NOT_COMPILED) => continue,
                 Some(Err(message)) => message.clone(),
                 None => continue,
             };
@@ -111,6 +116,33 @@ impl Engines {
         engines
     }
 
+    /// OPA rejects modules whose functions call themselves; regorus would recurse until the
+    /// stack overflows. Such a module set gets a compile error and no engine.
+    fn refuse_recursion(
+        &mut self,
+        step: usize,
+        slot: usize,
+        of: &OpaStep,
+        modules: &[AnalysedModule],
+    ) {
+        let facts: Vec<(usize, &super::facts::ModuleFacts)> = of
+            .modules()
+            .filter_map(|m| Some((m, modules.get(m)?.facts()?)))
+            .collect();
+        let Some(recursion) = super::recursion::function_cycle(&facts) else {
+            return;
+        };
+        let message = recursion.message();
+        if let Some(engine) = self.sets.get_mut(slot) {
+            *engine = Err(format!("{NOT_COMPILED}: {message}"));
+        }
+        self.compile_errors.push(CompileError {
+            step,
+            location: Some((recursion.module, recursion.range)),
+            message,
+        });
+    }
+
     /// The engine of step `step` (an index into [`super::Analysis::steps`]) and the index of
     /// its module set, or why it could not be built.
     #[must_use]
@@ -122,11 +154,11 @@ impl Engines {
 
 fn build_engine(step: &OpaStep, modules: &[AnalysedModule]) -> Result<regorus::Engine, String> {
     let mut engine = regorus::Engine::new();
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: EVALUATION_LIMIT,
-        // Reading the clock on every unit of work costs more than the evaluation itself.
-        check_interval: NonZeroU32::new(1024).unwrap_or(NonZeroU32::MIN),
-    });
+    super::builtins_replaced::install(&mut engine)?;
+    // `print` writes to stderr unless gathered; the library never prints, and what a policy
+    // prints is dropped after each evaluation.
+    engine.set_gather_prints(true);
+    // Compiling runs no policy code; the matrix sets each evaluation's time limit.
     let mut v0 = false;
     for m in step.modules() {
         let Some(module) = modules.get(m) else {

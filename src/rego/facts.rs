@@ -87,6 +87,8 @@ pub struct CallFact {
     pub name: String,
     /// The name.
     pub range: Range<usize>,
+    /// The rule whose definition holds the call (an index into [`ModuleFacts::rules`]).
+    pub rule: Option<usize>,
 }
 
 /// `split(x, "/")[N]` (also through a variable holding the split result): taking a fixed part
@@ -178,6 +180,7 @@ pub fn module_facts(module: &Module) -> ModuleFacts {
             let walker = Walker {
                 facts: &mut facts,
                 env: globals.clone(),
+                rule: None,
             };
             if let Some(bound) = walker.bound_path(&assign.value) {
                 globals.paths.insert(span.text().to_string(), bound);
@@ -188,6 +191,7 @@ pub fn module_facts(module: &Module) -> ModuleFacts {
         let mut walker = Walker {
             facts: &mut facts,
             env: globals.clone(),
+            rule: None,
         };
         walker.rule(rule);
     }
@@ -205,6 +209,8 @@ struct Env {
 struct Walker<'a> {
     facts: &'a mut ModuleFacts,
     env: Env,
+    /// The rule being walked (an index into `facts.rules`).
+    rule: Option<usize>,
 }
 
 fn value_kind(value: &Expr) -> RuleValue {
@@ -309,6 +315,7 @@ impl Walker<'_> {
             value,
             is_default,
         });
+        self.rule = Some(self.facts.rules.len() - 1);
     }
 
     fn query(&mut self, query: &Ref<Query>) {
@@ -522,6 +529,7 @@ impl Walker<'_> {
                     self.facts.calls.push(CallFact {
                         name: name.clone(),
                         range: range_of(fcn.span()),
+                        rule: self.rule,
                     });
                     let string_first = STRING_FUNCTIONS.contains(&name.as_str());
                     for (i, p) in params.iter().enumerate() {

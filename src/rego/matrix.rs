@@ -8,7 +8,10 @@
 //! compile per step plus one evaluation per route and profile.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use serde_json::{Value as Json, json};
 
@@ -20,7 +23,7 @@ use crate::model::kinds::{AuthConfigSpec, AuthStep};
 use crate::model::selection::PolicySelection;
 
 use super::builtins_opa::OPA_BUILTINS;
-use super::engine::{MODULE_SYNTAX, clean_message, locate};
+use super::engine::{MODULE_SYNTAX, NOT_COMPILED, clean_message, locate};
 use super::{Analysis, OpaStep};
 
 /// The metadata namespace the portal fills for ext auth.
@@ -100,11 +103,91 @@ pub struct EvaluationError {
     pub message: String,
     /// The evaluator lacks an OPA builtin the policy calls: not the policy's fault.
     pub unsupported_builtin: Option<String>,
-    /// A module of the step does not parse (PC501 reports it; nothing was evaluated).
+    /// A module of the step does not parse, or OPA would not compile the modules (PC501
+    /// reports it; nothing was evaluated).
     pub module_syntax: bool,
     /// Where in which module (index into [`Analysis::modules`], range of its text), when the
     /// error names a position.
     pub location: Option<(usize, std::ops::Range<usize>)>,
+    /// The run's evaluation budget ([`RUN_BUDGET`]) was spent before this evaluation ended:
+    /// not the policy's fault (PC514 notes it).
+    pub run_budget: bool,
+}
+
+/// How long one evaluation (one request) may run. OPA answering one request in 2 s is a
+/// broken policy, and a runaway one must not hang the linter.
+pub const EVALUATION_LIMIT: Duration = Duration::from_secs(2);
+
+/// How long all the evaluations of one ExtAuthPolicy may take together: a slow policy over
+/// 23 routes took 3 min 7 s, 2 s an evaluation, and was reported 92 times. Once a policy runs
+/// out of time (or one evaluation does) its remaining decisions are not evaluated and share
+/// one error, reported once.
+pub const POLICY_BUDGET: Duration = Duration::from_secs(5);
+
+/// How long all the Rego evaluation of a run may take. Policies still unevaluated when it is
+/// spent get a note (PC514) rather than a decision.
+pub const RUN_BUDGET: Duration = Duration::from_secs(30);
+
+/// How much stack an evaluation thread has. Regorus' interpreter recurses into every rule,
+/// function and value it evaluates; functions that call themselves are refused before (see
+/// [`super::recursion`]), and this leaves room for long chains of rules and deep values. It
+/// is address space, committed only as far as it is used.
+const EVALUATION_STACK: usize = 256 << 20;
+
+/// The time limits of the matrix' evaluations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budgets {
+    /// One evaluation ([`EVALUATION_LIMIT`]).
+    pub evaluation: Duration,
+    /// All the evaluations of one policy ([`POLICY_BUDGET`]).
+    pub policy: Duration,
+    /// All the evaluations of the run ([`RUN_BUDGET`]).
+    pub run: Duration,
+}
+
+impl Default for Budgets {
+    fn default() -> Self {
+        Self {
+            evaluation: EVALUATION_LIMIT,
+            policy: POLICY_BUDGET,
+            run: RUN_BUDGET,
+        }
+    }
+}
+
+/// The time left to the whole run's evaluations, shared by the workers.
+struct RunBudget {
+    left_ns: AtomicU64,
+}
+
+impl RunBudget {
+    fn new(budget: Duration) -> Self {
+        Self {
+            left_ns: AtomicU64::new(u64::try_from(budget.as_nanos()).unwrap_or(u64::MAX)),
+        }
+    }
+
+    fn left(&self) -> Duration {
+        Duration::from_nanos(self.left_ns.load(Ordering::Relaxed))
+    }
+
+    fn spend(&self, spent: Duration) {
+        let spent = u64::try_from(spent.as_nanos()).unwrap_or(u64::MAX);
+        let _ = self
+            .left_ns
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(spent))
+            });
+    }
+}
+
+/// What one worker evaluates with: its clones of the compiled engines, and the time left.
+struct Evaluator<'a> {
+    engines: BTreeMap<usize, Result<regorus::Engine, String>>,
+    budgets: Budgets,
+    run: &'a RunBudget,
+    /// The time left to the policy being evaluated, or the error that ended its evaluation.
+    policy: Result<Duration, Arc<EvaluationError>>,
 }
 
 /// The whole matrix, sorted by route, policy and profile.
@@ -166,9 +249,15 @@ struct ProductRoute {
     route_name: String,
 }
 
-/// Evaluates the matrix.
+/// Evaluates the matrix within the default [`Budgets`].
 #[must_use]
 pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
+    evaluate_within(input, Budgets::default())
+}
+
+/// Evaluates the matrix within `budgets`.
+#[must_use]
+pub fn evaluate_within(input: &MatrixInput<'_>, budgets: Budgets) -> Matrix {
     let links = link_policies(input.model, input.providers);
     let mut steps_of: Vec<Vec<usize>> = vec![Vec::new(); input.model.ext_auth_policies.len()];
     for (i, step) in input.rego.steps.iter().enumerate() {
@@ -176,10 +265,13 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
             steps.push(i);
         }
     }
+    let run = RunBudget::new(budgets.run);
     let context = PolicyContext {
         input,
         links: &links,
         steps_of: &steps_of,
+        budgets,
+        run: &run,
     };
     // Policies are independent: each task evaluates a share of them with its own engines.
     // The result is sorted afterwards, so it does not depend on how the work was split.
@@ -203,14 +295,26 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
         })
         .sum();
     let out = Mutex::new(Vec::with_capacity(bound.min(MAX_RESERVED_DECISIONS)));
-    if workers == 1 {
-        evaluate_policies(&context, input.selections, &out);
-    } else {
-        use rayon::prelude::*;
-        input
-            .selections
-            .par_chunks(share)
-            .for_each(|chunk| evaluate_policies(&context, chunk, &out));
+    let work = || {
+        if workers == 1 {
+            evaluate_policies(&context, input.selections, &out);
+        } else {
+            use rayon::prelude::*;
+            input
+                .selections
+                .par_chunks(share)
+                .for_each(|chunk| evaluate_policies(&context, chunk, &out));
+        }
+    };
+    // On threads of a known, large stack (EVALUATION_STACK), whatever thread called.
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(workers)
+        .stack_size(EVALUATION_STACK)
+        .thread_name(|i| format!("portico-rego-{i}"))
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
     }
     let mut decisions = out.into_inner().unwrap_or_else(PoisonError::into_inner);
     // Sorted on every field that tells decisions apart, so that the order (and which of two
@@ -253,6 +357,10 @@ struct PolicyContext<'a> {
     links: &'a [Option<usize>],
     /// Per policy, its `opaAuth` steps (indices into [`Analysis::steps`]).
     steps_of: &'a [Vec<usize>],
+    /// The time limits.
+    budgets: Budgets,
+    /// The time left to the run's evaluations.
+    run: &'a RunBudget,
 }
 
 /// The token scopes of each profile of a product's routes (see [`Decision::profile`]). At
@@ -276,10 +384,16 @@ fn evaluate_policies(
     selections: &[PolicySelection],
     out: &Mutex<Vec<Decision>>,
 ) {
-    let mut engines: BTreeMap<usize, Result<regorus::Engine, String>> = BTreeMap::new();
+    let mut evaluator = Evaluator {
+        engines: BTreeMap::new(),
+        budgets: context.budgets,
+        run: context.run,
+        policy: Ok(context.budgets.policy),
+    };
     let mut decisions = Vec::new();
     for selection in selections {
-        evaluate_policy(context, selection, &mut engines, &mut decisions);
+        evaluator.policy = Ok(context.budgets.policy);
+        evaluate_policy(context, selection, &mut evaluator, &mut decisions);
         out.lock()
             .unwrap_or_else(PoisonError::into_inner)
             .append(&mut decisions);
@@ -290,7 +404,7 @@ fn evaluate_policies(
 fn evaluate_policy(
     context: &PolicyContext<'_>,
     selection: &PolicySelection,
-    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+    evaluator: &mut Evaluator<'_>,
     decisions: &mut Vec<Decision>,
 ) {
     let input = context.input;
@@ -355,7 +469,7 @@ fn evaluate_policy(
             let outcome = match known.get(&key).filter(|_| shared) {
                 Some(outcome) => outcome.clone(),
                 None => {
-                    let outcome = decide(gloo, &steps, &mut request, scopes, engines, input);
+                    let outcome = decide(gloo, &steps, &mut request, scopes, evaluator, input);
                     if shared {
                         known.insert(key, outcome.clone());
                     }
@@ -605,7 +719,7 @@ fn decide(
     steps: &[(usize, &OpaStep)],
     request: &mut Request<'_>,
     scopes: &[Arc<str>],
-    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
+    evaluator: &mut Evaluator<'_>,
     input: &MatrixInput<'_>,
 ) -> Outcome {
     let mut results: Vec<(String, bool, String)> = Vec::new();
@@ -616,7 +730,7 @@ fn decide(
             let Some(&(s, opa)) = opa_steps.next() else {
                 continue;
             };
-            match evaluate_step(s, opa, request.value(scopes), input, engines) {
+            match evaluate_step(s, opa, request.value(scopes), input, evaluator) {
                 Ok(true) => (true, String::new()),
                 Ok(false) => (
                     false,
@@ -625,7 +739,7 @@ fn decide(
                         opa.query.as_deref().unwrap_or("")
                     ),
                 ),
-                Err(e) => return Outcome::Error(Arc::new(e)),
+                Err(e) => return Outcome::Error(e),
             }
         } else {
             oauth2_step(step, scopes, request.provider)
@@ -649,6 +763,7 @@ fn decide(
                         unsupported_builtin: None,
                         module_syntax: false,
                         location: None,
+                        run_budget: false,
                     }));
                 }
             }
@@ -777,18 +892,21 @@ fn evaluate_step(
     step: &OpaStep,
     request: regorus::Value,
     input: &MatrixInput<'_>,
-    engines: &mut BTreeMap<usize, Result<regorus::Engine, String>>,
-) -> Result<bool, EvaluationError> {
+    evaluator: &mut Evaluator<'_>,
+) -> Result<bool, Arc<EvaluationError>> {
     let error = |message: String, unsupported_builtin: Option<String>| {
         let location = locate(&message, step, &input.rego.modules);
-        EvaluationError {
+        Arc::new(EvaluationError {
             step: index,
-            module_syntax: message.starts_with(MODULE_SYNTAX),
+            module_syntax: message.starts_with(MODULE_SYNTAX) || message.starts_with(NOT_COMPILED),
             message: clean_message(&message),
             unsupported_builtin,
             location,
-        }
+            run_budget: false,
+        })
     };
+    let policy_left = evaluator.policy.clone()?;
+    let run_left = evaluator.run.left();
     let query = step.query.as_deref().unwrap_or("").trim().to_string();
     if query.is_empty() {
         return Err(error("the opaAuth query is blank".to_string(), None));
@@ -798,7 +916,10 @@ fn evaluate_step(
     };
     // Each worker evaluates on its own clone of the compiled engine (evaluating sets the
     // input); the clone shares the compiled modules.
-    let engine = engines.entry(slot).or_insert_with(|| shared.clone());
+    let engine = evaluator
+        .engines
+        .entry(slot)
+        .or_insert_with(|| shared.clone());
     let engine = match engine {
         Ok(e) => e,
         Err(message) => {
@@ -806,20 +927,95 @@ fn evaluate_step(
             return Err(error(message, None));
         }
     };
-    let evaluated = crate::panic_boundary::run("regorus evaluating the query", || {
-        evaluate_query(engine, request, &query)
-    });
+    // The evaluation stops at whichever comes first: its own limit, the policy's or the
+    // run's time left.
+    let budgets = evaluator.budgets;
+    let limit = budgets.evaluation.min(policy_left).min(run_left);
+    let out_of_time = if run_left < budgets.evaluation.min(policy_left) {
+        OutOfTime::Run
+    } else if policy_left < budgets.evaluation {
+        OutOfTime::Policy
+    } else {
+        OutOfTime::Evaluation
+    };
+    let evaluated = if limit.is_zero() {
+        Err(OutOfTime::TIME_LIMIT.to_string())
+    } else {
+        engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+            limit,
+            // Reading the clock on every unit of work costs more than the evaluation itself.
+            check_interval: NonZeroU32::new(1024).unwrap_or(NonZeroU32::MIN),
+        });
+        let started = Instant::now();
+        let evaluated = crate::panic_boundary::run("regorus evaluating the query", || {
+            evaluate_query(engine, request, &query)
+        });
+        let spent = started.elapsed();
+        evaluator.run.spend(spent);
+        evaluator.policy = Ok(policy_left.saturating_sub(spent));
+        match evaluated {
+            Ok(result) => result,
+            Err(panicked) => {
+                // The engine may be half-way through an evaluation: the next one starts from
+                // a fresh clone of the compiled engine.
+                evaluator.engines.remove(&slot);
+                return Err(error(panicked, None));
+            }
+        }
+    };
     match evaluated {
-        Ok(Ok(granted)) => Ok(granted),
-        Ok(Err(full)) => {
+        Ok(granted) => Ok(granted),
+        Err(full) if full.contains(OutOfTime::TIME_LIMIT) => {
+            // The message is the same for every decision the policy has left, which share it.
+            let ended = Arc::new(EvaluationError {
+                step: index,
+                message: out_of_time.message(budgets),
+                unsupported_builtin: None,
+                module_syntax: false,
+                location: None,
+                run_budget: out_of_time == OutOfTime::Run,
+            });
+            evaluator.policy = Err(ended.clone());
+            Err(ended)
+        }
+        Err(full) => {
             let unsupported = unsupported_builtin(&full);
             Err(error(full, unsupported))
         }
-        Err(panicked) => {
-            // The engine may be half-way through an evaluation: the next one starts from a
-            // fresh clone of the compiled engine.
-            engines.remove(&slot);
-            Err(error(panicked, None))
+    }
+}
+
+/// A duration in seconds, as the messages show it (`2 s`, `0.2 s`).
+fn seconds(d: Duration) -> String {
+    format!("{} s", d.as_secs_f64())
+}
+
+/// Which time ran out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutOfTime {
+    Evaluation,
+    Policy,
+    Run,
+}
+
+impl OutOfTime {
+    /// What regorus' timer says when it stops an evaluation (`LimitError::TimeLimitExceeded`).
+    const TIME_LIMIT: &str = "execution exceeded time limit";
+
+    fn message(self, budgets: Budgets) -> String {
+        match self {
+            Self::Evaluation => format!(
+                "one evaluation ran past {}, the most portico gives one request; the policy's other decisions were not evaluated",
+                seconds(budgets.evaluation)
+            ),
+            Self::Policy => format!(
+                "its evaluations ran past {}, the most portico gives one policy; its other decisions were not evaluated",
+                seconds(budgets.policy)
+            ),
+            Self::Run => format!(
+                "the {} portico gives all the policies of a run were spent before its evaluation ended",
+                seconds(budgets.run)
+            ),
         }
     }
 }
@@ -831,6 +1027,14 @@ fn evaluate_query(
     query: &str,
 ) -> Result<bool, String> {
     engine.set_input(request);
+    let answer = evaluate_input(engine, query);
+    // What the policy printed is gathered (never written to stderr) and dropped.
+    let _ = engine.take_prints();
+    answer
+}
+
+/// [`evaluate_query`] once the input is set.
+fn evaluate_input(engine: &mut regorus::Engine, query: &str) -> Result<bool, String> {
     // The common `data.pkg.rule == true` form is evaluated as the rule itself: the same
     // answer (undefined and non-true values deny either way) without parsing and planning the
     // query again for every input.

@@ -4,12 +4,14 @@
 //! ([`matrix`]).
 
 pub mod builtins_opa;
+pub mod builtins_replaced;
 pub mod engine;
 pub mod facts;
 pub mod input_contract;
 pub mod matrix;
 
 pub mod parse;
+pub mod recursion;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

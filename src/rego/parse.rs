@@ -45,7 +45,8 @@ pub struct RegoError {
     /// The parser's message, e.g. "expecting `}` while parsing query".
     pub message: String,
     /// The text was not given to the parser: its brackets nest deeper than
-    /// [`MAX_BRACKET_DEPTH`].
+    /// [`MAX_BRACKET_DEPTH`], or its nested literals would cost the parser more than
+    /// [`MAX_PARSE_WORK`].
     pub too_deep: bool,
 }
 
@@ -73,6 +74,123 @@ fn check_nesting(text: &str) -> Result<(), RegoError> {
     }
 }
 
+/// The most parser work (see [`parse_work`]) one module or query may cost. The cap on depth
+/// bounds one expression, not a module: an 8 KB module of expressions 12 levels deep costs
+/// 2.5 to 3 million units, and took 1.2 s to parse here and 30 s on a loaded machine. A unit
+/// took 300 to 500 ns here (regorus built at opt-level 1, as in a debug build), so this cap
+/// is about half a second; a module of flat rules costs about one unit a token, and a 334 KB
+/// table of role objects four levels deep 330,000 units.
+pub const MAX_PARSE_WORK: u64 = 1 << 20;
+
+/// An estimate of the work regorus' parser does on `text`, counted in tokens parsed. Its
+/// parser saves its state at every `[` and `{`, tries a comprehension (or a query), and on
+/// failure parses the first element again as a literal: a token inside the first element of
+/// k brackets is parsed 2^k times (parser.rs, `parse_compr`, `parse_compr_or_array` and
+/// `parse_compr_set_or_object` in regorus 0.14.1; measured: each level doubles the time, for
+/// arrays, sets, objects, comprehensions and unterminated text alike). Parentheses and calls
+/// do not backtrack (30 nested took 19 µs). Elements after the first are parsed once.
+/// Strings, raw strings and comments are single tokens.
+/// Deterministic, linear in the text, and never below the parser's real work by more than
+/// the constant factors it leaves out.
+///
+/// # Errors
+/// The byte offset of the token at which the work passes `max`.
+pub fn parse_work(text: &str, max: u64) -> Result<u64, usize> {
+    // For each open bracket: whether the scan is still in its first element of a `[` or `{`
+    // (a parenthesis only keeps its commas from ending an outer first element).
+    let mut first: Vec<bool> = Vec::new();
+    let mut doubling = 0u32;
+    let mut work = 0u64;
+    let mut chars = text.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        let counted = match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+                false
+            }
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' | '\n' => break,
+                        _ => {}
+                    }
+                }
+                true
+            }
+            '`' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '`' {
+                        break;
+                    }
+                }
+                true
+            }
+            '[' | '{' => {
+                work = work.saturating_add(1u64.checked_shl(doubling).unwrap_or(u64::MAX));
+                first.push(true);
+                doubling += 1;
+                false
+            }
+            '(' => {
+                first.push(false);
+                true
+            }
+            ']' | '}' | ')' => {
+                if first.pop() == Some(true) {
+                    doubling = doubling.saturating_sub(1);
+                }
+                true
+            }
+            ',' => {
+                if let Some(open) = first.last_mut()
+                    && *open
+                {
+                    *open = false;
+                    doubling = doubling.saturating_sub(1);
+                }
+                true
+            }
+            c if c.is_alphanumeric() || c == '_' => {
+                while chars
+                    .next_if(|(_, c)| c.is_alphanumeric() || *c == '_')
+                    .is_some()
+                {}
+                true
+            }
+            c => !c.is_whitespace(),
+        };
+        if counted {
+            work = work.saturating_add(1u64.checked_shl(doubling).unwrap_or(u64::MAX));
+        }
+        if work > max {
+            return Err(at);
+        }
+    }
+    Ok(work)
+}
+
+/// Refuses text whose parsing would cost more than [`MAX_PARSE_WORK`], at the token where the
+/// work passes it.
+fn check_work(text: &str) -> Result<(), RegoError> {
+    let Err(at) = parse_work(text, MAX_PARSE_WORK) else {
+        return Ok(());
+    };
+    Err(RegoError {
+        range: at..text[at..].chars().next().map_or(at, |c| at + c.len_utf8()),
+        message: format!(
+            "its nested literals would cost the parser more than {MAX_PARSE_WORK} token parses by here, the most one module may cost"
+        ),
+        too_deep: true,
+    })
+}
+
 /// A parsed module.
 pub struct ParsedModule {
     /// The AST.
@@ -96,6 +214,7 @@ impl std::fmt::Debug for ParsedModule {
 /// the attempt that got further: that is where the author's real mistake is.
 pub fn parse_module(name: &str, text: &str, accepted: Accepted) -> Result<ParsedModule, RegoError> {
     check_nesting(text)?;
+    check_work(text)?;
     let source = Source::from_contents(name.to_string(), text.to_string())
         .map_err(|e| to_rego_error(text, &e))?;
     let v1 = if accepted == Accepted::V0 {
@@ -156,6 +275,7 @@ fn parse_with(source: &Source, v1: bool) -> anyhow::Result<Ref<Module>> {
 /// The syntax error, at its position in `text`.
 pub fn parse_query(text: &str) -> Result<Ref<Query>, RegoError> {
     check_nesting(text)?;
+    check_work(text)?;
     let source = Source::from_contents("query".to_string(), text.to_string())
         .map_err(|e| to_rego_error(text, &e))?;
     let parsed = crate::panic_boundary::run("the Rego query parser", || {
@@ -213,7 +333,10 @@ pub fn error_message(rendered: &str) -> String {
         .to_string()
 }
 
-/// The byte offset of a 1-based line and character column, clamped to the text.
+/// The byte offset of a 1-based line and column as regorus' lexer counts them, clamped to the
+/// text. Its columns are not characters: a tab advances 4 columns (`opa fmt` indents with
+/// tabs), and a double-quoted string advances by its length in bytes (lexer.rs, `skip_ws`,
+/// `read_raw_string` and `read_string` in regorus 0.14.1). Diagnostics count characters.
 #[must_use]
 pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
     let mut offset = 0;
@@ -224,10 +347,57 @@ pub fn offset_of(text: &str, line: usize, col: usize) -> usize {
         }
     }
     let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
-    text[offset..line_end]
-        .char_indices()
-        .nth(col.saturating_sub(1))
-        .map_or(line_end, |(i, _)| offset + i)
+    let mut state = LexState::default();
+    for c in text[..offset].chars() {
+        state.step(c);
+    }
+    let mut column = 1;
+    for (i, c) in text[offset..line_end].char_indices() {
+        if column >= col {
+            return offset + i;
+        }
+        column += match c {
+            '\t' => 4,
+            _ if state.in_string => c.len_utf8(),
+            _ => 1,
+        };
+        state.step(c);
+    }
+    line_end
+}
+
+/// Where the lexer is, as far as columns care: inside a double-quoted string (and after a
+/// backslash in it), a raw string (which may span lines) or a comment.
+#[derive(Default)]
+struct LexState {
+    in_string: bool,
+    escaped: bool,
+    in_raw: bool,
+    in_comment: bool,
+}
+
+impl LexState {
+    fn step(&mut self, c: char) {
+        if self.in_comment {
+            self.in_comment = c != '\n';
+        } else if self.in_raw {
+            self.in_raw = c != '`';
+        } else if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else {
+                self.escaped = c == '\\';
+                self.in_string = c != '"' && c != '\n';
+            }
+        } else {
+            match c {
+                '"' => self.in_string = true,
+                '`' => self.in_raw = true,
+                '#' => self.in_comment = true,
+                _ => {}
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -305,10 +475,61 @@ mod tests {
     }
 
     #[test]
-    fn offsets_count_characters() {
-        let text = "ab\néé x\n";
-        assert_eq!(offset_of(text, 2, 4), 8);
+    fn offsets_follow_the_lexer_columns() {
+        let text = "ab\n# éé x\n";
+        assert_eq!(offset_of(text, 2, 6), 10);
         assert_eq!(offset_of(text, 9, 1), text.len());
         assert_eq!(offset_of(text, 1, 99), 2);
+        // A tab is 4 columns; a double-quoted string counts its bytes, a raw one its
+        // characters, also on the lines it spans.
+        let text = "\tx := \"é\\\"é\" + y\n\ta := `é\né` + b\n";
+        assert_eq!(&text[offset_of(text, 1, 5)..][..1], "x");
+        assert_eq!(&text[offset_of(text, 1, 21)..][..1], "y");
+        assert_eq!(&text[offset_of(text, 2, 5)..][..1], "a");
+        assert_eq!(&text[offset_of(text, 3, 6)..][..1], "b");
+    }
+
+    #[test]
+    fn tab_indented_errors_point_at_the_character() {
+        // `opa fmt` indents with tabs.
+        let text = "package test\n\nallow if {\n\t\tinput.scope !== \"\"\n}\n";
+        let error = parse_module("p.rego", text, Accepted::Auto).err();
+        let error = error.map(|e| (text[..e.range.start].to_string(), e.message));
+        assert_eq!(
+            error,
+            Some((
+                "package test\n\nallow if {\n\t\tinput.scope !=".to_string(),
+                "expecting expression".to_string()
+            ))
+        );
+    }
+
+    #[test]
+    fn parser_work_doubles_in_first_elements() {
+        let work = |t: &str| parse_work(t, u64::MAX).unwrap_or(0);
+        // Four tokens, one doubled by the bracket around it.
+        assert_eq!(work("x := [1]"), 1 + 1 + 1 + 1 + 2 + 1);
+        // Only the first element is parsed twice; a comment is free, a string one token.
+        assert_eq!(work("[1, 2] # [[[[\n\"[[\""), 1 + 2 + 1 + 1 + 1 + 1);
+        assert_eq!(work("[x]"), 1 + 2 + 1);
+        assert_eq!(work("[[x]]"), 1 + 2 + 4 + 2 + 1);
+        // Each level doubles the innermost token; parentheses and calls do not.
+        assert_eq!(work("[[[x]]]"), 1 + 2 + 4 + 8 + 4 + 2 + 1);
+        assert_eq!(work("f(g(x, y), z)"), 11);
+        assert_eq!(parse_work("[[[x]]]", 10), Err(3));
+        let deep = |n: usize| format!("package x\n\nz := {}1{}\n", "[".repeat(n), "]".repeat(n));
+        let mut module = String::from("package x\n\n");
+        while module.len() < 8192 {
+            module.push_str(&deep(MAX_BRACKET_DEPTH)["package x\n\n".len()..]);
+        }
+        let Err(error) = parse_module("m.rego", &module, Accepted::Auto) else {
+            unreachable!("an 8 KB module of expressions 12 levels deep must be refused");
+        };
+        assert!(error.too_deep);
+        assert!(
+            error.message.contains("cost the parser"),
+            "{}",
+            error.message
+        );
     }
 }

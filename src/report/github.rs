@@ -6,6 +6,7 @@
 //! them against the workspace, so portico should run from the repository root for the
 //! annotations to land on the right files.
 
+use super::terminal::escape_controls;
 use super::{help_uri, position};
 use crate::CheckResult;
 use crate::diagnostic::{Diagnostic, Severity};
@@ -30,6 +31,10 @@ fn command(result: &CheckResult, d: &Diagnostic) -> String {
         text.push_str("\nhelp: ");
         text.push_str(help);
     }
+    if let Some(note) = &f.note {
+        text.push_str("\nnote: ");
+        text.push_str(note);
+    }
     // An annotation has one location; the other ends of a cross-resource finding are named in
     // its text so that the reader can find them.
     for r in &f.related {
@@ -44,15 +49,17 @@ fn command(result: &CheckResult, d: &Diagnostic) -> String {
         Severity::Warning => "warning",
         Severity::Info => "notice",
     };
+    // The runner prints the message into the job log, and a terminal running
+    // `--format github` prints all of it: what the repository wrote is shown, not obeyed.
     format!(
         "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-        escape_property(file),
+        escape_property(&escape_controls(file)),
         start.0,
         start.1,
         end.0,
         end.1,
         escape_property(d.code),
-        escape_data(&text)
+        escape_data(&escape_controls(&text))
     )
 }
 
@@ -98,6 +105,10 @@ pub fn summary(result: &CheckResult) -> String {
                 message.push_str("<br>help: ");
                 message.push_str(&cell(help));
             }
+            if let Some(note) = &f.note {
+                message.push_str("<br>note: ");
+                message.push_str(&cell(note));
+            }
             format!(
                 "| {} | [{code}]({uri}) | `{}:{}:{}` | {} |\n",
                 d.severity,
@@ -111,6 +122,14 @@ pub fn summary(result: &CheckResult) -> String {
         })
         .collect();
     push_table(&mut out, &rows, SUMMARY_BUDGET);
+    if s.capped > 0 {
+        out.push_str(&format!(
+            "{} more findings are not reported: at most {} of a rule per file and {} per resource are.\n\n",
+            s.capped,
+            crate::findings_cap::PER_FILE,
+            crate::findings_cap::PER_RESOURCE
+        ));
+    }
     out
 }
 
@@ -145,8 +164,8 @@ fn push_table(out: &mut String, rows: &[String], budget: usize) {
 
 /// Text made safe for one cell of a Markdown table.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace("\r\n", "<br>")
+    escape_controls(&text.replace("\r\n", "\n"))
+        .replace('|', "\\|")
         .replace('\n', "<br>")
 }
 

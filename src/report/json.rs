@@ -30,6 +30,9 @@ struct JsonDiagnostic<'a> {
     resource: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related: Vec<JsonRelated<'a>>,
+    /// How many findings like this one the report leaves out (see `findings_cap`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -47,6 +50,14 @@ struct JsonSummary {
     infos: usize,
     files: usize,
     resources: usize,
+    /// Findings the cap on findings per rule left out; absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    capped: usize,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Renders the report as pretty JSON with a trailing newline.
@@ -83,6 +94,7 @@ pub fn render(result: &CheckResult) -> String {
                         }
                     })
                     .collect(),
+                note: f.note.as_deref(),
             }
         })
         .collect();
@@ -96,10 +108,9 @@ pub fn render(result: &CheckResult) -> String {
             infos: s.infos,
             files: s.files,
             resources: s.resources,
+            capped: s.capped,
         },
     };
-    let mut out =
-        serde_json::to_string_pretty(&report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    // Pretty JSON, with what a terminal would obey escaped (see `terminal::json_pretty`).
+    super::terminal::json_pretty(&report)
 }

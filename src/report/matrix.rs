@@ -1,13 +1,14 @@
 //! The access matrix (PRODUCT §7) as a table for a terminal, Markdown for a pull-request
 //! comment, or the JSON document.
 
+use super::terminal::escape_controls;
 use crate::rego::matrix::{Decision, Matrix};
 
 fn scopes(d: &Decision) -> String {
     if d.token_scopes.is_empty() {
         "(none)".to_string()
     } else {
-        d.token_scopes.join(" ")
+        escape_controls(&d.token_scopes.join(" ")).into_owned()
     }
 }
 
@@ -38,10 +39,11 @@ pub fn table(matrix: &Matrix) -> String {
         .decisions
         .iter()
         .map(|d| {
+            // Names and scopes come from the repository: shown, not obeyed, by a terminal.
             [
-                d.route.to_string(),
-                d.api_product_id.to_string(),
-                d.policy_name.to_string(),
+                escape_controls(&d.route).into_owned(),
+                escape_controls(&d.api_product_id).into_owned(),
+                escape_controls(&d.policy_name).into_owned(),
                 scopes(d),
                 if expected(d) {
                     verdict(d).to_string()
@@ -94,7 +96,7 @@ pub fn markdown(matrix: &Matrix) -> String {
             (Some(true), false) => "❗ allow (unexpected)",
             (Some(false), false) => "❗ deny (unexpected)",
         };
-        out.push_str(&format!(
+        let row = format!(
             "| `{}` | `{}` | `{}` | {} | {mark} |\n",
             d.route,
             d.api_product_id,
@@ -108,7 +110,8 @@ pub fn markdown(matrix: &Matrix) -> String {
                     .collect::<Vec<_>>()
                     .join(" ")
             }
-        ));
+        );
+        out.push_str(&escape_controls(&row));
     }
     out.push('\n');
     out.push_str(&summary(matrix));
@@ -118,9 +121,7 @@ pub fn markdown(matrix: &Matrix) -> String {
 /// The JSON document of PRODUCT §7, pretty-printed.
 #[must_use]
 pub fn json(matrix: &Matrix) -> String {
-    let mut text = serde_json::to_string_pretty(&matrix.to_json()).unwrap_or_default();
-    text.push('\n');
-    text
+    super::terminal::json_pretty(&matrix.to_json())
 }
 
 fn summary(matrix: &Matrix) -> String {

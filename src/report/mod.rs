@@ -5,6 +5,7 @@ pub mod human;
 pub mod json;
 pub mod matrix;
 pub mod sarif;
+pub mod terminal;
 
 use crate::diagnostic::Span;
 use crate::load::source::Sources;

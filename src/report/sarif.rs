@@ -188,10 +188,8 @@ pub fn render(result: &CheckResult) -> String {
             results,
         }],
     };
-    let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    // Pretty JSON, with what a terminal would obey escaped (see `terminal::json_pretty`).
+    super::terminal::json_pretty(&log)
 }
 
 fn descriptor(rule: &Rule) -> ReportingDescriptor {
@@ -216,6 +214,11 @@ fn sarif_result<'a>(sources: &Sources, d: &'a Diagnostic, fingerprint: String) -
     if let Some(help) = &f.help {
         text.push_str("\nhelp: ");
         text.push_str(help);
+    }
+    // After the message, which alone is fingerprinted: the count changes, the finding does not.
+    if let Some(note) = &f.note {
+        text.push_str("\nnote: ");
+        text.push_str(note);
     }
     SarifResult {
         rule_id: d.code,

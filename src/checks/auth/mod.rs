@@ -1,5 +1,6 @@
 //! PC4xx: auth configuration.
 
+pub mod credentials_in_url;
 pub mod insecure_token_url;
 pub mod invalid_inline_jwks;
 pub mod invalid_token_url;

@@ -1,11 +1,15 @@
 use crate::checks::Context;
 use crate::diagnostic::{Finding, Span};
 use crate::load::LoadProblem;
-use crate::load::yaml::{ALIAS_EXPANSION_BUDGET, YamlProblem};
+use crate::load::yaml::YamlProblem;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Reports a document whose aliases expand to more than 200,000 nodes, and skips it.
+    /// Reports a document whose aliases take its file past the file's alias budget, and skips
+    /// it.
+    ///
+    /// A file's aliases, all its documents together, may expand to 10,000 nodes plus 4 per
+    /// byte of the file, at most 1,000,000 (a string counts one node more per 64 bytes).
     ///
     /// ## Why is this bad?
     /// Nested aliases multiply: nine levels of nine references each ("billion laughs") expand a
@@ -32,14 +36,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for problem in &ctx.repo.problems {
         let LoadProblem::Yaml {
             file,
-            problem: YamlProblem::AliasBudget { span },
+            problem: YamlProblem::AliasBudget { span, limit },
         } = problem
         else {
             continue;
         };
         out.push(
             Finding::new(
-                format!("aliases in this document expand to more than {ALIAS_EXPANSION_BUDGET} nodes; the document was not read"),
+                format!("aliases in this file expand to more than {limit} nodes; the document was not read"),
                 Span::new(*file, span.clone()),
             )
             .label("expansion passed the limit here")

@@ -9,7 +9,9 @@ crate::declare_rule! {
     /// Notes a policy whose access matrix could not be evaluated because its Rego calls an OPA
     /// built-in that portico's evaluator (regorus) does not implement, such as `io.jwt.decode`
     /// or `crypto.x509.parse_certificates`. The policy's product checks (PC511, PC512) are
-    /// then not run for it, and this note says so rather than passing silently.
+    /// then not run for it, and this note says so rather than passing silently. Also notes
+    /// the policies left unevaluated when the 30 s portico gives all the Rego evaluation of a
+    /// run was spent.
     ///
     /// ## Why is this bad?
     /// It is not a mistake in the policy; it is a gap in what portico can prove about it.
@@ -35,12 +37,19 @@ crate::declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for d in &ctx.matrix.decisions {
-        let Some(builtin) = d
-            .error
-            .as_ref()
-            .and_then(|e| e.unsupported_builtin.as_ref())
-        else {
-            continue;
+        let Some(error) = &d.error else { continue };
+        let (why, help) = match (&error.unsupported_builtin, error.run_budget) {
+            (Some(builtin), _) => (
+                format!(
+                    "its Rego calls `{builtin}`, an OPA built-in portico's evaluator does not implement"
+                ),
+                "PC511 and PC512 are not checked for this policy; reading token claims from `input.state.jwtAccessToken` (already validated by the ext auth service) avoids the builtin",
+            ),
+            (None, true) => (
+                error.message.clone(),
+                "PC511 and PC512 are not checked for this policy; other policies took the time (PC513 names any that ran past their own 5 s), and checking fewer paths at once leaves more for each",
+            ),
+            (None, false) => continue,
         };
         if !seen.insert(d.policy) {
             continue;
@@ -51,12 +60,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         out.push(
             Finding::new(
                 format!(
-                    "the access matrix of policy `{}` was not evaluated: its Rego calls `{builtin}`, an OPA built-in portico's evaluator does not implement",
+                    "the access matrix of policy `{}` was not evaluated: {why}",
                     d.policy_name
                 ),
                 span,
             )
-            .help("PC511 and PC512 are not checked for this policy; reading token claims from `input.state.jwtAccessToken` (already validated by the ext auth service) avoids the builtin")
+            .help(help)
             .resource(format!("ExtAuthPolicy/{}", d.policy_name)),
         );
     }

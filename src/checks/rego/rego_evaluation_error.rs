@@ -12,6 +12,12 @@ crate::declare_rule! {
     /// evaluation time limit, or a `booleanExpr` that cannot be read. Calls to OPA builtins the
     /// evaluator does not implement are PC514 instead.
     ///
+    /// Evaluation is bounded: one request may take 2 s, all the decisions of one policy 5 s
+    /// (past either, the policy's remaining decisions are not evaluated and it is reported
+    /// once), and a built-in call may build at most 2^20 elements or 16 MiB of text. The clock
+    /// (`time.now_ns`) reads Wednesday 15 November 2023, 12:00 UTC, and `rand.intn` and
+    /// `uuid.rfc4122` are fixed by their arguments, so a decision never changes between runs.
+    ///
     /// ## Why is this bad?
     /// OPA answers such a request with an error, which the ext auth service turns into a
     /// denial (or rejects the AuthConfig when the module does not compile).
@@ -42,6 +48,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // Unknown functions are PC503 (misspelt) or PC514 (missing from the evaluator).
         if error.unsupported_builtin.is_some()
             || error.module_syntax
+            || error.run_budget
             || error.message.contains("could not find function")
             || !seen.insert((d.policy, error.message.clone()))
         {

@@ -7,7 +7,10 @@ crate::declare_rule! {
     /// every `.rego` file) and reports the first syntax error at its exact line and column, inside
     /// the ConfigMap's block scalar when the module lives there. Then compiles the modules of
     /// every `opaAuth` step together, as OPA does, and reports compile errors (an unsafe
-    /// variable, a rule defined twice in incompatible ways) where regorus places them.
+    /// variable, a rule defined twice in incompatible ways) where regorus places them, and a
+    /// function that calls itself, directly or through others, at its name (OPA's
+    /// `rego_recursion_error`: `rule f is recursive: f -> f`). A module whose nested literals
+    /// would cost the parser more than 2^20 token parses is reported as not analysed.
     ///
     /// ## Why is this bad?
     /// The ext auth service compiles the modules when it builds the AuthConfig: a module that does
