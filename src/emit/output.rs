@@ -178,23 +178,21 @@ pub enum OutputError {
     },
 }
 
-/// `path` as portico prints it: control characters (line feed and tab included: a file name
-/// holding `\n::error::` would start a GitHub workflow command of its own) and bidirectional
-/// overrides escaped, so that a name from the repository is shown and never obeyed.
+/// `path` as portico prints it: control characters and bidirectional overrides escaped
+/// ([`crate::report::terminal::escaped`]), line feed and tab included, so that a name from the
+/// repository is shown and never obeyed: a file name holding `\n::error::` would start a
+/// GitHub workflow command of its own, and `ESC [` sequences would drive the terminal.
 #[must_use]
 pub fn escaped_path(path: &Path) -> String {
     let text = path.to_string_lossy();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        if c.is_control()
-            || matches!(
-                c,
-                '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
-            )
-        {
-            out.push_str(&format!("\\u{{{:x}}}", c as u32));
-        } else {
-            out.push(c);
+        match crate::report::terminal::escaped(c) {
+            Some(shown) => out.push_str(&shown),
+            // `escaped` leaves these to the reporters, which lay out lines themselves; within a
+            // name they are no layout.
+            None if c == '\n' || c == '\t' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            None => out.push(c),
         }
     }
     out
