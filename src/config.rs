@@ -31,11 +31,12 @@ pub struct ConfigFile {
     /// carry a `# portico-ignore` comment or a `portico.dev/ignore` annotation (vendored or
     /// upstream charts).
     pub suppressions: Vec<ConfigSuppression>,
-    /// A baseline file written by `portico check --write-baseline` (relative to this file):
-    /// findings recorded in it are not reported, and entries that no longer occur are (PC906).
+    /// A baseline file written by `portico check --write-baseline`, relative to this file and
+    /// inside its directory (no absolute path, no `..`, no symbolic link leading out): findings
+    /// recorded in it are not reported, and entries that no longer occur are (PC906).
     pub baseline: Option<String>,
-    /// Default output directory of `portico build`, relative to the repository root (the first
-    /// PATH) and inside it: no absolute path, no `..`, not `.git`.
+    /// Default output directory of `portico build`, relative to this file and inside its
+    /// directory: no absolute path, no `..`, not `.git`, no symbolic link on the way.
     pub output: Option<String>,
     /// Files larger than this many bytes are not read (PC005); the default is 16 MiB.
     pub max_file_bytes: Option<u64>,
@@ -192,6 +193,51 @@ pub fn locate(explicit: Option<&Path>, first_path: Option<&Path>) -> Option<Path
     candidate.is_file().then_some(candidate)
 }
 
+/// Reads and decodes the configuration at `path` like [`load`], unless the file lies in
+/// `repository` (the first PATH) by its name but leads out of it through a symbolic link:
+/// a pull request controls that name, and a link would have portico read, and show in its
+/// findings, any file of the machine. That one is not read: PC901 says why, and the run goes
+/// on with the defaults.
+#[must_use]
+pub fn load_in(path: &Path, display: String, repository: Option<&Path>, repo: &mut Repo) -> Config {
+    // In the repository by its name: spelt under it (`repo/portico.yaml`, whatever links are
+    // on the way), or in a directory of it.
+    let outside = repository
+        .filter(|root| root.is_dir())
+        .and_then(|root| Some((root, root.canonicalize().ok()?)))
+        .filter(|(root, canonical)| {
+            path.starts_with(root) || crate::load::walk::own_location(path).starts_with(canonical)
+        })
+        .and_then(|(_, canonical)| {
+            let target = path.canonicalize().ok()?;
+            (!target.starts_with(&canonical)).then_some(target)
+        });
+    let Some(target) = outside else {
+        return load(path, display, repo);
+    };
+    let found = FoundFile {
+        path: path.to_path_buf(),
+        name: display,
+    };
+    let shown = std::fs::read_link(path).unwrap_or(target);
+    Config {
+        file: Some(crate::load::add_refused(repo, &found)),
+        problems: vec![ConfigProblem {
+            span: 0..0,
+            message: format!(
+                "invalid configuration: {} leads outside the repository (to {}) through a symbolic link; it is not read, and the run uses the defaults",
+                found.name,
+                shown.display()
+            ),
+            help: Some(
+                "the configuration is part of the repository, so a pull request controls it: commit the file itself, or pass `--config FILE`"
+                    .into(),
+            ),
+        }],
+        ..Config::default()
+    }
+}
+
 /// Reads and decodes the configuration at `path`, adding the file to `repo`.
 #[must_use]
 pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
@@ -252,6 +298,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     }
     check_suppressions(&mut config, &doc);
     check_output(&mut config, &doc);
+    check_baseline(&mut config, &doc);
     config.doc = Some(doc);
     config
 }
@@ -259,14 +306,30 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
 /// Why `output:` cannot be the build's output directory, if it cannot.
 ///
 /// A pull request controls `portico.yaml`, so `output:` must name a directory inside the
-/// repository: not an absolute path, no `..` (even one that comes back: the rule stays one that
-/// can be read at a glance), not the repository itself, and not inside `.git`. Checked by name
-/// here, for a finding at the line; `portico build` checks it again on the resolved path
-/// (symbolic links followed) whether or not the finding is turned off.
+/// repository (the directory of `portico.yaml`): not an absolute path, no `..` (even one that
+/// comes back: the rule stays one that can be read at a glance), not the repository itself,
+/// and not inside `.git` under any spelling a file system takes for it ([`is_git_dir_name`]).
+/// Checked by name here, for a finding at the line; `portico build` checks it again on the
+/// path as it resolves (no symbolic link inside the repository, no `.git`) whether or not the
+/// finding is turned off.
 #[must_use]
 pub fn output_problem(output: &str) -> Option<&'static str> {
+    path_problem(output)
+}
+
+/// Why `baseline:` cannot be read, if it cannot by its name: like `output:`, it must name a
+/// file inside the repository (the directory of `portico.yaml`), which a pull request
+/// controls; the run checks again, before reading it, that it does not resolve out of the
+/// repository through a symbolic link.
+#[must_use]
+pub fn baseline_problem(baseline: &str) -> Option<&'static str> {
+    path_problem(baseline)
+}
+
+/// Why a path of `portico.yaml` does not name something inside the repository.
+fn path_problem(path: &str) -> Option<&'static str> {
     use std::path::Component;
-    let components: Vec<Component<'_>> = Path::new(output).components().collect();
+    let components: Vec<Component<'_>> = Path::new(path).components().collect();
     if components
         .iter()
         .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
@@ -279,13 +342,41 @@ pub fn output_problem(output: &str) -> Option<&'static str> {
     if !components.iter().any(|c| matches!(c, Component::Normal(_))) {
         return Some("is the repository itself");
     }
-    if components
-        .iter()
-        .any(|c| matches!(c, Component::Normal(n) if *n == ".git"))
+    // A backslash separates components on Windows, where `a\.git` is inside `.git`.
+    if path
+        .split(['/', '\\'])
+        .any(|name| is_git_dir_name(std::ffi::OsStr::new(name)))
     {
         return Some("is inside `.git`");
     }
     None
+}
+
+/// Whether a file system may take the path component `name` for `.git`, the repository's own
+/// directory, whose hooks and configuration run code: `.git` in any case (macOS and Windows
+/// file systems ignore case: `.GIT/hooks` is `.git/hooks` there), followed by any dots and
+/// spaces (Windows drops them: `.git.` is `.git`) or by an NTFS stream (`.git::$INDEX_ALLOCATION`),
+/// its NTFS short name `git~1`, and with the code points HFS+ ignores left out
+/// (`.g\u{200c}it`). This is the set git and libgit2 refuse as a path of a tree: git's
+/// `is_ntfs_dotgit` and `is_hfs_dotgit` (path.c, utf8.c; CVE-2014-9390, CVE-2019-1352),
+/// libgit2's `verify_dotgit_ntfs` and `next_hfs_char` (src/libgit2/path.c).
+#[must_use]
+pub fn is_git_dir_name(name: &std::ffi::OsStr) -> bool {
+    let name = name.to_string_lossy();
+    // The code points HFS+ ignores when it compares names (libgit2 `next_hfs_char`).
+    let kept: String = name
+        .chars()
+        .filter(|c| {
+            !matches!(
+                c,
+                '\u{200c}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{206a}'..='\u{206f}' | '\u{feff}'
+            )
+        })
+        .collect();
+    // An NTFS stream name follows the first `:`.
+    let file = kept.split(':').next().unwrap_or_default();
+    let trimmed = file.trim_end_matches(['.', ' ']);
+    trimmed.eq_ignore_ascii_case(".git") || trimmed.eq_ignore_ascii_case("git~1")
 }
 
 /// `output:` that leads out of the repository (see [`output_problem`]).
@@ -301,6 +392,26 @@ fn check_output(config: &mut Config, doc: &Document) {
             ),
             help: Some(
                 "portico.yaml is part of the repository, so a pull request controls it: use a relative path such as `generated`, or pass `--out DIR` to build elsewhere"
+                    .into(),
+            ),
+        });
+    }
+}
+
+/// `baseline:` that leads out of the repository (see [`baseline_problem`]): reported here, and
+/// the run does not read it.
+fn check_baseline(config: &mut Config, doc: &Document) {
+    let Some(baseline) = &config.settings.baseline else {
+        return;
+    };
+    if let Some(problem) = baseline_problem(baseline) {
+        config.problems.push(ConfigProblem {
+            span: doc.root.pointer_or_parent("/baseline").node.span.range(),
+            message: format!(
+                "invalid configuration: `baseline: {baseline}` {problem}; the baseline must be a file inside the repository, and is not read"
+            ),
+            help: Some(
+                "portico.yaml is part of the repository, so a pull request controls it: use a relative path such as `portico-baseline.json`, or pass `--baseline FILE`"
                     .into(),
             ),
         });
@@ -337,7 +448,7 @@ fn check_suppressions(config: &mut Config, doc: &Document) {
 
 #[cfg(test)]
 mod tests {
-    use super::output_problem;
+    use super::{baseline_problem, output_problem};
 
     #[test]
     fn output_must_name_a_directory_inside_the_repository() {
@@ -353,8 +464,31 @@ mod tests {
             ("", "is the repository itself"),
             (".git/hooks", "is inside `.git`"),
             ("sub/.git", "is inside `.git`"),
+            (".GIT/hooks", "is inside `.git`"),
+            (".Git./hooks", "is inside `.git`"),
+            (".git . /hooks", "is inside `.git`"),
+            (".git::$INDEX_ALLOCATION/hooks", "is inside `.git`"),
+            ("GIT~1/hooks", "is inside `.git`"),
+            ("a\\.git\\hooks", "is inside `.git`"),
+            (".g\u{200c}it/hooks", "is inside `.git`"),
         ] {
             assert_eq!(output_problem(bad), Some(problem), "{bad}");
+        }
+        for good in [".github", ".gitx", "git", "x.git", ".gi t"] {
+            assert_eq!(output_problem(good), None, "{good}");
+        }
+    }
+
+    #[test]
+    fn baseline_must_name_a_file_inside_the_repository() {
+        assert_eq!(baseline_problem("portico-baseline.json"), None);
+        assert_eq!(baseline_problem("ci/baseline.json"), None);
+        for bad in [
+            "/home/user/.aws/credentials",
+            "../baseline.json",
+            "a/../../b",
+        ] {
+            assert!(baseline_problem(bad).is_some(), "{bad}");
         }
     }
 }

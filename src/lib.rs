@@ -51,9 +51,10 @@ pub struct CheckRequest {
     /// [`baseline::write`]) and report its entries that no longer occur (PC906). Overrides
     /// `baseline:` of `portico.yaml`.
     pub baseline: Option<PathBuf>,
-    /// Directories never read (besides `output:` of portico.yaml): `portico build --out DIR`
-    /// must not read its own output back as input.
-    pub skip_dirs: Vec<PathBuf>,
+    /// Build output directories besides `output:` of portico.yaml (`portico build --out DIR`),
+    /// relative to the working directory: the artifacts of one that holds the build marker are
+    /// not read back as input (`WalkOptions::outputs`).
+    pub outputs: Vec<PathBuf>,
     /// The size limit for input files; `None` takes `maxFileBytes` from portico.yaml, else
     /// [`load::DEFAULT_MAX_FILE_BYTES`].
     pub max_file_bytes: Option<u64>,
@@ -237,20 +238,27 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
                 (None, Some(root)) => load::walk::relative_name(root, path),
                 _ => path.to_string_lossy().replace('\\', "/"),
             };
-            config::load(path, display, &mut repo)
+            config::load_in(path, display, first_path, &mut repo)
         }
         None => Config::default(),
     };
     let first_root = first_path.map(std::path::Path::to_path_buf);
+    // `output:` is relative to the directory of portico.yaml, and only one inside it counts.
+    let config_dir = config_path
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let walk = WalkOptions {
         no_ignore: request.no_ignore,
         exclude: config.settings.ignore.clone(),
-        skip_dirs: config
+        outputs: config
             .settings
             .output
             .iter()
-            .map(PathBuf::from)
-            .chain(request.skip_dirs.iter().cloned())
+            .filter(|output| config::output_problem(output).is_none())
+            .map(|output| config_dir.join(output))
+            .chain(request.outputs.iter().cloned())
             .collect(),
     };
     let options = LoadOptions {
@@ -497,10 +505,33 @@ fn config_baseline(
     repo: &mut Repo,
 ) -> Option<baseline::Loaded> {
     let name = config.settings.baseline.clone()?;
+    // Reported by `config::load` (PC901); not read.
+    if config::baseline_problem(&name).is_some() {
+        return None;
+    }
     let base = config_file
         .and_then(std::path::Path::parent)
         .unwrap_or(std::path::Path::new(""));
     let path = base.join(&name);
+    // A symbolic link in the repository may lead the name out of it: not read either.
+    let escaping = match (path.canonicalize(), base_dir(base).canonicalize()) {
+        (Ok(target), Ok(root)) => (!target.starts_with(&root)).then_some(target),
+        _ => None,
+    };
+    if let Some(target) = escaping {
+        config.problems.push(config::ConfigProblem {
+            span: config.key_span("/baseline").unwrap_or(0..0),
+            message: format!(
+                "invalid configuration: `baseline: {name}` leads outside the repository (to {}) through a symbolic link; the baseline must be a file inside the repository, and is not read",
+                target.display()
+            ),
+            help: Some(
+                "portico.yaml is part of the repository, so a pull request controls it: commit the baseline itself, or pass `--baseline FILE`"
+                    .into(),
+            ),
+        });
+        return None;
+    }
     match baseline::read_within(&path, max_bytes) {
         Ok((b, text)) => {
             let display = match first_path.filter(|p| p.is_dir()) {
@@ -526,6 +557,15 @@ fn config_baseline(
             });
             None
         }
+    }
+}
+
+/// `dir`, or `.` when it is empty (the directory of a file named without one).
+fn base_dir(dir: &std::path::Path) -> &std::path::Path {
+    if dir.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        dir
     }
 }
 

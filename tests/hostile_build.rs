@@ -334,7 +334,8 @@ fn an_output_outside_the_repository_is_pc901_and_never_written_or_printed() {
         }
         assert_unchanged(&before, &sandbox.tree(&[]));
     }
-    // A symbolic link in the repository that leads out of it.
+    // A symbolic link in the repository that leads out of it (D2 of the red-team review:
+    // no link inside the repository is followed on the way to the output).
     #[cfg(unix)]
     {
         sandbox.write(
@@ -345,7 +346,7 @@ fn an_output_outside_the_repository_is_pc901_and_never_written_or_printed() {
         let before = sandbox.tree(&[]);
         for args in [&["build", "repo"][..], &["build", "--check", "repo"]] {
             let run = sandbox.run("", args);
-            run.assert(2, "must stay inside the repository");
+            run.assert(2, "is a symbolic link inside the repository");
             assert_eq!(run.stdout, "");
         }
         assert_unchanged(&before, &sandbox.tree(&[]));
@@ -626,4 +627,336 @@ fn check_reports_extra_empty_and_non_utf8_files() {
         run.stdout,
         "extra file notes.bin: content not shown (portico did not write it)\n"
     );
+}
+
+/// Puts something at the lock's name.
+type MakeLock = Box<dyn Fn(&Path)>;
+
+/// D1 (red-team review of issue 16): the repository may commit the lock's name as a link to
+/// any file the user can write, dangling or not, as a directory, or as a file of its own. A
+/// build refuses (exit 2) and never follows, truncates, writes or deletes it; `--check`, which
+/// takes no lock, is not concerned.
+#[test]
+fn a_lock_name_the_repository_holds_is_never_followed_overwritten_or_deleted() {
+    let sandbox = Sandbox::new();
+    sandbox.write("outside/important.txt", SECRET.as_bytes());
+    let lock = sandbox.path("repo/.generated.portico-lock");
+    let cases: Vec<(&str, MakeLock)> = vec![
+        #[cfg(unix)]
+        (
+            "is a symbolic link",
+            Box::new(|lock| symlink(Path::new("../outside/important.txt"), lock)),
+        ),
+        #[cfg(unix)]
+        (
+            "is a symbolic link",
+            Box::new(|lock| symlink(Path::new("../outside/created.txt"), lock)),
+        ),
+        (
+            "is not a regular file",
+            Box::new(|lock| std::fs::create_dir(lock).unwrap()),
+        ),
+        (
+            "holds something else",
+            Box::new(|lock| std::fs::write(lock, "hand-written notes\n").unwrap()),
+        ),
+        (
+            "holds something else",
+            Box::new(|lock| {
+                std::fs::write(lock, format!("{}\n{SECRET}\n", std::process::id())).unwrap();
+            }),
+        ),
+    ];
+    for (what, make) in cases {
+        make(&lock);
+        let before = sandbox.tree(&[]);
+        sandbox
+            .run("repo", &["build", "--out", "generated"])
+            .assert(2, what)
+            .assert(2, "not a lock portico made");
+        assert_unchanged(&before, &sandbox.tree(&[]));
+        sandbox
+            .run("repo", &["build", "--check", "--out", "generated"])
+            .assert(1, "is out of date");
+        assert_unchanged(&before, &sandbox.tree(&[]));
+        let meta = std::fs::symlink_metadata(&lock).unwrap();
+        if meta.is_dir() {
+            std::fs::remove_dir(&lock).unwrap();
+        } else {
+            std::fs::remove_file(&lock).unwrap();
+        }
+    }
+    // What a lock holds (a process id, or nothing yet): a killed build's, taken over and gone.
+    for stale in ["", "4000005\n"] {
+        std::fs::write(&lock, stale).unwrap();
+        sandbox
+            .run("repo", &["build", "--out", "generated"])
+            .assert(0, "wrote 9 files");
+        assert!(std::fs::symlink_metadata(&lock).is_err(), "{stale:?}");
+    }
+}
+
+/// D1: the names of the siblings a build writes (`.<name>.portico-new-<pid>`, `…-old-<pid>`)
+/// taken by the repository (a directory of its own, a link out, a file) at this very process
+/// id: the build goes through on other names and leaves them as they were.
+#[test]
+fn sibling_names_the_repository_holds_are_left_alone_and_not_reused() {
+    let sandbox = Sandbox::new();
+    let pid = std::process::id();
+    let out = sandbox.path("repo/generated");
+    sandbox.write("outside/secret.txt", SECRET.as_bytes());
+    sandbox.write(
+        &format!("repo/.generated.portico-new-{pid}/notes.md"),
+        SECRET.as_bytes(),
+    );
+    sandbox.write(
+        &format!("repo/.generated.portico-new-{pid}.1"),
+        SECRET.as_bytes(),
+    );
+    #[cfg(unix)]
+    symlink(
+        Path::new("../outside"),
+        &sandbox.path(&format!("repo/.generated.portico-old-{pid}")),
+    );
+    let before = sandbox.tree(&["repo/generated"]);
+    let mut artifacts = portico::emit::Artifacts::new();
+    artifacts.insert("envoy/bootstrap.yaml".into(), "a: 1\n".into());
+    for round in 0..2 {
+        // The first round creates the directory, the second replaces it (and moves the
+        // previous build aside, under an `old` name).
+        artifacts.insert("envoy/bootstrap.yaml".into(), format!("a: {round}\n"));
+        let written = portico::emit::output::write(&out, &artifacts).unwrap();
+        let left_alone = written
+            .recovered
+            .iter()
+            .filter(|r| matches!(r, portico::emit::output::Recovered::LeftAlone { .. }))
+            .count();
+        assert_eq!(left_alone, if cfg!(unix) { 3 } else { 2 }, "{written:?}");
+        assert_eq!(
+            std::fs::read_to_string(out.join("envoy/bootstrap.yaml")).unwrap(),
+            format!("a: {round}\n")
+        );
+        assert_unchanged(&before, &sandbox.tree(&["repo/generated"]));
+    }
+}
+
+/// D2: `--out` through a symbolic link the repository committed (to a directory outside that
+/// looks like a build, or to one of its own) is refused before anything is read or written,
+/// `--check` included, which prints nothing of what lies there. A link outside the repository
+/// (here to the repository itself) is the user's, and followed.
+#[cfg(unix)]
+#[test]
+fn an_output_through_a_link_in_the_repository_is_refused() {
+    let sandbox = Sandbox::new();
+    sandbox.write("outside/.portico-build", b"");
+    sandbox.write("outside/authconfigs/ns/creds.yaml", SECRET.as_bytes());
+    symlink(Path::new("../outside"), &sandbox.path("repo/generated"));
+    symlink(Path::new("routes"), &sandbox.path("repo/inside"));
+    symlink(&sandbox.path("repo"), &sandbox.path("link"));
+    let before = sandbox.tree(&[]);
+    let cases: Vec<(&str, Vec<&str>)> = vec![
+        ("repo", vec!["--out", "generated"]),
+        ("repo", vec!["--out", "generated/sub"]),
+        ("repo", vec!["--out", "./generated/"]),
+        ("repo", vec!["--out", "inside/built"]),
+        ("", vec!["repo", "--out", "repo/generated"]),
+        ("", vec!["link", "--out", "link/generated"]),
+        ("", vec!["repo", "--out", "link/generated"]),
+        // Standard input and the repository's portico.yaml: its directory is the repository.
+        (
+            "",
+            vec![
+                "-",
+                "--config",
+                "repo/portico.yaml",
+                "--out",
+                "repo/generated",
+            ],
+        ),
+    ];
+    for (cwd, args) in cases {
+        for check in [false, true] {
+            let mut all = vec!["build"];
+            if check {
+                all.push("--check");
+            }
+            all.extend(&args);
+            let run = sandbox.run(cwd, &all);
+            run.assert(2, "is a symbolic link inside the repository");
+            assert_eq!(run.stdout, "", "{all:?}");
+            assert_unchanged(&before, &sandbox.tree(&[]));
+        }
+    }
+    sandbox
+        .run("", &["build", "link", "--out", "link/built"])
+        .assert(0, "wrote 9 files");
+    assert!(sandbox.path("repo/built/.portico-build").is_file());
+    assert_unchanged(&before, &sandbox.tree(&["repo/built"]));
+}
+
+/// D3: `output:` reaching `.git` through a committed link, or naming it in a spelling that is
+/// `.git` on macOS or Windows, and `--out` into a `.git` directory: refused, nothing written.
+#[test]
+fn an_output_in_git_is_refused_however_it_is_spelt() {
+    let sandbox = Sandbox::new();
+    // A fresh clone: no tag yet, so nothing there would stop a build.
+    std::fs::create_dir_all(sandbox.path("repo/.git/refs/tags")).unwrap();
+    sandbox.write("repo/.git/hooks/pre-commit.sample", b"#!/bin/sh\n");
+    let config = std::fs::read_to_string(sandbox.path("repo/portico.yaml")).unwrap();
+    #[cfg(unix)]
+    {
+        symlink(Path::new(".git/refs/tags"), &sandbox.path("repo/gen"));
+        sandbox.write(
+            "repo/portico.yaml",
+            format!("{config}output: gen\n").as_bytes(),
+        );
+        let before = sandbox.tree(&[]);
+        for args in [&["build", "repo"][..], &["build", "--check", "repo"]] {
+            let run = sandbox.run("", args);
+            run.assert(2, "repo/gen is a symbolic link inside the repository");
+            assert_eq!(run.stdout, "");
+        }
+        assert_unchanged(&before, &sandbox.tree(&[]));
+        std::fs::remove_file(sandbox.path("repo/gen")).unwrap();
+    }
+    for output in [".GIT/hooks", ".git./hooks", "sub/.Git /x", "GIT~1/hooks"] {
+        sandbox.write(
+            "repo/portico.yaml",
+            format!("{config}output: \"{output}\"\n").as_bytes(),
+        );
+        let before = sandbox.tree(&[]);
+        let run = sandbox.run("", &["check", "repo"]);
+        run.assert(1, "");
+        assert!(
+            run.stdout.contains("is inside `.git`"),
+            "{output}: {}",
+            run.stdout
+        );
+        sandbox
+            .run("", &["build", "repo"])
+            .assert(1, "build refused");
+        sandbox.write(
+            "repo/portico.yaml",
+            format!("{config}output: \"{output}\"\nrules:\n  PC901: \"off\"\n").as_bytes(),
+        );
+        let before_off = sandbox.tree(&[]);
+        sandbox
+            .run("", &["build", "repo"])
+            .assert(2, "is inside `.git`");
+        assert_unchanged(&before_off, &sandbox.tree(&[]));
+        sandbox.write("repo/portico.yaml", config.as_bytes());
+        assert_unchanged(&before, &{
+            let mut now = sandbox.tree(&[]);
+            now.insert(
+                "repo/portico.yaml".into(),
+                before["repo/portico.yaml"].clone(),
+            );
+            now
+        });
+    }
+    sandbox.write("repo/portico.yaml", config.as_bytes());
+    let before = sandbox.tree(&[]);
+    for out in ["repo/.git/portico", "repo/.GIT/hooks", "repo/.git"] {
+        sandbox
+            .run("", &["build", "repo", "--out", out])
+            .assert(2, "is inside a git directory");
+    }
+    assert_unchanged(&before, &sandbox.tree(&[]));
+}
+
+/// D8: a file name holding a line feed and escape sequences, in the output directory, is
+/// shown escaped by `--check` (stdout and stderr) and by the refusal of `build`, so it cannot
+/// forge a GitHub workflow command or drive the terminal; so is an `output:` name.
+#[cfg(unix)]
+#[test]
+fn names_portico_did_not_write_are_printed_escaped() {
+    let sandbox = Sandbox::new();
+    sandbox
+        .run("", &["build", "repo", "--out", "out"])
+        .assert(0, "wrote 9 files");
+    let forged = "x\n::error title=portico::forged annotation\u{1b}[31m";
+    sandbox.write(&format!("out/{forged}"), b"");
+    sandbox.write(&format!("out/authconfigs/{forged}/a.yaml"), b"");
+    let raw = |run: &Run| {
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(
+            !all.contains("\n::error") && !all.contains('\u{1b}'),
+            "printed raw:\n{all}"
+        );
+        assert!(all.contains("x\\u{a}::error title=portico::forged annotation\\u{1b}[31m"));
+    };
+    let before = sandbox.tree(&[]);
+    let run = sandbox.run("", &["build", "--check", "repo", "--out", "out"]);
+    raw(run.assert(1, "will refuse to replace it"));
+    let run = sandbox.run("", &["build", "repo", "--out", "out"]);
+    raw(run.assert(2, "contains files portico did not write"));
+    assert_unchanged(&before, &sandbox.tree(&[]));
+
+    // A name from portico.yaml.
+    let config = std::fs::read_to_string(sandbox.path("repo/portico.yaml")).unwrap();
+    sandbox.write(
+        "repo/portico.yaml",
+        format!("{config}output: \"gen\\e[31m\"\n").as_bytes(),
+    );
+    let run = sandbox.run("", &["build", "repo"]);
+    run.assert(0, "wrote 9 files to repo/gen\\u{1b}[31m");
+    assert!(!run.stderr.contains('\u{1b}'), "{}", run.stderr);
+}
+
+/// `output:` is relative to the directory of portico.yaml, not to the first PATH; standard
+/// input alone has no repository, so `build -` needs `--out` (or a `--config` with `output:`)
+/// instead of writing to `-/generated`.
+#[test]
+fn output_is_relative_to_the_configuration_and_standard_input_needs_out() {
+    let sandbox = Sandbox::new();
+    let config = std::fs::read_to_string(sandbox.path("repo/portico.yaml")).unwrap();
+    sandbox.write(
+        "repo/portico.yaml",
+        format!("{config}output: generated\n").as_bytes(),
+    );
+    let mut stream = String::new();
+    for dir in ["auth", "routes"] {
+        for name in names(&sandbox.path(&format!("repo/{dir}"))) {
+            stream.push_str("---\n");
+            stream.push_str(
+                &std::fs::read_to_string(sandbox.path(&format!("repo/{dir}/{name}"))).unwrap(),
+            );
+        }
+    }
+    let with_stdin = |args: &[&str]| {
+        let mut child = sandbox
+            .command("", args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut pipe = child.stdin.take().unwrap();
+        let text = stream.clone();
+        let feeder = std::thread::spawn(move || {
+            use std::io::Write;
+            let _ = pipe.write_all(text.as_bytes());
+        });
+        let out = child.wait_with_output().unwrap();
+        feeder.join().unwrap();
+        Run::from(&out)
+    };
+    let before = sandbox.tree(&[]);
+    with_stdin(&["build", "-"]).assert(2, "pass --out DIR");
+    with_stdin(&["build", "-", "-"]).assert(2, "pass --out DIR");
+    assert_unchanged(&before, &sandbox.tree(&[]));
+    with_stdin(&["build", "-", "--config", "repo/portico.yaml"]).assert(0, "wrote 9 files");
+    assert!(sandbox.path("repo/generated/.portico-build").is_file());
+    assert_unchanged(&before, &sandbox.tree(&["repo/generated"]));
+    std::fs::remove_dir_all(sandbox.path("repo/generated")).unwrap();
+    // `--config` in another directory than the first PATH: its `output:` is beside it.
+    sandbox.write(
+        "ci/portico.yaml",
+        format!("{config}output: generated\n").as_bytes(),
+    );
+    let before = sandbox.tree(&[]);
+    sandbox
+        .run("", &["build", "repo", "--config", "ci/portico.yaml"])
+        .assert(0, "wrote 9 files to ci/generated");
+    assert_unchanged(&before, &sandbox.tree(&["ci/generated"]));
 }

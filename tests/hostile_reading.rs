@@ -307,21 +307,30 @@ fn a_baseline_or_configuration_that_never_ends_is_refused() {
         "{}",
         run.stderr
     );
-    // `baseline:` in portico.yaml: a configuration problem (PC901), the rest is checked.
+    // `baseline:` in portico.yaml: a configuration problem (PC901), the rest is checked. The
+    // device is outside the repository, so it is not even opened (by its name, or through a
+    // link the repository commits).
     let config = std::fs::read_to_string(repo.join("portico.yaml")).unwrap();
-    std::fs::write(
-        repo.join("portico.yaml"),
-        format!("{config}baseline: /dev/zero\n"),
-    )
-    .unwrap();
-    let run = run_in(dir.path(), &["check", "--format", "json", "repo"], None);
-    let found = diagnostics(&run.stdout);
-    assert!(
-        found
-            .iter()
-            .any(|d| d.0 == "PC901" && d.4.contains("over the") && d.4.contains("limit")),
-        "{found:#?}"
-    );
+    std::os::unix::fs::symlink("/dev/zero", repo.join("zero")).unwrap();
+    for (baseline, message) in [
+        ("/dev/zero", "is an absolute path"),
+        ("zero", "leads outside the repository (to /dev/zero)"),
+    ] {
+        std::fs::write(
+            repo.join("portico.yaml"),
+            format!("{config}baseline: {baseline}\n"),
+        )
+        .unwrap();
+        let run = run_in(dir.path(), &["check", "--format", "json", "repo"], None);
+        let found = diagnostics(&run.stdout);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.0 == "PC901" && d.4.contains(message)),
+            "{found:#?}"
+        );
+    }
+    std::fs::remove_file(repo.join("zero")).unwrap();
     // --config naming a device: refused (it is not a configuration file), not read.
     let run = run_in(
         dir.path(),
@@ -635,4 +644,188 @@ fn scope_sources_reuse_the_walked_file_under_any_spelling() {
         result.summary.files,
         common::check_path(&repo).summary.files
     );
+}
+
+// Red-team review of issue 16: what `output:`, `baseline:` and portico.yaml itself may make
+// portico read, or not read.
+
+/// `output:` hides only what a build wrote: inside the output directory, the files at artifact
+/// paths, and only when it holds the build marker. The directory is the one beside
+/// portico.yaml, not a directory of that name under the working directory or another PATH.
+#[test]
+fn the_output_directory_hides_only_the_artifacts_of_a_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    copy_repo("portal-okta", &repo);
+    let config = std::fs::read_to_string(repo.join("portico.yaml")).unwrap();
+    std::fs::write(
+        repo.join("portico.yaml"),
+        format!("{config}output: extra\n"),
+    )
+    .unwrap();
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    let pc201_in = |cwd: &Path, args: &[&str]| -> Vec<String> {
+        let mut all = vec!["check", "--format", "json"];
+        all.extend(args);
+        let run = run_in(cwd, &all, None);
+        diagnostics(&run.stdout)
+            .into_iter()
+            .filter(|d| d.0 == "PC201")
+            .map(|d| d.1)
+            .collect()
+    };
+    // No marker: a folder like any other, named `output:` or not.
+    write("repo/extra/typo.yaml", common::POLICY_WITH_TYPO);
+    assert_eq!(pc201_in(dir.path(), &["repo"]), ["extra/typo.yaml"]);
+    // With the marker: only the files at artifact paths are the build's.
+    write("repo/extra/.portico-build", "");
+    write(
+        "repo/extra/authconfigs/gloo-mesh/typo.yaml",
+        common::POLICY_WITH_TYPO,
+    );
+    write(
+        "repo/extra/envoy/routes/typo.yaml",
+        common::POLICY_WITH_TYPO,
+    );
+    assert_eq!(pc201_in(dir.path(), &["repo"]), ["extra/typo.yaml"]);
+    // Not relative to another PATH, nor to the working directory.
+    write("other/extra/.portico-build", "");
+    write(
+        "other/extra/authconfigs/gloo-mesh/typo.yaml",
+        common::POLICY_WITH_TYPO,
+    );
+    assert_eq!(
+        pc201_in(dir.path(), &["repo", "other"]),
+        ["extra/authconfigs/gloo-mesh/typo.yaml", "extra/typo.yaml"]
+    );
+    write("repo/auth/extra/.portico-build", "");
+    write(
+        "repo/auth/extra/authconfigs/gloo-mesh/typo.yaml",
+        common::POLICY_WITH_TYPO,
+    );
+    assert_eq!(
+        pc201_in(&repo.join("auth"), &[".."]),
+        [
+            "auth/extra/authconfigs/gloo-mesh/typo.yaml",
+            "extra/typo.yaml"
+        ]
+    );
+}
+
+/// What the configuration or baseline outside the repository holds: none of it may be read.
+const OUTSIDE: &str = "AKIAFAKEFAKEFAKE1234";
+
+/// `baseline:` of portico.yaml outside the repository, by an absolute path, `..` or a
+/// committed symbolic link: PC901 at its line, and not read (the findings it would quiet are
+/// reported). Inside the repository, it is read.
+#[test]
+fn a_baseline_outside_the_repository_is_pc901_and_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    copy_repo("portal-okta", &repo);
+    std::fs::write(repo.join("typo.yaml"), common::POLICY_WITH_TYPO).unwrap();
+    std::fs::create_dir(dir.path().join("outside")).unwrap();
+    let run = run_in(
+        dir.path(),
+        &["check", "repo", "--write-baseline", "outside/b.json"],
+        None,
+    );
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let baseline = dir.path().join("outside/b.json");
+    let config = std::fs::read_to_string(repo.join("portico.yaml")).unwrap();
+    let check = |baseline: &str| {
+        std::fs::write(
+            repo.join("portico.yaml"),
+            format!("{config}baseline: {baseline}\n"),
+        )
+        .unwrap();
+        let run = run_in(dir.path(), &["check", "--format", "json", "repo"], None);
+        diagnostics(&run.stdout)
+    };
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("../outside/b.json", repo.join("linked.json")).unwrap();
+    let absolute = baseline.to_str().unwrap().to_owned();
+    let mut cases = vec![
+        ("../outside/b.json", "leads out of the repository with `..`"),
+        (absolute.as_str(), "is an absolute path"),
+    ];
+    if cfg!(unix) {
+        cases.push(("linked.json", "leads outside the repository"));
+    }
+    for (name, message) in cases {
+        let found = check(name);
+        assert!(
+            found
+                .iter()
+                .any(|d| d.0 == "PC901" && d.1 == "portico.yaml" && d.4.contains(message)),
+            "{name}: {found:#?}"
+        );
+        assert!(found.iter().any(|d| d.0 == "PC201"), "{name}: {found:#?}");
+    }
+    // The same baseline, committed: read, and the finding it records is quiet.
+    std::fs::copy(&baseline, repo.join("b.json")).unwrap();
+    let found = check("b.json");
+    assert!(
+        !found.iter().any(|d| d.0 == "PC201" || d.0 == "PC901"),
+        "{found:#?}"
+    );
+}
+
+/// portico.yaml as a symbolic link leading out of the repository (the one found at the first
+/// PATH, or named with `--config` under it): not read, so neither applied nor shown in a code
+/// frame; PC901 says so. A link that stays inside is read.
+#[cfg(unix)]
+#[test]
+fn a_configuration_linked_out_of_the_repository_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path().join("repo");
+    copy_repo("portal-okta", &repo);
+    std::fs::write(repo.join("typo.yaml"), common::POLICY_WITH_TYPO).unwrap();
+    std::fs::create_dir(dir.path().join("outside")).unwrap();
+    // Read, it would turn PC201 off, and its unknown key would be shown in a code frame.
+    let config = format!("rules:\n  PC201: \"off\"\nawsKey: {OUTSIDE}\n");
+    std::fs::write(dir.path().join("outside/portico.yaml"), &config).unwrap();
+    std::fs::remove_file(repo.join("portico.yaml")).unwrap();
+    std::os::unix::fs::symlink("../outside/portico.yaml", repo.join("portico.yaml")).unwrap();
+    for args in [
+        &["repo"][..],
+        &["repo", "--config", "repo/portico.yaml"],
+        &["repo/", "--config", "./repo/portico.yaml"],
+    ] {
+        let mut all = vec!["check"];
+        all.extend(args);
+        let human = run_in(dir.path(), &all, None);
+        assert_eq!(human.code, Some(1), "{}", human.stderr);
+        assert!(
+            !human.stdout.contains(OUTSIDE) && !human.stderr.contains(OUTSIDE),
+            "{}",
+            human.stdout
+        );
+        all.extend(["--format", "json"]);
+        let found = diagnostics(&run_in(dir.path(), &all, None).stdout);
+        let about_config: Vec<&Found> = found
+            .iter()
+            .filter(|d| d.1.ends_with("portico.yaml"))
+            .collect();
+        assert!(
+            about_config.len() == 1
+                && about_config[0].0 == "PC901"
+                && about_config[0].4.contains("leads outside the repository"),
+            "{args:?}: {found:#?}"
+        );
+        assert!(found.iter().any(|d| d.0 == "PC201"), "{found:#?}");
+    }
+    // A link inside the repository is read like the file: PC201 off, the unknown key reported.
+    std::fs::create_dir(repo.join("conf")).unwrap();
+    std::fs::write(repo.join("conf/portico.yaml"), &config).unwrap();
+    std::fs::remove_file(repo.join("portico.yaml")).unwrap();
+    std::os::unix::fs::symlink("conf/portico.yaml", repo.join("portico.yaml")).unwrap();
+    let found =
+        diagnostics(&run_in(dir.path(), &["check", "--format", "json", "repo"], None).stdout);
+    assert!(!found.iter().any(|d| d.0 == "PC201"), "{found:#?}");
+    assert!(found.iter().any(|d| d.0 == "PC901"), "{found:#?}");
 }

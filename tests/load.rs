@@ -179,6 +179,20 @@ fn config_file_ignore_globs_and_output_dir_are_honoured() {
         "ignore: [\"vendor/**\"]\noutput: generated\n",
     )
     .unwrap();
+    // The output directory hides only what a build wrote there: the files at artifact paths,
+    // when it holds the build marker. Anything else in it is read like any other file.
+    let found: Vec<_> = codes(dir.path())
+        .into_iter()
+        .map(|(f, c, _)| (f, c))
+        .collect();
+    assert_eq!(found, [("generated/policy.yaml".to_owned(), "PC201")]);
+    std::fs::write(dir.path().join("generated/.portico-build"), "").unwrap();
+    std::fs::create_dir_all(dir.path().join("generated/authconfigs/ns")).unwrap();
+    std::fs::rename(
+        dir.path().join("generated/policy.yaml"),
+        dir.path().join("generated/authconfigs/ns/policy.yaml"),
+    )
+    .unwrap();
     assert!(codes(dir.path()).is_empty());
 }
 

@@ -109,7 +109,7 @@ pub struct MatrixArgs {
 pub struct BuildArgs {
     /// Directories (walked) or files (always read); `-` for standard input.
     pub paths: Vec<PathBuf>,
-    /// Output directory (default: `output:` of portico.yaml, relative to the first PATH).
+    /// Output directory (default: `output:` of portico.yaml, relative to its directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Write nothing; print a unified diff of what would change and exit 1 on drift.

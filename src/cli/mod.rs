@@ -233,25 +233,51 @@ fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
 /// `--check`). Diagnostics go to stderr so that stdout holds only the diff.
 ///
 /// The output directory is checked before anything is written: never the filesystem root, the
-/// working directory, the home directory, an input or an ancestor of one, never a file, and
-/// `output:` of portico.yaml never outside the repository (`portico::emit::output`'s module
-/// documentation has the whole rule). `--out` is checked before the repository is read.
+/// working directory, the home directory, an input or an ancestor of one, never a file, never
+/// in `.git`, never through a symbolic link inside the repository, and `output:` of
+/// portico.yaml (relative to the directory of portico.yaml) never outside the repository
+/// (`portico::emit::output`'s module documentation has the whole rule). `--out` is checked
+/// before the repository is read.
 fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
+    use portico::emit::output::escaped_path;
     let working_dir =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
         .map(std::path::PathBuf::from);
-    let root = args
+    let is_stdin = |p: &std::path::PathBuf| p.as_os_str() == "-";
+    // Standard input alone has no repository to take `output:` from, and `-` is no directory
+    // to put one in.
+    if args.out.is_none()
+        && args.config.is_none()
+        && !args.paths.is_empty()
+        && args.paths.iter().all(is_stdin)
+    {
+        return Err(
+            "reading standard input only, there is no repository to take the output directory from: pass --out DIR (or --config FILE with `output:`)".into(),
+        );
+    }
+    // The inputs the output must keep clear of: the PATHs (standard input is none), `.` when
+    // there is none, and the configuration file.
+    let mut inputs: Vec<std::path::PathBuf> = args
         .paths
-        .first()
+        .iter()
+        .filter(|p| !is_stdin(p))
         .cloned()
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
-    let mut inputs: Vec<std::path::PathBuf> = args.paths.clone();
-    if inputs.is_empty() {
-        inputs.push(root.clone());
+        .collect();
+    if args.paths.is_empty() {
+        inputs.push(std::path::PathBuf::from("."));
     }
     inputs.extend(args.config.iter().cloned());
+    // Where portico.yaml is, found as the check will find it: a repository too.
+    let first_path = args.paths.iter().find(|p| !is_stdin(p));
+    let config_dir =
+        portico::config::locate(args.config.as_deref(), first_path.map(|p| p.as_path())).map(
+            |path| match path.parent() {
+                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+                _ => std::path::PathBuf::from("."),
+            },
+        );
     let destination = |out: &std::path::Path, confined_to: Option<&std::path::Path>| {
         portico::emit::output::check_destination(
             out,
@@ -259,6 +285,7 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
                 inputs: &inputs,
                 working_dir: &working_dir,
                 home: home.as_deref(),
+                config_dir: config_dir.as_deref(),
                 confined_to,
             },
         )
@@ -274,7 +301,7 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         config: args.config.clone(),
         no_ignore: args.no_ignore,
         emit: true,
-        skip_dirs: args.out.iter().cloned().collect(),
+        outputs: args.out.iter().cloned().collect(),
         max_file_bytes: args.max_file_bytes,
         ..CheckRequest::default()
     };
@@ -314,11 +341,16 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             // Checked again here: the finding (PC901) can be turned off in the same file.
             if let Some(problem) = portico::config::output_problem(output) {
                 return Err(format!(
-                    "refusing to write the build to `output: {output}` of portico.yaml: it {problem}; the build output must be a directory inside the repository, or pass `--out DIR`"
+                    "refusing to write the build to `output: {}` of portico.yaml: it {problem}; the build output must be a directory inside the repository, or pass `--out DIR`",
+                    escaped_path(std::path::Path::new(output))
                 ));
             }
-            let out = root.join(output);
-            let resolved = destination(&out, Some(&root))?;
+            // Relative to the directory of the configuration file that set it.
+            let config_dir = config_dir
+                .clone()
+                .unwrap_or_else(|| std::path::PathBuf::from("."));
+            let out = config_dir.join(output);
+            let resolved = destination(&out, Some(&config_dir))?;
             (out, resolved)
         }
         (_, _, None) => {
@@ -327,16 +359,12 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             );
         }
     };
+    let shown = escaped_path(&out);
     if args.check {
         let comparison =
             portico::emit::output::diff(&resolved, &artifacts).map_err(|e| e.to_string())?;
         if comparison.diff.is_empty() {
-            let _ = writeln!(
-                stderr,
-                "{} is up to date ({} files)",
-                out.display(),
-                artifacts.len()
-            );
+            let _ = writeln!(stderr, "{shown} is up to date ({} files)", artifacts.len());
             return Ok(ExitCode::SUCCESS);
         }
         write_stdout(&comparison.diff)?;
@@ -344,15 +372,13 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             Some(refusal) => {
                 let _ = writeln!(
                     stderr,
-                    "portico: {} is out of date, and `portico build` will refuse to replace it: {refusal}",
-                    out.display()
+                    "portico: {shown} is out of date, and `portico build` will refuse to replace it: {refusal}"
                 );
             }
             None => {
                 let _ = writeln!(
                     stderr,
-                    "portico: {} is out of date: run `portico build` and commit the result",
-                    out.display()
+                    "portico: {shown} is out of date: run `portico build` and commit the result"
                 );
             }
         }
@@ -365,17 +391,18 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             Recovered::Restored { from } => writeln!(
                 stderr,
                 "portico: restored the previous build from {}, left by a build that was interrupted",
-                from.display()
+                escaped_path(from)
             ),
             Recovered::Removed { path } => writeln!(
                 stderr,
                 "portico: deleted {}, left by a build that was interrupted",
-                path.display()
+                escaped_path(path)
             ),
+            // The entries are shown escaped already.
             Recovered::LeftAlone { path, foreign } => writeln!(
                 stderr,
                 "portico: warning: left {} alone: it holds files portico did not write ({}); delete it yourself once it is not needed",
-                path.display(),
+                escaped_path(path),
                 if foreign.entries.is_empty() {
                     "no build marker".to_string()
                 } else {
@@ -384,7 +411,7 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             ),
         };
     }
-    let _ = writeln!(stderr, "wrote {} files to {}", written.files, out.display());
+    let _ = writeln!(stderr, "wrote {} files to {shown}", written.files);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,11 +6,16 @@
 //!
 //! - **Where.** [`check_destination`] refuses, before anything is read or written, an output
 //!   directory that is the filesystem root, that equals or contains the working directory, the
-//!   home directory or an input (a PATH argument or the configuration file), or that is not a
-//!   directory. An output named by `output:` of `portico.yaml` must also resolve (symlinks
-//!   followed) inside the repository. An output *inside* an input is allowed: that is where
-//!   `output: generated` puts it, and the walk never reads it (`skip_dirs`). What protects the
-//!   files of such a directory is the next rule.
+//!   home directory or an input (a PATH argument or the configuration file), that is not a
+//!   directory, or that is or lies inside a `.git` directory (under any spelling a file system
+//!   takes for it). Inside a repository (a directory PATH, or the directory of `portico.yaml`
+//!   for `output:`) no symbolic link is followed on the way to the output: a pull request
+//!   commits links as easily as files, and one would take the build, `--check` included, out
+//!   of the repository or into its `.git`. An output named by `output:` of `portico.yaml` must
+//!   also resolve inside the repository. An output *inside* an input is allowed: that is where
+//!   `output: generated` puts it, and the walk does not read the artifacts of a directory that
+//!   holds the marker (`WalkOptions::outputs`). What protects the files of such a directory is
+//!   the next rule.
 //! - **Only what portico wrote is replaced.** Every build writes the marker file [`MARKER`] at
 //!   the top of the directory. A build replaces only a directory that is absent, empty, or holds
 //!   the marker and nothing but files at artifact paths ([`is_artifact_path`]) and their
@@ -23,9 +28,21 @@
 //!   one. A build killed between two of these steps leaves those siblings behind; the next
 //!   build, under the lock, restores the previous build when the directory is missing and
 //!   deletes the leftovers that hold only what portico writes.
+//! - **These siblings are never followed, overwritten or deleted when portico did not make
+//!   them.** The repository may commit any of those names, as a link to a file of the user's or
+//!   as a file of its own. The lock is created exclusively or, when the name exists, opened
+//!   without following a link, and taken over only when it is a regular file that holds what a
+//!   lock holds (a process id); anything else is refused, untouched. It is deleted only while
+//!   the name still is the file locked. A sibling directory name that is taken (a leftover left
+//!   alone) is not reused: the next free one (`.<name>.portico-new-<pid>.<n>`) is.
 //! - **`--check` prints only what portico wrote.** [`diff`] shows the content of a file on disk
-//!   only when it is at an artifact path of a directory portico owns; any other file (or one
-//!   that is empty, not UTF-8, or too large to read) is named, its content not shown.
+//!   only when it is at an artifact path of a directory portico owns, and opens it without
+//!   following a link; any other file (or one that is empty, not UTF-8, or too large to read)
+//!   is named, its content not shown.
+//! - **Names are shown, not obeyed.** The names of files portico did not write, and every path
+//!   in a message, are printed with control characters escaped ([`escaped_path`]): a file
+//!   named `x\n::error::…` would otherwise forge a GitHub annotation, and `ESC [` sequences
+//!   would drive the terminal.
 
 use std::fs;
 use std::io::{self, Read, Write};
@@ -51,10 +68,10 @@ const READ_LIMIT: u64 = crate::load::DEFAULT_MAX_FILE_BYTES;
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// The directory is one that a build must never replace (it holds the inputs, the working
-    /// directory, the home directory, or is the filesystem root).
+    /// directory, the home directory, is the filesystem root, or lies in `.git`).
     #[error(
         "refusing to write the build to {}: it {what}; choose a directory of its own, such as `generated/` inside the repository",
-        out.display()
+        escaped_path(out)
     )]
     Protected {
         /// The output directory, resolved.
@@ -65,8 +82,8 @@ pub enum OutputError {
     /// `output:` of `portico.yaml` resolves outside the repository.
     #[error(
         "refusing to write the build to {}: `output:` of portico.yaml must stay inside the repository {} (portico.yaml is part of the repository, so a pull request controls it); pass `--out DIR` to build elsewhere",
-        out.display(),
-        root.display()
+        escaped_path(out),
+        escaped_path(root)
     )]
     OutsideRepository {
         /// The output directory, resolved.
@@ -74,11 +91,26 @@ pub enum OutputError {
         /// The repository it must stay in.
         root: PathBuf,
     },
+    /// The way to the output goes through a symbolic link inside a repository.
+    #[error(
+        "refusing to write the build to {}: {} is a symbolic link inside the repository {}, and portico follows none on the way to its output (the repository is untrusted: a link committed there could lead the build anywhere); name the directory it points to instead",
+        escaped_path(out),
+        escaped_path(link),
+        escaped_path(repository)
+    )]
+    LinkInRepository {
+        /// The output directory, as given.
+        out: PathBuf,
+        /// The link.
+        link: PathBuf,
+        /// The repository it lies in.
+        repository: PathBuf,
+    },
     /// The output, or the closest of its ancestors that exists, is not a directory.
     #[error(
         "refusing to write the build to {}: {} exists and is not a directory; choose a directory",
-        out.display(),
-        found.display()
+        escaped_path(out),
+        escaped_path(found)
     )]
     NotADirectory {
         /// The output directory.
@@ -98,8 +130,8 @@ pub enum OutputError {
     #[error(
         "another portico build{} is writing {}; try again when it ends (its lock is {})",
         holder.map(|pid| format!(" (pid {pid})")).unwrap_or_default(),
-        out.display(),
-        lock.display()
+        escaped_path(out),
+        escaped_path(lock)
     )]
     Busy {
         /// The output directory.
@@ -109,15 +141,33 @@ pub enum OutputError {
         /// The process that holds it, when it wrote its id.
         holder: Option<u32>,
     },
+    /// Something portico did not make has the name of the lock: it is not followed,
+    /// overwritten or deleted.
+    #[error(
+        "refusing to write the build to {}: {} {what}, not a lock portico made; portico does not follow, overwrite or delete it: remove it and build again",
+        escaped_path(out),
+        escaped_path(lock)
+    )]
+    ForeignLock {
+        /// The output directory.
+        out: PathBuf,
+        /// The lock's name.
+        lock: PathBuf,
+        /// What is there instead.
+        what: &'static str,
+    },
     /// An artifact path is not one a build writes: a bug in portico, refused before anything
     /// is written, since such a path could lead out of the output directory.
-    #[error("internal error: the build produced `{path}`, which is not an artifact path")]
+    #[error(
+        "internal error: the build produced `{}`, which is not an artifact path",
+        escaped_path(Path::new(path))
+    )]
     ArtifactPath {
         /// The artifact's path.
         path: String,
     },
     /// The file system failed.
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {source}", escaped_path(path))]
     Io {
         /// What was being done (`write`, `rename`, `read`…).
         action: &'static str,
@@ -126,6 +176,26 @@ pub enum OutputError {
         /// The system's error.
         source: io::Error,
     },
+}
+
+/// `path` as portico prints it: control characters and bidirectional overrides escaped
+/// ([`crate::report::terminal::escaped`]), line feed and tab included, so that a name from the
+/// repository is shown and never obeyed: a file name holding `\n::error::` would start a
+/// GitHub workflow command of its own, and `ESC [` sequences would drive the terminal.
+#[must_use]
+pub fn escaped_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match crate::report::terminal::escaped(c) {
+            Some(shown) => out.push_str(&shown),
+            // `escaped` leaves these to the reporters, which lay out lines themselves; within a
+            // name they are no layout.
+            None if c == '\n' || c == '\t' => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            None => out.push(c),
+        }
+    }
+    out
 }
 
 fn io_error(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> OutputError {
@@ -143,7 +213,7 @@ pub struct Foreign {
     /// Whether the marker is there.
     pub marker: bool,
     /// The first entries (relative, `/`, a directory with a trailing `/`) a build does not
-    /// write, directory by directory in name order.
+    /// write, directory by directory in name order, as shown ([`escaped_path`]).
     pub entries: Vec<String>,
     /// Whether there are more than `entries`.
     pub more: bool,
@@ -153,13 +223,13 @@ fn describe_foreign(out: &Path, foreign: &Foreign) -> String {
     if foreign.entries.is_empty() {
         return format!(
             "refusing to replace {}: it has no {MARKER} marker, so portico did not write it (or an older portico did); if it holds only an earlier build, delete it (or create {}) and build again, otherwise choose an empty directory",
-            out.display(),
-            out.join(MARKER).display()
+            escaped_path(out),
+            escaped_path(&out.join(MARKER))
         );
     }
     format!(
         "refusing to replace {}: it contains files portico did not write ({}{}); choose an empty directory or remove them",
-        out.display(),
+        escaped_path(out),
         foreign.entries.join(", "),
         if foreign.more { ", …" } else { "" }
     )
@@ -215,7 +285,7 @@ struct Survey {
     /// The files at artifact paths, sorted.
     artifacts: Vec<String>,
     /// The first [`LISTED`] entries a build does not write, directory by directory in name
-    /// order.
+    /// order, as shown ([`escaped_path`]).
     foreign: Vec<String>,
     /// Whether there are more of those.
     more: bool,
@@ -297,10 +367,11 @@ fn visit(dir: &Path, rel_dir: &str, survey: &mut Survey) -> Result<bool, OutputE
                 return Ok(false);
             }
         } else if survey.foreign.len() < LISTED {
+            let shown = escaped_path(Path::new(&rel));
             survey.foreign.push(if kind.is_dir() {
-                format!("{rel}/")
+                format!("{shown}/")
             } else {
-                rel
+                shown
             });
         } else {
             survey.more = true;
@@ -356,15 +427,20 @@ pub fn resolve(path: &Path, working_dir: &Path) -> io::Result<PathBuf> {
 /// What the output directory must keep clear of.
 #[derive(Debug, Clone, Copy)]
 pub struct Destination<'a> {
-    /// The inputs (PATH arguments and the configuration file): never inside the output.
+    /// The inputs (PATH arguments and the configuration file): never inside the output. A
+    /// directory among them is a repository: no symbolic link inside it is followed on the way
+    /// to the output.
     pub inputs: &'a [PathBuf],
     /// The working directory: relative paths are resolved from it, and it is never inside the
     /// output (so neither `.` nor `..`).
     pub working_dir: &'a Path,
     /// The home directory, when known: never inside the output.
     pub home: Option<&'a Path>,
-    /// When the output comes from `output:` of `portico.yaml`: the repository root, which the
-    /// output must lie inside.
+    /// The directory of the configuration file, when there is one: a repository, like a
+    /// directory among the inputs (it is one when portico.yaml is named with `--config`).
+    pub config_dir: Option<&'a Path>,
+    /// When the output comes from `output:` of `portico.yaml`: the repository root (the
+    /// directory of portico.yaml), which the output must lie inside, following no link in it.
     pub confined_to: Option<&'a Path>,
 }
 
@@ -374,10 +450,25 @@ pub struct Destination<'a> {
 ///
 /// # Errors
 /// [`OutputError::Protected`], [`OutputError::OutsideRepository`],
-/// [`OutputError::NotADirectory`], or when a path cannot be resolved.
+/// [`OutputError::LinkInRepository`], [`OutputError::NotADirectory`], or when a path cannot be
+/// resolved.
 pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf, OutputError> {
     let resolve_or =
         |path: &Path| resolve(path, limits.working_dir).map_err(io_error("resolve", path));
+    // The repositories: the directories among the inputs, the directory of portico.yaml, and
+    // the root `output:` is confined to. An input that does not exist has been reported by the
+    // check already.
+    let mut repositories: Vec<PathBuf> = limits
+        .inputs
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|input| limits.working_dir.join(input).is_dir())
+        .chain(limits.config_dir)
+        .filter_map(|dir| resolve(dir, limits.working_dir).ok())
+        .collect();
+    let confined_to = limits.confined_to.map(resolve_or).transpose()?;
+    repositories.extend(confined_to.iter().cloned());
+    refuse_links_inside(out, limits.working_dir, &repositories)?;
     let resolved = resolve_or(out)?;
     let protected = |what: String| OutputError::Protected {
         out: resolved.clone(),
@@ -386,20 +477,29 @@ pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf
     if resolved.parent().is_none() {
         return Err(protected("is the filesystem root".into()));
     }
-    if let Some(root) = limits.confined_to {
-        let root = resolve_or(root)?;
-        if resolved == root || !resolved.starts_with(&root) {
-            return Err(OutputError::OutsideRepository {
-                out: resolved,
-                root,
-            });
-        }
+    // `.git` holds the hooks and the configuration git runs: never written, wherever it is.
+    if let Some(git) = resolved
+        .components()
+        .find(|c| crate::config::is_git_dir_name(c.as_os_str()))
+    {
+        return Err(protected(format!(
+            "is inside a git directory (`{}`)",
+            escaped_path(Path::new(git.as_os_str()))
+        )));
+    }
+    if let Some(root) = confined_to
+        && (resolved == root || !resolved.starts_with(&root))
+    {
+        return Err(OutputError::OutsideRepository {
+            out: resolved,
+            root,
+        });
     }
     let working_dir = resolve_or(limits.working_dir)?;
     if working_dir.starts_with(&resolved) {
         return Err(protected(format!(
             "contains the working directory {}",
-            working_dir.display()
+            escaped_path(&working_dir)
         )));
     }
     if let Some(home) = limits.home
@@ -408,7 +508,7 @@ pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf
     {
         return Err(protected(format!(
             "contains the home directory {}",
-            home.display()
+            escaped_path(&home)
         )));
     }
     for input in limits.inputs {
@@ -417,10 +517,13 @@ pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf
             continue;
         };
         if input == resolved {
-            return Err(protected(format!("is the input {}", input.display())));
+            return Err(protected(format!("is the input {}", escaped_path(&input))));
         }
         if input.starts_with(&resolved) {
-            return Err(protected(format!("contains the input {}", input.display())));
+            return Err(protected(format!(
+                "contains the input {}",
+                escaped_path(&input)
+            )));
         }
     }
     // The output itself, or the closest ancestor that exists, must be a directory.
@@ -441,6 +544,53 @@ pub fn check_destination(out: &Path, limits: &Destination<'_>) -> Result<PathBuf
         }
     }
     Ok(resolved)
+}
+
+/// Follows `path` (relative to `working_dir`) one component at a time, as the system would,
+/// and refuses the first symbolic link met in a directory that lies inside one of the
+/// `repositories` (resolved). A link outside them (`/tmp` on macOS, a link to the repository
+/// itself) is followed: it is the user's, not the repository's.
+fn refuse_links_inside(
+    path: &Path,
+    working_dir: &Path,
+    repositories: &[PathBuf],
+) -> Result<(), OutputError> {
+    let absolute = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        working_dir.join(path)
+    };
+    // Where the walk is, resolved as long as what it names exists.
+    let mut current = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::Prefix(_) | Component::RootDir => current.push(component),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                current.pop();
+            }
+            Component::Normal(name) => {
+                let next = current.join(name);
+                match fs::symlink_metadata(&next) {
+                    Ok(meta) if meta.file_type().is_symlink() => {
+                        if let Some(repository) =
+                            repositories.iter().find(|r| current.starts_with(r))
+                        {
+                            return Err(OutputError::LinkInRepository {
+                                out: path.to_path_buf(),
+                                link: next,
+                                repository: repository.clone(),
+                            });
+                        }
+                        current = next.canonicalize().map_err(io_error("resolve", &next))?;
+                    }
+                    // What does not exist holds no link: the rest is resolved by name.
+                    Ok(_) | Err(_) => current = next,
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// What a build found beside its output directory and put right first: leftovers of a build
@@ -501,34 +651,96 @@ fn name_and_parent(dir: &Path) -> Result<(String, PathBuf), OutputError> {
 /// kernel closes every file of a process that ends, SIGKILL included, and portico starts no
 /// child that could inherit it. So a lock is never stale: the lock file a killed build leaves
 /// is simply locked again by the next.
+///
+/// The repository may hold a file of that name, or a link to any file the user can write, so
+/// the name is never followed, and a file there is taken over only when it holds what a lock
+/// holds ([`is_lock_text`]).
 struct Lock {
     /// Keeps the advisory lock.
     file: fs::File,
     path: PathBuf,
 }
 
+/// The most a lock file holds: a process id and a line feed.
+const LOCK_BYTES: u64 = 16;
+
+/// Whether `text` is what a lock file holds: nothing (a build stopped between creating it and
+/// writing its id) or a process id on a line.
+fn is_lock_text(text: &[u8]) -> bool {
+    match text {
+        [] => true,
+        [digits @ .., b'\n'] => {
+            !digits.is_empty() && digits.len() <= 10 && digits.iter().all(u8::is_ascii_digit)
+        }
+        _ => false,
+    }
+}
+
 impl Lock {
     fn acquire(path: &Path, out: &Path) -> Result<Self, OutputError> {
+        let foreign = |what| OutputError::ForeignLock {
+            out: out.to_path_buf(),
+            lock: path.to_path_buf(),
+            what,
+        };
         // A holder deletes the lock file as it lets go; a build that opened the file just
         // before then holds a lock on a name no one else opens any more, and must start again
         // on the current file. Two attempts can only both lose that way to two other builds
         // finishing in between, which is then reported as busy.
         for _ in 0..3 {
-            let mut file = fs::OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)
-                .map_err(io_error("create the lock", path))?;
+            // Created here, or else an existing regular file opened without following a link:
+            // `create_new` fails on any existing name, a dangling link included ("If O_CREAT
+            // and O_EXCL are set, open() shall fail if the file exists", POSIX open(2); "If
+            // O_EXCL and O_CREAT are set, and path names a symbolic link, open() shall fail
+            // with [EEXIST]").
+            let created = crate::load::open_no_follow(
+                path,
+                fs::OpenOptions::new()
+                    .read(true)
+                    .write(true)
+                    .create_new(true),
+            );
+            let (mut file, created) = match created {
+                Ok(file) => (file, true),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    match fs::symlink_metadata(path) {
+                        Ok(meta) if meta.file_type().is_symlink() => {
+                            return Err(foreign("is a symbolic link"));
+                        }
+                        Ok(meta) if !meta.is_file() => {
+                            return Err(foreign("is not a regular file"));
+                        }
+                        Ok(_) => {}
+                        // Deleted by the build that held it, in between.
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(io_error("read", path)(e)),
+                    }
+                    match crate::load::open_no_follow(
+                        path,
+                        fs::OpenOptions::new().read(true).write(true),
+                    ) {
+                        Ok(file) => (file, false),
+                        Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                        Err(e) => return Err(io_error("open the lock", path)(e)),
+                    }
+                }
+                Err(e) => return Err(io_error("create the lock", path)(e)),
+            };
+            // Opened without following a link, but what the name is now is checked on the
+            // open file itself.
+            if !file.metadata().is_ok_and(|meta| meta.is_file()) {
+                return Err(foreign("is not a regular file"));
+            }
             match file.try_lock() {
                 Ok(()) => {}
                 Err(fs::TryLockError::WouldBlock) => {
-                    let mut text = String::new();
-                    let holder = file
-                        .read_to_string(&mut text)
+                    let mut text = Vec::new();
+                    let holder = (&file)
+                        .take(LOCK_BYTES)
+                        .read_to_end(&mut text)
                         .ok()
-                        .and_then(|_| text.trim().parse().ok());
+                        .filter(|_| is_lock_text(&text))
+                        .and_then(|_| std::str::from_utf8(&text).ok()?.trim().parse().ok());
                     return Err(OutputError::Busy {
                         out: out.to_path_buf(),
                         lock: path.to_path_buf(),
@@ -539,6 +751,18 @@ impl Lock {
             }
             if !still_named(&file, path) {
                 continue;
+            }
+            if !created {
+                // Left by a build that was killed, or committed by the repository: taken over
+                // only in the first case. Nothing is written to the file before this.
+                let mut text = Vec::new();
+                (&file)
+                    .take(LOCK_BYTES + 1)
+                    .read_to_end(&mut text)
+                    .map_err(io_error("read", path))?;
+                if !is_lock_text(&text) {
+                    return Err(foreign("holds something else"));
+                }
             }
             // The holder's id, for the message another build gives while this one runs.
             file.set_len(0)
@@ -557,36 +781,82 @@ impl Lock {
     }
 }
 
-/// Whether `path` still names the open `file`.
+/// Whether `path` still names the open `file` itself (not a link to it).
 #[cfg(unix)]
 fn still_named(file: &fs::File, path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
-    match (file.metadata(), fs::metadata(path)) {
+    match (file.metadata(), fs::symlink_metadata(path)) {
         (Ok(open), Ok(named)) => open.dev() == named.dev() && open.ino() == named.ino(),
         _ => false,
     }
 }
 
-/// Elsewhere the file is never deleted (see [`Lock`]'s `Drop`), so it is always the one named.
+/// Elsewhere the file is never deleted (see [`Lock`]'s `Drop`); the name is checked not to be
+/// a link.
 #[cfg(not(unix))]
-fn still_named(_file: &fs::File, _path: &Path) -> bool {
-    true
+fn still_named(_file: &fs::File, path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file())
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
         // Deleted while still locked, so that no build takes a lock on a file that is about to
-        // go (see `acquire`). Where that cannot be checked (not Unix) the file stays: an
-        // unlocked lock file is taken over by the next build.
-        if cfg!(unix) {
+        // go (see `acquire`), and only while the name is still the file this build locked.
+        // Where that cannot be checked (not Unix) the file stays: an unlocked lock file is
+        // taken over by the next build.
+        if cfg!(unix) && still_named(&self.file, &self.path) {
             let _ = fs::remove_file(&self.path);
         }
         let _ = self.file.unlock();
     }
 }
 
-fn sibling(parent: &Path, name: &str, kind: &str, pid: u32) -> PathBuf {
-    parent.join(format!(".{name}.portico-{kind}-{pid}"))
+/// The first name of the form `.<name>.portico-<kind>-<pid>` (then `…-<pid>.<n>`) beside the
+/// output that nothing has, when `take` succeeds on it: a leftover of a killed build, or a
+/// name the repository committed, that [`recover`] left alone is never reused. `take` fails
+/// with [`io::ErrorKind::AlreadyExists`] when the name is taken, and must not follow a link.
+fn take_sibling(
+    parent: &Path,
+    name: &str,
+    kind: &str,
+    take: impl Fn(&Path) -> io::Result<()>,
+) -> Result<PathBuf, OutputError> {
+    let pid = std::process::id();
+    // More than `recover` leaves alone in a directory is not worth looking for.
+    const TRIES: usize = 64;
+    let mut path = parent.join(format!(".{name}.portico-{kind}-{pid}"));
+    for n in 1..=TRIES {
+        match take(&path) {
+            Ok(()) => return Ok(path),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                path = parent.join(format!(".{name}.portico-{kind}-{pid}.{n}"));
+            }
+            Err(e) => return Err(io_error("create", &path)(e)),
+        }
+    }
+    Err(io_error("create", &path)(io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        "every name portico tried beside the output is taken",
+    )))
+}
+
+/// Whether `rest`, what follows `.<name>.portico-` in a file name, names a leftover of a build:
+/// `old-<pid>`, `new-<pid>`, or either with `.<n>` ([`take_sibling`]). Returns whether it is
+/// an `old` one.
+fn leftover_kind(rest: &str) -> Option<bool> {
+    let (kind, id) = rest.split_once('-')?;
+    let (pid, n) = id.split_once('.').unwrap_or((id, "0"));
+    let is_number = |s: &str| {
+        !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && s.parse::<u32>().is_ok()
+    };
+    if !is_number(pid) || !is_number(n) {
+        return None;
+    }
+    match kind {
+        "old" => Some(true),
+        "new" => Some(false),
+        _ => None,
+    }
 }
 
 /// Puts right what killed builds left beside `dir` (under the lock, so none is running).
@@ -599,14 +869,14 @@ fn recover(dir: &Path, parent: &Path, name: &str) -> Result<Vec<Recovered>, Outp
         let Some(rest) = file_name.strip_prefix(&prefix) else {
             continue;
         };
-        let (kind, pid) = rest.split_once('-').unwrap_or((rest, ""));
-        if matches!(kind, "old" | "new") && pid.parse::<u32>().is_ok() {
-            leftovers.push((entry.path(), kind == "old"));
+        if let Some(is_old) = leftover_kind(rest) {
+            leftovers.push((entry.path(), is_old));
         }
     }
     leftovers.sort();
     let mut recovered = Vec::new();
     for (path, is_old) in leftovers {
+        // A link or a file is not a directory to the survey: left alone, never followed.
         let found = survey(&path)?;
         if !found.is_clean() {
             recovered.push(Recovered::LeftAlone {
@@ -628,9 +898,8 @@ fn recover(dir: &Path, parent: &Path, name: &str) -> Result<Vec<Recovered>, Outp
     Ok(recovered)
 }
 
-/// Writes `artifacts` and the marker into a new directory `fresh`.
+/// Writes `artifacts` and the marker into `fresh`, a new directory this build created.
 fn write_tree(fresh: &Path, artifacts: &Artifacts) -> Result<(), OutputError> {
-    fs::create_dir(fresh).map_err(io_error("create", fresh))?;
     // The marker first: a tree killed half-written is still recognised as portico's.
     let marker = fresh.join(MARKER);
     fs::write(&marker, MARKER_TEXT).map_err(io_error("write", &marker))?;
@@ -654,8 +923,8 @@ fn write_tree(fresh: &Path, artifacts: &Artifacts) -> Result<(), OutputError> {
 ///
 /// # Errors
 /// When `dir` holds files portico did not write or is not a directory, when another build holds
-/// its lock, when an artifact path is not one a build writes, or when the file system fails;
-/// `dir` is then left as it was.
+/// its lock or something else has the lock's name, when an artifact path is not one a build
+/// writes, or when the file system fails; `dir` is then left as it was.
 pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<Written, OutputError> {
     if let Some(bad) = artifacts.keys().find(|rel| !is_artifact_path(rel)) {
         return Err(OutputError::ArtifactPath { path: bad.clone() });
@@ -677,13 +946,12 @@ pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<Written, OutputError> 
             foreign: found.foreign(),
         });
     }
-    let pid = std::process::id();
-    let fresh = sibling(&parent, &name, "new", pid);
+    // `create_dir` makes a new directory or fails: it never follows a link at that name
+    // ("If path names a symbolic link, mkdir() shall fail and set errno to [EEXIST]", POSIX
+    // mkdir(2)). Once it succeeded, the tree is this build's to delete.
+    let fresh = take_sibling(&parent, &name, "new", |path| fs::create_dir(path))?;
     if let Err(e) = write_tree(&fresh, artifacts) {
-        // `create_dir` succeeded only if the tree is ours.
-        if !matches!(&e, OutputError::Io { action: "create", path, .. } if *path == fresh) {
-            let _ = fs::remove_dir_all(&fresh);
-        }
+        let _ = fs::remove_dir_all(&fresh);
         return Err(e);
     }
     let mut written = Written {
@@ -696,7 +964,20 @@ pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<Written, OutputError> 
             io_error("rename", &fresh)(e)
         });
     }
-    let old = sibling(&parent, &name, "old", pid);
+    // A rename onto an existing empty directory replaces it: the name is taken only when
+    // nothing has it (under the lock, no other build makes one in between).
+    let free = |path: &Path| match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(_) => Err(io::ErrorKind::AlreadyExists.into()),
+    };
+    let old = match take_sibling(&parent, &name, "old", free) {
+        Ok(old) => old,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&fresh);
+            return Err(e);
+        }
+    };
     if let Err(e) = fs::rename(dir, &old) {
         let _ = fs::remove_dir_all(&fresh);
         return Err(io_error("rename", dir)(e));
@@ -750,6 +1031,7 @@ pub fn diff(dir: &Path, artifacts: &Artifacts) -> Result<Comparison, OutputError
     if !found.is_replaceable() {
         let mut text = String::new();
         for entry in &found.foreign {
+            // Shown escaped already (`visit`).
             text.push_str(&format!(
                 "extra file {entry}: content not shown (portico did not write it)\n"
             ));
@@ -807,22 +1089,34 @@ enum OnDisk {
     TooLarge(u64),
 }
 
+/// Reads a file the survey found to be a regular file at an artifact path, opened without
+/// following a link, and its size and kind taken from the open file: what is read is what was
+/// checked, even if the name changed since.
 fn read_bounded(path: &Path) -> Result<OnDisk, OutputError> {
-    let len = fs::symlink_metadata(path)
-        .map_err(io_error("read", path))?
-        .len();
-    if len > READ_LIMIT {
-        return Ok(OnDisk::TooLarge(len));
+    let file = crate::load::open_no_follow(path, fs::OpenOptions::new().read(true))
+        .map_err(io_error("read", path))?;
+    let meta = file.metadata().map_err(io_error("read", path))?;
+    if !meta.is_file() {
+        return Err(io_error("read", path)(io::Error::other(
+            "not a regular file any more",
+        )));
+    }
+    if meta.len() > READ_LIMIT {
+        return Ok(OnDisk::TooLarge(meta.len()));
     }
     let mut bytes = Vec::new();
-    fs::File::open(path)
-        .and_then(|f| f.take(READ_LIMIT + 1).read_to_end(&mut bytes))
+    file.take(READ_LIMIT + 1)
+        .read_to_end(&mut bytes)
         .map_err(io_error("read", path))?;
     Ok(OnDisk::Bytes(bytes))
 }
 
 /// The diff of one file, or one line when its content on disk is not to be shown.
 fn file_diff(rel: &str, old: Option<&OnDisk>, new: Option<&str>) -> String {
+    // An artifact path holds no control character (`is_segment`), but may hold a
+    // bidirectional override.
+    let rel = escaped_path(Path::new(rel));
+    let rel = rel.as_str();
     let old_text = match old {
         None => None,
         Some(OnDisk::Bytes(bytes)) => {
@@ -963,6 +1257,89 @@ mod tests {
             assert_eq!(
                 resolve(Path::new("link/out"), &root).unwrap(),
                 root.join("a/out")
+            );
+        }
+    }
+
+    #[test]
+    fn only_what_a_lock_holds_is_a_lock() {
+        for good in [&b""[..], b"1\n", b"4294967295\n"] {
+            assert!(is_lock_text(good), "{good:?}");
+        }
+        for bad in [
+            &b"\n"[..],
+            b"12",
+            b"12\n\n",
+            b"x\n",
+            b"12345678901\n",
+            b" 1\n",
+        ] {
+            assert!(!is_lock_text(bad), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn leftovers_are_the_names_take_sibling_gives() {
+        assert_eq!(leftover_kind("old-12"), Some(true));
+        assert_eq!(leftover_kind("new-12"), Some(false));
+        assert_eq!(leftover_kind("new-12.3"), Some(false));
+        for other in [
+            "lock",
+            "new-",
+            "new-x",
+            "new-1.",
+            "new-1.2.3",
+            "old-+1",
+            "mid-1",
+        ] {
+            assert_eq!(leftover_kind(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn printed_paths_show_control_characters_escaped() {
+        assert_eq!(
+            escaped_path(Path::new("a/x\n::error::y\u{1b}[31m\t\u{202e}z")),
+            "a/x\\u{a}::error::y\\u{1b}[31m\\u{9}\\u{202e}z"
+        );
+        assert_eq!(escaped_path(Path::new("generated/é")), "generated/é");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn check_reads_no_file_through_a_link() {
+        let tmp = tempfile::tempdir().unwrap();
+        fs::write(tmp.path().join("secret"), "s").unwrap();
+        std::os::unix::fs::symlink(tmp.path().join("secret"), tmp.path().join("link")).unwrap();
+        assert!(read_bounded(&tmp.path().join("link")).is_err());
+        assert!(matches!(
+            read_bounded(&tmp.path().join("secret")).unwrap(),
+            OnDisk::Bytes(bytes) if bytes == b"s"
+        ));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_only_outside_the_repositories() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().canonicalize().unwrap();
+        let repo = root.join("repo");
+        fs::create_dir_all(repo.join("sub")).unwrap();
+        std::os::unix::fs::symlink(&repo, root.join("to-repo")).unwrap();
+        std::os::unix::fs::symlink("sub", repo.join("link")).unwrap();
+        let repositories = [repo.clone()];
+        let check = |path: &str| refuse_links_inside(Path::new(path), &root, &repositories);
+        assert!(check("to-repo/sub/out").is_ok());
+        assert!(check("repo/new/../sub/out").is_ok());
+        for bad in [
+            "repo/link",
+            "repo/link/out",
+            "to-repo/link/x",
+            "repo/sub/../link",
+        ] {
+            assert!(
+                matches!(check(bad), Err(OutputError::LinkInRepository { .. })),
+                "{bad}"
             );
         }
     }

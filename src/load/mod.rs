@@ -399,6 +399,19 @@ pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result
     }
 }
 
+/// Adds a file the caller refuses to read, for the findings it reports about it: its text is
+/// empty, and the walk does not report the same entry again (it is remembered at its own
+/// place, a link not followed, as the walk names one).
+pub fn add_refused(repo: &mut Repo, found: &FoundFile) -> FileId {
+    let id = repo.sources.add(SourceFile::new(
+        found.name.clone(),
+        found.path.clone(),
+        String::new(),
+    ));
+    repo.remember(Some(walk::own_location(&found.path)), id);
+    id
+}
+
 /// A file read and, for YAML, parsed (and handed to the caller's per-file work), before it is
 /// given an id: the expensive part, done in parallel; ids and order are assigned afterwards in
 /// discovery order, so the result does not depend on which thread finished first.
@@ -444,7 +457,13 @@ pub type PerFile<'a, R> = &'a (dyn Fn(&SourceFile, &mut [LoadedDocument]) -> R +
 
 fn prepare<R>(walked: WalkedFile, max_bytes: u64, per_file: PerFile<'_, R>) -> Prepared<R> {
     let found = &walked.found;
-    match read_text_or_refusal(&found.path, max_bytes) {
+    // The walk saw a regular file at its canonical path, which holds no link: that is what is
+    // opened, without following a link and checked again on the open file, so a name changed
+    // since (to a link out of the root, or to a FIFO) is not read.
+    let read = read_file_bytes(&walked.canonical, max_bytes, Opening::Walked)
+        .map_err(Refusal::of)
+        .and_then(decode);
+    match read {
         Ok(text) => {
             let file = SourceFile::new(found.name.clone(), found.path.clone(), text);
             let kind = match found.path.extension().and_then(|e| e.to_str()) {
@@ -671,13 +690,32 @@ pub fn read_bounded(
     Ok(bytes)
 }
 
+/// How a file is opened.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Opening {
+    /// Named by the user: links followed, and a FIFO or a device read as a stream.
+    Named,
+    /// Found by the walk as a regular file at a path without links: a regular file only, and
+    /// no link followed ([`open_no_follow`]).
+    Walked,
+}
+
 /// Reads a file's bytes within the size limit. A regular file's size is known before reading,
 /// so one over the limit is not read at all; anything else the caller named (a FIFO, a
 /// device, `<(kustomize build)`) is read as a stream, up to the limit.
-fn read_file_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileProblem> {
+fn read_file_bytes(path: &Path, max_bytes: u64, opening: Opening) -> Result<Vec<u8>, FileProblem> {
     let unreadable = |e: std::io::Error| FileProblem::Unreadable(e.to_string());
-    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let file = match opening {
+        Opening::Named => std::fs::File::open(path),
+        Opening::Walked => open_no_follow(path, std::fs::OpenOptions::new().read(true)),
+    }
+    .map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
+    if opening == Opening::Walked && !meta.is_file() {
+        return Err(FileProblem::Unreadable(
+            "not a regular file any more (it changed while portico read the directory)".into(),
+        ));
+    }
     let capacity = if meta.is_file() {
         within_size_limit(meta.len(), max_bytes)?;
         // One byte more, so that reading to the end does not grow the buffer to find it.
@@ -686,6 +724,39 @@ fn read_file_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, FileProblem> 
         0
     };
     read_bounded(file, max_bytes, capacity)
+}
+
+/// Opens `path` with `options` without following a symbolic link at its last component and
+/// without waiting on a FIFO; the caller checks what the open file is (`File::metadata`).
+///
+/// For a name the repository controls, checked first with `symlink_metadata`: the check and
+/// the open are then about the same file, even if the name changed between them.
+///
+/// On Unix, `O_NOFOLLOW`: "If the trailing component (i.e., basename) of pathname is a symbolic
+/// link, then the open fails, with the error ELOOP"; `O_NONBLOCK`: opening a FIFO returns at
+/// once instead of waiting for the other end, and "has no effect for regular files" (Linux
+/// open(2); both in POSIX.1-2008). On Windows, `FILE_FLAG_OPEN_REPARSE_POINT` (0x00200000)
+/// opens a symbolic link itself, not its target (Microsoft, CreateFileW documentation), so the
+/// caller's check that the open file is a regular file fails on a link.
+///
+/// # Errors
+/// What opening returns; a link is an error on Unix.
+pub fn open_no_follow(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+) -> std::io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+        options.custom_flags(FILE_FLAG_OPEN_REPARSE_POINT);
+    }
+    options.open(path)
 }
 
 /// The text of bytes read from an input, or why it is not text.
@@ -713,7 +784,7 @@ fn decode(bytes: Vec<u8>) -> Result<String, Refusal> {
 }
 
 fn read_text_or_refusal(path: &Path, max_bytes: u64) -> Result<String, Refusal> {
-    read_file_bytes(path, max_bytes)
+    read_file_bytes(path, max_bytes, Opening::Named)
         .map_err(Refusal::of)
         .and_then(decode)
 }
@@ -725,4 +796,42 @@ fn read_text_or_refusal(path: &Path, max_bytes: u64) -> Result<String, Refusal> 
 /// The [`FileProblem`] that kept it from being read.
 pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, FileProblem> {
     read_text_or_refusal(path, max_bytes).map_err(|r| r.problem)
+}
+
+#[cfg(all(test, unix))]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// A walked name that became a link (to a file outside) or a FIFO after the walk saw a
+    /// regular file is not read, and the FIFO does not block; a name the user gave is still
+    /// followed.
+    #[test]
+    fn a_walked_file_is_read_only_as_the_regular_file_the_walk_saw() {
+        let tmp = tempfile::tempdir().unwrap();
+        let outside = tmp.path().join("outside.yaml");
+        std::fs::write(&outside, "secret: 1\n").unwrap();
+        let link = tmp.path().join("link.yaml");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        assert!(read_file_bytes(&link, 1024, Opening::Walked).is_err());
+        assert_eq!(
+            read_file_bytes(&link, 1024, Opening::Named).unwrap(),
+            b"secret: 1\n"
+        );
+        let fifo = tmp.path().join("fifo.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success());
+        if made {
+            assert!(matches!(
+                read_file_bytes(&fifo, 1024, Opening::Walked),
+                Err(FileProblem::Unreadable(m)) if m.contains("not a regular file")
+            ));
+        }
+        assert_eq!(
+            read_file_bytes(&outside, 1024, Opening::Walked).unwrap(),
+            b"secret: 1\n"
+        );
+    }
 }

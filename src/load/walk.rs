@@ -1,7 +1,7 @@
 //! File discovery (PRODUCT §1): directories are walked with the `ignore` crate, honouring
-//! `.gitignore` unless asked not to, skipping hidden directories, `target/`, the build output
-//! directory and configured globs; files named explicitly are always read. The result is sorted,
-//! so the order of discovery never changes a result.
+//! `.gitignore` unless asked not to, skipping hidden directories, `target/`, the artifacts of
+//! the build output directory and configured globs; files named explicitly are always read.
+//! The result is sorted, so the order of discovery never changes a result.
 //!
 //! The repository is untrusted input (a pull request controls every file), so the walk reads
 //! only what lies inside its root:
@@ -16,6 +16,10 @@
 //!   followed; links that stay inside are followed.
 //! - only regular files are opened: a FIFO or a device named `*.yaml` is reported, not read
 //!   (a FIFO would block the walk, a device would never end).
+//! - the build output directory hides only what a build wrote: inside it, the files at
+//!   artifact paths (`emit::output::is_artifact_path`) are not read, and only when it holds the
+//!   build marker. Every other file there is read like any other, so `output: routes` does not
+//!   take the route tables out of the check.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,8 +37,9 @@ pub struct WalkOptions {
     pub no_ignore: bool,
     /// Globs (relative to each root) not to read, from `portico.yaml` `ignore:`.
     pub exclude: Vec<String>,
-    /// Directory names to skip wherever they appear (the build output directory).
-    pub skip_dirs: Vec<PathBuf>,
+    /// The build output directories (absolute, or relative to the working directory): inside
+    /// one that holds the build marker, the files at artifact paths are not read.
+    pub outputs: Vec<PathBuf>,
 }
 
 /// A file to read.
@@ -121,13 +126,16 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
             builder.overrides(built);
         }
     }
-    // A skipped directory is named relative to the root (`output:` of portico.yaml) or to the
-    // working directory (`build --out`); compare canonical paths so either spelling matches.
-    let skip_dirs: Vec<PathBuf> = options
-        .skip_dirs
+    // Canonical, to compare with the files' canonical paths whatever the spelling; only the
+    // directories that carry the marker, which a file there cannot fake as a link.
+    let outputs: Vec<PathBuf> = options
+        .outputs
         .iter()
-        .flat_map(|d| [root.join(d), d.clone()])
         .filter_map(|d| d.canonicalize().ok())
+        .filter(|d| {
+            std::fs::symlink_metadata(d.join(crate::emit::output::MARKER))
+                .is_ok_and(|meta| meta.is_file())
+        })
         .collect();
     // The filter decides which directories are entered; a linked directory leading out of the
     // root is reported from inside it, as the walk goes, so the problems wait here.
@@ -145,12 +153,7 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
         }
         let linked = entry.path_is_symlink();
         // Resolved only when needed: one system call per component of the path.
-        let canonical = (linked || !skip_dirs.is_empty())
-            .then(|| entry.path().canonicalize().ok())
-            .flatten();
-        if canonical.as_ref().is_some_and(|p| skip_dirs.contains(p)) {
-            return false;
-        }
+        let canonical = linked.then(|| entry.path().canonicalize().ok()).flatten();
         if linked
             && let Some(target) = &canonical
             && !target.starts_with(&filter_canonical_root)
@@ -232,6 +235,9 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
                     // every component of every path).
                     canonical_root.join(path.strip_prefix(root).unwrap_or(path))
                 };
+                if is_built(&canonical, &outputs) {
+                    continue;
+                }
                 files.push(WalkedFile {
                     found: FoundFile {
                         path: path.to_path_buf(),
@@ -258,6 +264,20 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
     Walk { files, problems }
 }
 
+/// Whether the file at `canonical` is an artifact of one of the build `outputs` (canonical,
+/// each holding the marker): the build's own output, not input.
+fn is_built(canonical: &Path, outputs: &[PathBuf]) -> bool {
+    outputs.iter().any(|out| {
+        canonical.strip_prefix(out).is_ok_and(|rel| {
+            let rel: Vec<String> = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            crate::emit::output::is_artifact_path(&rel.join("/"))
+        })
+    })
+}
+
 /// Where a link points, as written in the link (not where it resolves on this machine), for
 /// the report; `resolved` when it cannot be read.
 fn written_target(link: &Path, resolved: &Path) -> PathBuf {
@@ -265,7 +285,7 @@ fn written_target(link: &Path, resolved: &Path) -> PathBuf {
 }
 
 /// The entry's own place: its directory resolved, its name kept, so a link is not followed.
-fn own_location(path: &Path) -> PathBuf {
+pub(crate) fn own_location(path: &Path) -> PathBuf {
     let parent = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
