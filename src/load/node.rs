@@ -260,6 +260,17 @@ impl Node {
         }
     }
 
+    /// Calls `visit` for every scalar string below this node (values, not keys), without the
+    /// cost of building each one's pointer (see [`Node::walk_strings`]).
+    pub fn visit_strings<'a>(&'a self, visit: &mut dyn FnMut(&'a Node, &'a str)) {
+        match &self.value {
+            Value::String(s) => visit(self, s),
+            Value::Seq(items) => items.iter().for_each(|item| item.visit_strings(visit)),
+            Value::Map(entries) => entries.iter().for_each(|e| e.value.visit_strings(visit)),
+            Value::Null | Value::Bool(_) | Value::Number(_) => {}
+        }
+    }
+
     /// Calls `visit` for every scalar string below this node with its JSON pointer.
     pub fn walk_strings<'a>(
         &'a self,

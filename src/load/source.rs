@@ -28,7 +28,13 @@ pub struct SourceFile {
     pub text: Arc<str>,
     /// Byte offset of each line's start, as `u32` like the tree's spans (the loader reads
     /// nothing of 4 GiB or more): one per line of the repository, kept for the whole run.
-    /// Lines end where YAML says they do (see [`line_break_at`]).
+    ///
+    /// A line ends at `\r\n`, `\n` or a lone `\r`. YAML 1.2 makes these three, and only
+    /// these, line breaks (§5.4, "Line Break Characters",
+    /// <https://yaml.org/spec/1.2.2/#54-line-break-characters>; NEL, LS and PS were line breaks
+    /// in YAML 1.1 only), and the YAML parser counts lines the same way (granit-parser 2.2,
+    /// `char_traits::is_break`: `\n` or `\r`). Every position portico reports, in every
+    /// format, is computed from this table.
     line_starts: Vec<u32>,
     /// Whether the text is all ASCII: then a column is a byte difference, found in constant
     /// time however long the line.
@@ -43,45 +49,36 @@ pub struct SourceFile {
 /// The spacing of [`SourceFile`]'s column marks: what a column lookup counts at most.
 const COLUMN_MARK_BYTES: usize = 4096;
 
-/// The length of the line break starting at byte `i`, if one does: `\r\n`, `\n` or a lone
-/// `\r`. YAML 1.2 makes these three, and only these, line breaks (§5.4, "Line Break
-/// Characters", <https://yaml.org/spec/1.2.2/#54-line-break-characters>; NEL, LS and PS were
-/// line breaks in YAML 1.1 only), and the YAML parser counts lines the same way
-/// (granit-parser 2.2, `char_traits::is_break`: `\n` or `\r`). Every position portico
-/// reports, in every format, is computed from this one definition.
-#[must_use]
-pub fn line_break_at(bytes: &[u8], i: usize) -> Option<usize> {
-    match bytes.get(i)? {
-        b'\n' => Some(1),
-        b'\r' if bytes.get(i + 1) == Some(&b'\n') => Some(2),
-        b'\r' => Some(1),
-        _ => None,
-    }
-}
-
 impl SourceFile {
     /// A file named `name`, found at `path`, holding `text`.
     #[must_use]
     pub fn new(name: String, path: PathBuf, text: String) -> Self {
         let bytes = text.as_bytes();
+        // Where each line break ends: after `\n`, and after a `\r` that no `\n` follows (a
+        // CRLF ends at its `\n`). Each searched for alone, which the standard library does
+        // with `memchr`; a lone `\r` is rare, and merged in only when there is one.
+        let lone_crs: Vec<usize> = text
+            .match_indices('\r')
+            .map(|(i, _)| i)
+            .filter(|&i| bytes.get(i + 1) != Some(&b'\n'))
+            .collect();
+        let lfs = || text.match_indices('\n').map(|(i, _)| i);
+        let end = |i: usize| u32::try_from(i + 1).unwrap_or(u32::MAX);
         // Sized up front: grown by doubling, the table of a large repository's lines kept up
         // to twice its size for the whole run.
-        let lines = bytes
-            .iter()
-            .enumerate()
-            .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-            .count();
-        let mut line_starts = Vec::with_capacity(lines + 1);
+        let mut line_starts = Vec::with_capacity(text.matches('\n').count() + lone_crs.len() + 1);
         line_starts.push(0);
-        let mut i = 0;
-        while i < bytes.len() {
-            match line_break_at(bytes, i) {
-                Some(len) => {
-                    i += len;
-                    line_starts.push(u32::try_from(i).unwrap_or(u32::MAX));
+        if lone_crs.is_empty() {
+            line_starts.extend(lfs().map(end));
+        } else {
+            let mut crs = lone_crs.iter().copied().peekable();
+            for lf in lfs() {
+                while let Some(cr) = crs.next_if(|&cr| cr < lf) {
+                    line_starts.push(end(cr));
                 }
-                None => i += 1,
+                line_starts.push(end(lf));
             }
+            line_starts.extend(crs.map(end));
         }
         let ascii = text.is_ascii();
         let column_marks = if ascii {

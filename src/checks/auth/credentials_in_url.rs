@@ -38,24 +38,21 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
         let Some(object) = ctx.root(meta).and_then(|root| root.pointer(&meta.base)) else {
             continue;
         };
-        let mut pointer = String::new();
-        object
-            .node
-            .walk_strings(&mut pointer, &mut |_, node, value| {
-                for userinfo in url_credentials(value) {
-                    // `https://${USER}:${PASSWORD}@host` is filled in later from somewhere else
-                    // (PC006 reports the placeholders themselves).
-                    if value.get(userinfo.clone()).is_none_or(looks_templated) {
-                        continue;
-                    }
-                    let map = map_scalar(ctx.source, node);
-                    let start = map.file_offset(userinfo.start);
-                    let end = if map.is_exact() {
-                        map.file_offset(userinfo.end).max(start)
-                    } else {
-                        node.span.end()
-                    };
-                    out.push(
+        object.node.visit_strings(&mut |node, value| {
+            for userinfo in url_credentials(value) {
+                // `https://${USER}:${PASSWORD}@host` is filled in later from somewhere else
+                // (PC006 reports the placeholders themselves).
+                if value.get(userinfo.clone()).is_none_or(looks_templated) {
+                    continue;
+                }
+                let map = map_scalar(ctx.source, node);
+                let start = map.file_offset(userinfo.start);
+                let end = if map.is_exact() {
+                    map.file_offset(userinfo.end).max(start)
+                } else {
+                    node.span.end()
+                };
+                out.push(
                     Finding::new(
                         format!("`{}` carries credentials", url_around(value, &userinfo)),
                         Span::new(meta.file, start..end),
@@ -68,8 +65,8 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                     )
                     .resource(meta.id.to_string()),
                 );
-                }
-            });
+            }
+        });
     }
 }
 
