@@ -554,6 +554,12 @@ fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<P
         .collect();
     ids.sort_unstable();
     ids.dedup();
+    // One route reached through several parents, or a repository holding the same tables
+    // many times over, gives many instances of one route name. The matrix keeps one decision
+    // per route name, policy and profile (the lowest instance, see `evaluate_within`): deciding
+    // only that instance gives the same matrix, and keeps N copies of a repository from
+    // costing N^3 decisions (100 copies of an example: 43 s and 2.2 GB before).
+    let mut seen: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     for id in ids {
         let Some(instance) = input.index.instances.get(id as usize) else {
             continue;
@@ -625,13 +631,17 @@ fn product_routes(input: &MatrixInput<'_>, selection: &PolicySelection) -> Vec<P
             .name
             .clone()
             .unwrap_or_else(|| format!("#{}", instance.route.route));
+        let name: Arc<str> = format!(
+            "{}/{}/{}",
+            leaf_table.meta.id.namespace, leaf_table.meta.id.name, route_name
+        )
+        .into();
+        if !seen.insert(name.clone()) {
+            continue;
+        }
         out.push(ProductRoute {
             instance: id,
-            name: format!(
-                "{}/{}/{}",
-                leaf_table.meta.id.namespace, leaf_table.meta.id.name, route_name
-            )
-            .into(),
+            name,
             product: product.into(),
             product_name: portal.and_then(|p| {
                 p.api_product_display_name
