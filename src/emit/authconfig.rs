@@ -280,13 +280,7 @@ pub fn compile(
     policy: &Resource<ExtAuthPolicySpec>,
     root_of: impl Fn(&Meta) -> Option<Json>,
 ) -> Result<Option<(String, Json)>, EmitError> {
-    if policy
-        .spec
-        .config
-        .as_ref()
-        .and_then(|c| c.gloo_auth.as_ref())
-        .is_none()
-    {
+    if policy.spec.gloo_auth().is_none() {
         return Ok(None);
     }
     let Some(mut spec) = root_of(&policy.meta) else {

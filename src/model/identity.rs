@@ -26,9 +26,8 @@ pub fn link_policies(model: &Model, providers: &[IdentityProvider]) -> Vec<Optio
         .map(|policy| {
             let jwts: Vec<&JwtValidation> = policy
                 .spec
-                .config
-                .iter()
-                .filter_map(|c| c.gloo_auth.as_ref())
+                .gloo_auth()
+                .into_iter()
                 .flat_map(|g| g.configs.iter())
                 .filter_map(|step| {
                     step.oauth2

@@ -606,9 +606,7 @@ pub fn gloo_auth_specs(
         .iter()
         .filter_map(|p| {
             p.spec
-                .config
-                .as_ref()
-                .and_then(|c| c.gloo_auth.as_ref())
+                .gloo_auth()
                 .map(|g| (&p.meta, "/spec/config/glooAuth", g))
         })
         .chain(

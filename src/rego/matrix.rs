@@ -454,12 +454,7 @@ fn evaluate_policy(
     let Some(policy) = input.model.ext_auth_policies.get(selection.policy) else {
         return;
     };
-    let Some(gloo) = policy
-        .spec
-        .config
-        .as_ref()
-        .and_then(|c| c.gloo_auth.as_ref())
-    else {
+    let Some(gloo) = policy.spec.gloo_auth() else {
         return;
     };
     let routes = product_routes(input, selection);

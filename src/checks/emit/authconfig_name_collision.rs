@@ -56,13 +56,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // configs.
     let mut by_id: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (p, policy) in ctx.model.ext_auth_policies.iter().enumerate() {
-        if policy
-            .spec
-            .config
-            .as_ref()
-            .and_then(|c| c.gloo_auth.as_ref())
-            .is_none()
-        {
+        if policy.spec.gloo_auth().is_none() {
             continue;
         }
         let id = id_of(ctx.model, policy);

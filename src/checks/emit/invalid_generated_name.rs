@@ -68,13 +68,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
     };
     for policy in &ctx.model.ext_auth_policies {
-        if policy
-            .spec
-            .config
-            .as_ref()
-            .and_then(|c| c.gloo_auth.as_ref())
-            .is_none()
-        {
+        if policy.spec.gloo_auth().is_none() {
             continue;
         }
         let parts = id_parts(ctx.model, policy);

@@ -87,8 +87,7 @@ fn authorizes(ctx: &Context<'_>, policy: usize) -> bool {
         .model
         .ext_auth_policies
         .get(policy)
-        .and_then(|p| p.spec.config.as_ref())
-        .and_then(|c| c.gloo_auth.as_ref())
+        .and_then(|p| p.spec.gloo_auth())
     else {
         return false;
     };

@@ -22,6 +22,14 @@ pub struct ExtAuthPolicySpec {
     pub config: Option<ExtAuthPolicyConfig>,
 }
 
+impl ExtAuthPolicySpec {
+    /// The AuthConfig spec the policy carries (`config.glooAuth`), which `build` compiles.
+    #[must_use]
+    pub fn gloo_auth(&self) -> Option<&AuthConfigSpec> {
+        self.config.as_ref().and_then(|c| c.gloo_auth.as_ref())
+    }
+}
+
 /// `ExtAuthPolicy.spec.config`: the server and one kind of auth.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
