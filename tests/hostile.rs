@@ -14,22 +14,7 @@ fn check_with(name: &str, content: &[u8]) -> Vec<(String, &'static str)> {
     std::fs::write(dir.path().join("policy.yaml"), POLICY_WITH_TYPO).unwrap();
     std::fs::write(dir.path().join("routes.yaml"), ROUTES).unwrap();
     std::fs::write(dir.path().join(name), content).unwrap();
-    let result = common::check_path(dir.path());
-    let found: Vec<(String, &'static str)> = result
-        .diagnostics
-        .iter()
-        .map(|d| {
-            (
-                result.repo.sources.get(d.finding.span.file).name.clone(),
-                d.code,
-            )
-        })
-        .collect();
-    assert!(
-        found.contains(&("policy.yaml".to_string(), "PC201")),
-        "{name}: the policy next to it was not checked: {found:?}"
-    );
-    found
+    common::codes_beside_policy(&common::check_path(dir.path()))
 }
 
 fn codes_of(found: &[(String, &'static str)], file: &str) -> Vec<&'static str> {

@@ -99,6 +99,27 @@ spec:
         labels: {usagePlans: dev-portl}
 ";
 
+/// `(file, code)` of every diagnostic of a check, asserting that the PC201 of
+/// [`POLICY_WITH_TYPO`] (kept in `policy.yaml`) is among them: the rest of the repository was
+/// checked whatever the hostile file beside it holds.
+pub fn codes_beside_policy(result: &CheckResult) -> Vec<(String, &'static str)> {
+    let found: Vec<(String, &'static str)> = result
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                result.repo.sources.get(d.finding.span.file).name.clone(),
+                d.code,
+            )
+        })
+        .collect();
+    assert!(
+        found.contains(&("policy.yaml".to_owned(), "PC201")),
+        "the policy next to it was not checked: {found:?}"
+    );
+    found
+}
+
 /// A RouteTable with one route labelled `usagePlans: dev-portal`.
 pub const ROUTES: &str = "apiVersion: networking.gloo.solo.io/v2
 kind: RouteTable
