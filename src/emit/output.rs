@@ -311,6 +311,18 @@ impl Survey {
     }
 }
 
+/// [`survey`] of the output directory itself, which must be a directory when it exists.
+fn survey_output(dir: &Path) -> Result<Survey, OutputError> {
+    let found = survey(dir)?;
+    if found.not_a_directory {
+        return Err(OutputError::NotADirectory {
+            out: dir.to_path_buf(),
+            found: dir.to_path_buf(),
+        });
+    }
+    Ok(found)
+}
+
 /// Looks at `dir` without following symbolic links, descending only into artifact
 /// directories and stopping after [`LISTED`] foreign entries, so the work is bounded by what
 /// a build writes, whatever `dir` is.
@@ -933,13 +945,7 @@ pub fn write(dir: &Path, artifacts: &Artifacts) -> Result<Written, OutputError> 
     fs::create_dir_all(&parent).map_err(io_error("create", &parent))?;
     let _lock = Lock::acquire(&parent.join(format!(".{name}.portico-lock")), dir)?;
     let recovered = recover(dir, &parent, &name)?;
-    let found = survey(dir)?;
-    if found.not_a_directory {
-        return Err(OutputError::NotADirectory {
-            out: dir.to_path_buf(),
-            found: dir.to_path_buf(),
-        });
-    }
+    let found = survey_output(dir)?;
     if !found.is_replaceable() {
         return Err(OutputError::Foreign {
             out: dir.to_path_buf(),
@@ -1021,13 +1027,7 @@ pub struct Comparison {
 /// # Errors
 /// When `dir` is not a directory or cannot be read.
 pub fn diff(dir: &Path, artifacts: &Artifacts) -> Result<Comparison, OutputError> {
-    let found = survey(dir)?;
-    if found.not_a_directory {
-        return Err(OutputError::NotADirectory {
-            out: dir.to_path_buf(),
-            found: dir.to_path_buf(),
-        });
-    }
+    let found = survey_output(dir)?;
     if !found.is_replaceable() {
         let mut text = String::new();
         for entry in &found.foreign {
