@@ -17,18 +17,7 @@ use std::process::Command;
 
 /// `portico ARGS` in `dir`: exit code, stdout, stderr.
 fn portico(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_portico"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "1000")
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::portico_in(dir, args)
 }
 
 /// A copy of the portal-okta example in a temporary directory, with `edit` applied to the

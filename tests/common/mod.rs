@@ -32,6 +32,23 @@ pub fn human(result: &CheckResult) -> String {
     )
 }
 
+/// `portico ARGS` run in `dir` with `NO_COLOR` and a wide terminal: exit code (-1 for a
+/// signal), stdout, stderr.
+pub fn portico_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portico"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "1000")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Whether generated files should be rewritten instead of compared.
 pub fn updating() -> bool {
     std::env::var_os("PORTICO_UPDATE").is_some_and(|v| v == "1")
