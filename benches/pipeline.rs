@@ -98,7 +98,7 @@ fn main() {
                 inputs: vec![Input::Path(dir.path().to_path_buf())],
                 walk: WalkOptions::default(),
                 max_file_bytes: portico::load::DEFAULT_MAX_FILE_BYTES,
-                config_file: None,
+                excluded: Vec::new(),
             };
             portico::load::load(&options, &mut repo).expect("load");
             repo

@@ -123,8 +123,8 @@ pub enum BaselineError {
 /// Where a finding is, structurally: its document, the object in it, the node.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
-    /// Index into [`Repo::documents`].
-    pub doc: usize,
+    /// The document.
+    pub doc: crate::load::DocId,
     /// Pointer of the object inside the document: empty, or `/items/N` inside a `List`.
     pub base: String,
     /// Pointer of the node, relative to the object (empty: the object itself).
@@ -139,13 +139,10 @@ pub struct Location {
 #[must_use]
 pub fn locate(repo: &Repo, span: &Span) -> Option<Location> {
     let offset = span.range.start;
-    let mut chosen: Option<usize> = None;
-    for (i, d) in repo.documents.iter().enumerate() {
-        if d.file != span.file {
-            continue;
-        }
+    let mut chosen = None;
+    for d in repo.documents_of(span.file) {
         if chosen.is_none() || d.doc.root.span.start() <= offset {
-            chosen = Some(i);
+            chosen = Some(d.id());
         }
         if d.doc.root.span.start() > offset {
             break;
@@ -511,8 +508,6 @@ pub fn attach(
         repo.sources
             .add(SourceFile::new(display, path.to_path_buf(), text))
     });
-    // The baseline is portico's own file, not configuration to check.
-    repo.documents.retain(|d| d.file != file);
     Loaded { baseline, file }
 }
 

@@ -261,6 +261,12 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .chain(request.outputs.iter().cloned())
             .collect(),
     };
+    // The baseline is portico's own file, not configuration: like the configuration file it
+    // is not an input, even where a walk meets it.
+    let baseline_path = match &request.baseline {
+        Some(path) => Some(path.clone()),
+        None => config_baseline_path(&mut config, config_path.as_deref()),
+    };
     let options = LoadOptions {
         inputs,
         walk,
@@ -268,7 +274,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
             .max_file_bytes
             .or(config.settings.max_file_bytes)
             .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
-        config_file: config_path,
+        excluded: config_path.iter().chain(&baseline_path).cloned().collect(),
     };
     // Read within the run's size limit: a baseline is read like any input.
     let requested_baseline = request
@@ -300,62 +306,63 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     let tree_rules = checks::tree_rules(&levels);
     // The rules that read whole trees run on documents as soon as they are modelled, and the
     // model then releases those trees: see `model::build_file`.
-    let check_trees = |source: &load::source::SourceFile,
-                       documents: &[load::LoadedDocument],
-                       first: usize,
-                       part: &Model| {
-        checks::run_trees(
-            &checks::TreeContext {
-                source,
-                documents,
-                first,
-                model: part,
-            },
-            &tree_rules,
-        )
+    let check_trees =
+        |source: &load::source::SourceFile, documents: &[load::LoadedDocument], part: &Model| {
+            checks::run_trees(
+                &checks::TreeContext {
+                    source,
+                    documents,
+                    model: part,
+                },
+                &tree_rules,
+            )
+        };
+    // Every file is modelled by the thread that parsed it, right after parsing, so the trees
+    // of a repository never all exist at once.
+    let per_file = |_: load::source::FileId,
+                    source: &load::source::SourceFile,
+                    documents: &mut [load::LoadedDocument]| {
+        model::build_file(source, documents, &check_trees)
     };
     let mut timings = Timings::default();
     let started = std::time::Instant::now();
-    // Files found by walking are modelled by the thread that parsed them, right after parsing,
-    // so the trees of a repository never all exist at once.
-    let loaded_parts = load::load_with(&options, &mut repo, &|source, documents| {
-        model::build_file(source, documents, 0, &check_trees)
-    })?;
+    let mut parts: Vec<(Model, Vec<Diagnostic>)> = load::load_with(&options, &mut repo, &per_file)?
+        .into_iter()
+        .map(|loaded| loaded.part)
+        .collect();
     timings.mark("load", started);
     let loaded_baseline = match requested_baseline {
         Some((path, b, text)) => {
-            let display = path.to_string_lossy().replace('\\', "/");
+            let display = baseline_display_name(&path, first_root.as_deref());
             Some(baseline::attach(&mut repo, b, &path, display, text))
         }
-        None => config_baseline(
-            &mut config,
-            options.config_file.as_deref(),
-            first_root.as_deref(),
-            options.max_file_bytes,
-            &mut repo,
-        ),
+        None => baseline_path.and_then(|path| {
+            config_baseline(
+                &mut config,
+                &path,
+                first_root.as_deref(),
+                options.max_file_bytes,
+                &mut repo,
+            )
+        }),
     };
-    let scope_base = options
-        .config_file
-        .as_deref()
-        .and_then(|p| p.parent())
-        .map(PathBuf::from)
-        .unwrap_or_default();
+    let scope_base = config_dir;
     // Scope sources are read only from inside the repository: the directory of portico.yaml
     // and the first PATH.
     let repository_roots: Vec<PathBuf> = std::iter::once(scope_base.clone())
         .chain(first_root.clone().filter(|p| p.is_dir()))
         .collect();
-    let scope_sources = model::scopes::load_sources(
+    let (scope_sources, scope_parts) = model::scopes::load_sources(
         &mut repo,
         &config.settings.identity_providers,
         &scope_base,
         &repository_roots,
         options.max_file_bytes,
+        &per_file,
     );
+    parts.extend(scope_parts.into_iter().map(|loaded| loaded.part));
     timings.mark("scope sources", started);
-    let prebuilt = place_parts(&repo, loaded_parts);
-    let (model, mut found) = model::build(&mut repo, prebuilt, check_trees);
+    let (model, mut found) = model::build(&mut repo, parts);
     timings.mark("model and schema", started);
     let index = Index::build(&model);
     let selections = model::selection::select_all(&model, &index);
@@ -467,43 +474,12 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     })
 }
 
-/// The parts the loader modelled, moved to where their documents are now: their file's id,
-/// and the position of its documents, which the baseline may have moved by removing its own.
-fn place_parts(
-    repo: &Repo,
-    parts: Vec<load::LoadedPart<(Model, Vec<Diagnostic>)>>,
-) -> Vec<(std::ops::Range<usize>, Model, Vec<Diagnostic>)> {
-    let mut first_of: std::collections::HashMap<load::source::FileId, usize> =
-        std::collections::HashMap::new();
-    for (i, d) in repo.documents.iter().enumerate() {
-        first_of.entry(d.file).or_insert(i);
-    }
-    parts
-        .into_iter()
-        .filter_map(|part| {
-            let first = *first_of.get(&part.file)?;
-            let (mut model, mut found) = part.part;
-            model.shift(first, part.file);
-            for d in &mut found {
-                d.finding.span.file = part.file;
-                for label in &mut d.finding.related {
-                    label.span.file = part.file;
-                }
-            }
-            Some((first..first + part.documents.len(), model, found))
-        })
-        .collect()
-}
-
-/// The baseline named by `baseline:` in `portico.yaml` (relative to that file), loaded; a
-/// missing or unreadable one is a configuration problem (PC901), and the run goes on without.
-fn config_baseline(
+/// The baseline `baseline:` of `portico.yaml` names (relative to that file), unless that is a
+/// configuration problem (PC901): then the run goes on without one.
+fn config_baseline_path(
     config: &mut Config,
     config_file: Option<&std::path::Path>,
-    first_path: Option<&std::path::Path>,
-    max_bytes: u64,
-    repo: &mut Repo,
-) -> Option<baseline::Loaded> {
+) -> Option<PathBuf> {
     let name = config.settings.baseline.clone()?;
     // Reported by `config::load` (PC901); not read.
     if config::baseline_problem(&name).is_some() {
@@ -532,13 +508,23 @@ fn config_baseline(
         });
         return None;
     }
-    match baseline::read_within(&path, max_bytes) {
+    Some(path)
+}
+
+/// The baseline at `path` (named by `baseline:` in `portico.yaml`), loaded; a missing or
+/// unreadable one is a configuration problem (PC901), and the run goes on without.
+fn config_baseline(
+    config: &mut Config,
+    path: &std::path::Path,
+    first_path: Option<&std::path::Path>,
+    max_bytes: u64,
+    repo: &mut Repo,
+) -> Option<baseline::Loaded> {
+    let name = config.settings.baseline.clone().unwrap_or_default();
+    match baseline::read_within(path, max_bytes) {
         Ok((b, text)) => {
-            let display = match first_path.filter(|p| p.is_dir()) {
-                Some(root) => load::walk::relative_name(root, &path),
-                None => path.to_string_lossy().replace('\\', "/"),
-            };
-            Some(baseline::attach(repo, b, &path, display, text))
+            let display = baseline_display_name(path, first_path);
+            Some(baseline::attach(repo, b, path, display, text))
         }
         Err(error) => {
             let message = match &error {
@@ -557,6 +543,19 @@ fn config_baseline(
             });
             None
         }
+    }
+}
+
+/// The name findings give the baseline file: relative to the first PATH when it lies inside
+/// it (as the walk names a file), else as given.
+fn baseline_display_name(path: &std::path::Path, first_path: Option<&std::path::Path>) -> String {
+    let inside = first_path
+        .filter(|root| root.is_dir())
+        .and_then(|root| Some((root.canonicalize().ok()?, path.canonicalize().ok()?)))
+        .filter(|(root, file)| file.starts_with(root));
+    match inside {
+        Some((root, file)) => load::walk::relative_name(&root, &file),
+        None => path.to_string_lossy().replace('\\', "/"),
     }
 }
 

@@ -83,7 +83,7 @@ enum Scope {
     /// Findings about a resource.
     Resource {
         id: String,
-        doc: usize,
+        doc: crate::load::DocId,
         base: String,
     },
     /// Findings matching globs.

@@ -125,7 +125,7 @@ fn an_oversized_file_is_reported_not_read() {
         inputs: vec![portico::load::Input::Path(dir.path().to_path_buf())],
         walk: portico::load::walk::WalkOptions::default(),
         max_file_bytes: 1000,
-        config_file: None,
+        excluded: Vec::new(),
     };
     portico::load::load(&options, &mut repo).unwrap();
     let problems: Vec<String> = repo.problems.iter().map(|p| format!("{p:?}")).collect();
@@ -157,7 +157,7 @@ fn oversized_standard_input_is_reported_not_parsed() {
         ],
         walk: portico::load::walk::WalkOptions::default(),
         max_file_bytes: 1000,
-        config_file: None,
+        excluded: Vec::new(),
     };
     portico::load::load(&options, &mut repo).unwrap();
     let problems: Vec<String> = repo.problems.iter().map(|p| format!("{p:?}")).collect();

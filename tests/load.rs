@@ -210,17 +210,16 @@ fn a_released_tree_parses_again_to_the_same_tree() {
             inputs: vec![portico::load::Input::Path(common::root().join(dir))],
             walk: portico::load::walk::WalkOptions::default(),
             max_file_bytes: portico::load::DEFAULT_MAX_FILE_BYTES,
-            config_file: None,
+            excluded: Vec::new(),
         };
         portico::load::load(&options, &mut repo).unwrap();
-        let before: Vec<_> = (0..repo.documents.len())
-            .map(|i| repo.root(i).unwrap().clone())
-            .collect();
+        let ids: Vec<_> = repo.documents.iter().map(|d| d.id()).collect();
+        let before: Vec<_> = ids.iter().map(|&i| repo.root(i).unwrap().clone()).collect();
         assert!(before.len() > 3, "{dir}: {} documents", before.len());
         repo.release_trees();
         assert!(repo.reparsed_files().is_empty());
-        for (i, tree) in before.iter().enumerate() {
-            assert_eq!(repo.root(i), Some(tree), "{dir}: document {i}");
+        for (&i, tree) in ids.iter().zip(&before) {
+            assert_eq!(repo.root(i), Some(tree), "{dir}: document {i:?}");
         }
         let files: std::collections::BTreeSet<_> = repo.documents.iter().map(|d| d.file).collect();
         assert_eq!(repo.reparsed_files(), files.into_iter().collect::<Vec<_>>());

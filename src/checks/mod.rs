@@ -237,10 +237,8 @@ fn key_span(root: Option<&Node>, meta: &Meta, path: &str) -> Span {
 pub struct TreeContext<'a> {
     /// The file.
     pub source: &'a SourceFile,
-    /// The documents; `documents[i]` is `Repo::documents[first + i]`.
+    /// The documents, in file order.
     pub documents: &'a [LoadedDocument],
-    /// The index in [`Repo::documents`] of the first of them.
-    pub first: usize,
     /// The resources modelled from these documents.
     pub model: &'a Model,
 }
@@ -249,8 +247,11 @@ impl TreeContext<'_> {
     /// The root of the document a resource came from.
     #[must_use]
     pub fn root(&self, meta: &Meta) -> Option<&Node> {
-        let i = meta.doc.checked_sub(self.first)?;
-        self.documents.get(i).map(|d| &d.doc.root)
+        let at = self
+            .documents
+            .binary_search_by_key(&meta.doc, LoadedDocument::id)
+            .ok()?;
+        self.documents.get(at).map(|d| &d.doc.root)
     }
 
     /// The node at `path` (relative to the object) of a resource.

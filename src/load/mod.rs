@@ -47,8 +47,19 @@ pub struct LoadOptions {
     pub walk: WalkOptions,
     /// Size limit per file.
     pub max_file_bytes: u64,
-    /// A file already loaded as the configuration; not read again as an input.
-    pub config_file: Option<PathBuf>,
+    /// Files that are not inputs even where a walk meets them: the configuration (read
+    /// already) and the baseline (read by the caller).
+    pub excluded: Vec<PathBuf>,
+}
+
+/// A document: its file and its 0-based position in that file ([`yaml::Document::index`]).
+/// Fixed when the file is read, so whatever is built from a document is final when made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocId {
+    /// The file.
+    pub file: FileId,
+    /// The document's position in it.
+    pub index: u32,
 }
 
 /// A YAML document and the file it came from.
@@ -58,6 +69,17 @@ pub struct LoadedDocument {
     pub file: FileId,
     /// The document.
     pub doc: Document,
+}
+
+impl LoadedDocument {
+    /// Its id.
+    #[must_use]
+    pub fn id(&self) -> DocId {
+        DocId {
+            file: self.file,
+            index: self.doc.index,
+        }
+    }
 }
 
 /// A problem with a file as a whole.
@@ -117,6 +139,9 @@ pub struct Repo {
     pub sources: Sources,
     /// YAML documents in file order.
     pub documents: Vec<LoadedDocument>,
+    /// Where each file's documents are in `documents`, by file id (empty for a file without
+    /// any): documents are added a whole file at a time ([`Repo::add_documents`]).
+    file_documents: Vec<std::ops::Range<u32>>,
     /// Standalone `.rego` files.
     pub rego_files: Vec<FileId>,
     /// Other files read for later stages (`.tf` scope sources).
@@ -135,15 +160,56 @@ pub struct Repo {
 }
 
 impl Repo {
-    /// The root node of `documents[doc]`.
+    /// The documents of `file`, in order.
+    #[must_use]
+    pub fn documents_of(&self, file: FileId) -> &[LoadedDocument] {
+        self.file_documents
+            .get(file.0 as usize)
+            .and_then(|r| self.documents.get(r.start as usize..r.end as usize))
+            .unwrap_or_default()
+    }
+
+    /// The document `id`.
+    #[must_use]
+    pub fn document(&self, id: DocId) -> Option<&LoadedDocument> {
+        let documents = self.documents_of(id.file);
+        let at = documents
+            .binary_search_by_key(&id.index, |d| d.doc.index)
+            .ok()?;
+        documents.get(at)
+    }
+
+    /// Adds the documents of `file`, which has none yet.
+    pub fn add_documents(&mut self, file: FileId, documents: Vec<Document>) {
+        let start = u32::try_from(self.documents.len()).unwrap_or(u32::MAX);
+        let loaded = documents
+            .into_iter()
+            .map(|doc| LoadedDocument { file, doc });
+        if self.documents.is_empty() {
+            // A single file of a million documents is not copied.
+            self.documents = loaded.collect();
+        } else {
+            self.documents.extend(loaded);
+        }
+        let end = u32::try_from(self.documents.len()).unwrap_or(u32::MAX);
+        let slot = file.0 as usize;
+        if self.file_documents.len() <= slot {
+            self.file_documents.resize(slot + 1, 0..0);
+        }
+        if let Some(range) = self.file_documents.get_mut(slot) {
+            *range = start..end;
+        }
+    }
+
+    /// The root node of the document `id`.
     ///
     /// While the document holds its tree, that tree. Once it was released
     /// ([`Document::release_tree`]), the file is parsed again from its text, once, the first
     /// time one of its documents is asked for: parsing is deterministic, so the tree and its
     /// spans are the ones the loader built.
     #[must_use]
-    pub fn root(&self, doc: usize) -> Option<&node::Node> {
-        let loaded = self.documents.get(doc)?;
+    pub fn root(&self, id: DocId) -> Option<&node::Node> {
+        let loaded = self.document(id)?;
         if !loaded.doc.is_released() {
             return Some(&loaded.doc.root);
         }
@@ -224,12 +290,16 @@ pub enum LoadError {
 /// # Errors
 /// When an input path does not exist.
 pub fn load(options: &LoadOptions, repo: &mut Repo) -> Result<(), LoadError> {
-    load_with(options, repo, &|_, _| ()).map(|_| ())
+    load_with(options, repo, &|_, _, _| ()).map(|_| ())
 }
 
-/// Reads every input, doing `per_file` on each YAML file found by walking a directory as
-/// soon as it is parsed, and returns what it did, in document order. Files given by name and
-/// standard input are read without it.
+/// Reads every input, doing `per_file` on each YAML file as soon as it is parsed, and returns
+/// what it did, in file order.
+///
+/// Every input takes the same path: a file found by walking a directory, a file named on the
+/// command line and standard input each get their [`FileId`] before they are read (a walk's
+/// files in its sorted order, the others in command-line order), are read and parsed on any
+/// core, and `per_file` sees them with their final ids, so what it builds is final when made.
 ///
 /// Each file is read once however the inputs overlap (`check repo repo/auth`, a link inside
 /// the root to another file of it, the configuration file): the first input that reaches it
@@ -244,18 +314,20 @@ pub fn load_with<R: Send>(
 ) -> Result<Vec<LoadedPart<R>>, LoadError> {
     let mut parts = Vec::new();
     let limit = options.max_file_bytes;
-    // A caller that read the configuration into this repository made it known already; one
-    // that did not still does not want it read as an input.
-    let config = options
-        .config_file
-        .as_ref()
-        .and_then(|p| p.canonicalize().ok());
+    // Files the caller read already (the configuration) or reads itself (the baseline) are
+    // not inputs, even where a walk meets them.
+    let excluded: Vec<PathBuf> = options
+        .excluded
+        .iter()
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
     for input in &options.inputs {
         match input {
             Input::Stdin(text) => {
                 let bytes =
                     within_size_limit(text.len() as u64, limit).map(|()| text.clone().into_bytes());
-                add_stream(repo, bytes);
+                let pending = Pending::stream(repo, bytes);
+                read_pending(repo, vec![pending], limit, per_file, &mut parts);
             }
             Input::StandardInput => {
                 if repo.standard_input_read {
@@ -263,7 +335,8 @@ pub fn load_with<R: Send>(
                 }
                 repo.standard_input_read = true;
                 let bytes = read_bounded(std::io::stdin().lock(), limit, 0);
-                add_stream(repo, bytes);
+                let pending = Pending::stream(repo, bytes);
+                read_pending(repo, vec![pending], limit, per_file, &mut parts);
             }
             Input::Path(path) => {
                 let meta =
@@ -292,38 +365,81 @@ pub fn load_with<R: Send>(
                         );
                     }
                     let wanted = first_names(&walked.files, |f| {
-                        config.as_ref() != Some(&f.canonical)
+                        !excluded.contains(&f.canonical)
                             && !repo.canonical.contains_key(f.canonical.as_path())
                     });
-                    let files: Vec<WalkedFile> = walked
+                    let first = repo.sources.len();
+                    let pending: Vec<Pending> = walked
                         .files
                         .into_iter()
                         .zip(wanted)
                         .filter_map(|(f, wanted)| wanted.then_some(f))
+                        .enumerate()
+                        .map(|(i, walked)| Pending {
+                            id: file_id(first + i),
+                            found: walked.found,
+                            canonical: Some(walked.canonical),
+                            reading: Reading::Walked,
+                        })
                         .collect();
-                    for prepared in prepare_all(files, limit, per_file) {
-                        add_prepared(repo, prepared, &mut parts);
-                    }
+                    read_pending(repo, pending, limit, per_file, &mut parts);
                 } else {
                     let canonical = path.canonicalize().ok();
-                    if canonical
-                        .as_ref()
-                        .is_some_and(|c| repo.canonical.contains_key(c.as_path()))
-                    {
+                    if canonical.as_ref().is_some_and(|c| {
+                        repo.canonical.contains_key(c.as_path()) || excluded.contains(c)
+                    }) {
                         continue;
                     }
                     let name = path.to_string_lossy().replace('\\', "/");
                     let name = name.strip_prefix("./").map(str::to_owned).unwrap_or(name);
-                    let found = FoundFile {
-                        path: path.clone(),
-                        name,
+                    let pending = Pending {
+                        id: file_id(repo.sources.len()),
+                        found: FoundFile {
+                            path: path.clone(),
+                            name,
+                        },
+                        canonical,
+                        reading: Reading::Named,
                     };
-                    read_file(repo, &found, limit);
+                    read_pending(repo, vec![pending], limit, per_file, &mut parts);
                 }
             }
         }
     }
     Ok(parts)
+}
+
+/// Reads one more file the way [`load_with`] reads a file named on the command line (a scope
+/// source the walk did not reach), unless it was read already; returns its id, whether it
+/// could be read, and what `per_file` did on it.
+pub fn load_named<R: Send>(
+    repo: &mut Repo,
+    found: FoundFile,
+    max_bytes: u64,
+    per_file: PerFile<'_, R>,
+) -> (FileId, bool, Option<LoadedPart<R>>) {
+    let canonical = found.path.canonicalize().ok();
+    if let Some(id) = canonical
+        .as_ref()
+        .and_then(|c| repo.canonical.get(c.as_path()))
+    {
+        return (*id, !repo.is_unread(*id), None);
+    }
+    let id = file_id(repo.sources.len());
+    let pending = Pending {
+        id,
+        found,
+        canonical,
+        reading: Reading::Named,
+    };
+    let mut parts = Vec::new();
+    read_pending(repo, vec![pending], max_bytes, per_file, &mut parts);
+    (id, !repo.is_unread(id), parts.pop())
+}
+
+/// The id of the file at position `n` of the run's sources.
+fn file_id(n: usize) -> FileId {
+    FileId(u32::try_from(n).unwrap_or(u32::MAX))
 }
 
 /// Which of a walk's files to read: those `new` accepts, each file once. Of several names of
@@ -366,7 +482,8 @@ fn first_names(files: &[WalkedFile], new: impl Fn(&WalkedFile) -> bool) -> Vec<b
 }
 
 /// Reads one file's text, or records why it could not be read. Returns its id. A file read
-/// before under any spelling of its path is not read again: its id is returned.
+/// before under any spelling of its path is not read again: its id is returned. For files
+/// that are not inputs (the configuration); inputs are read by [`load_with`].
 pub fn read_source(repo: &mut Repo, found: &FoundFile, max_bytes: u64) -> Result<FileId, FileId> {
     let canonical = found.path.canonicalize().ok();
     if let Some(id) = canonical
@@ -412,27 +529,58 @@ pub fn add_refused(repo: &mut Repo, found: &FoundFile) -> FileId {
     id
 }
 
-/// A file read and, for YAML, parsed (and handed to the caller's per-file work), before it is
-/// given an id: the expensive part, done in parallel; ids and order are assigned afterwards in
-/// discovery order, so the result does not depend on which thread finished first.
+/// A file about to be read, with the id it gets.
+struct Pending {
+    id: FileId,
+    found: FoundFile,
+    /// Where it really is, when that can be told (not for standard input).
+    canonical: Option<PathBuf>,
+    reading: Reading,
+}
+
+impl Pending {
+    /// Standard input, named `<stdin>`, as the next file.
+    fn stream(repo: &Repo, bytes: Result<Vec<u8>, FileProblem>) -> Self {
+        Self {
+            id: file_id(repo.sources.len()),
+            found: FoundFile {
+                path: PathBuf::from("<stdin>"),
+                name: "<stdin>".to_owned(),
+            },
+            canonical: None,
+            reading: Reading::Bytes(bytes),
+        }
+    }
+}
+
+/// How a pending file's bytes are had.
+enum Reading {
+    /// Found by the walk: opened as the regular file the walk saw ([`Opening::Walked`]).
+    Walked,
+    /// Named by the user ([`Opening::Named`]).
+    Named,
+    /// Already read (standard input).
+    Bytes(Result<Vec<u8>, FileProblem>),
+}
+
+/// A file read and, for YAML, parsed and handed to the caller's per-file work: the expensive
+/// part, done in parallel; files are added to the repository afterwards in id order, so the
+/// result does not depend on which thread finished first.
 enum Prepared<R> {
     Read {
         file: SourceFile,
-        canonical: PathBuf,
+        canonical: Option<PathBuf>,
         kind: FileKind,
-        /// The documents of a YAML file, numbered [`UNNUMBERED`] until the file is added.
-        documents: Vec<LoadedDocument>,
+        documents: Vec<Document>,
         problems: Vec<YamlProblem>,
         part: Option<R>,
     },
     Failed {
-        walked: WalkedFile,
+        found: FoundFile,
+        canonical: Option<PathBuf>,
         refusal: Refusal,
     },
 }
-
-/// The file id of documents parsed before their file was added to the repository.
-const UNNUMBERED: FileId = FileId(u32::MAX);
 
 enum FileKind {
     Rego,
@@ -440,91 +588,109 @@ enum FileKind {
     Yaml,
 }
 
-/// What [`load_with`]'s per-file work returned for a file read while walking a directory.
+/// What [`load_with`]'s per-file work returned for a YAML file.
 #[derive(Debug)]
 pub struct LoadedPart<R> {
     /// The file.
     pub file: FileId,
-    /// Its documents: indices into [`Repo::documents`].
-    pub documents: std::ops::Range<usize>,
     /// What the per-file work returned.
     pub part: R,
 }
 
 /// The work [`load_with`] does on each YAML file as soon as it is parsed, on the thread that
-/// parsed it. The documents are not numbered yet ([`LoadedPart`] says where they went).
-pub type PerFile<'a, R> = &'a (dyn Fn(&SourceFile, &mut [LoadedDocument]) -> R + Sync);
+/// parsed it: the file's id, its text and its documents.
+pub type PerFile<'a, R> = &'a (dyn Fn(FileId, &SourceFile, &mut [LoadedDocument]) -> R + Sync);
 
-fn prepare<R>(walked: WalkedFile, max_bytes: u64, per_file: PerFile<'_, R>) -> Prepared<R> {
-    let found = &walked.found;
-    // The walk saw a regular file at its canonical path, which holds no link: that is what is
-    // opened, without following a link and checked again on the open file, so a name changed
-    // since (to a link out of the root, or to a FIFO) is not read.
-    let read = read_file_bytes(&walked.canonical, max_bytes, Opening::Walked)
-        .map_err(Refusal::of)
-        .and_then(decode);
-    match read {
+fn prepare<R>(pending: Pending, max_bytes: u64, per_file: PerFile<'_, R>) -> Prepared<R> {
+    let Pending {
+        id,
+        found,
+        canonical,
+        reading,
+    } = pending;
+    let bytes = match reading {
+        // The walk saw a regular file at its canonical path, which holds no link: that is
+        // what is opened, without following a link and checked again on the open file, so a
+        // name changed since (to a link out of the root, or to a FIFO) is not read.
+        Reading::Walked => match &canonical {
+            Some(at) => read_file_bytes(at, max_bytes, Opening::Walked),
+            None => read_file_bytes(&found.path, max_bytes, Opening::Walked),
+        },
+        Reading::Named => read_file_bytes(&found.path, max_bytes, Opening::Named),
+        Reading::Bytes(bytes) => bytes,
+    };
+    match bytes.map_err(Refusal::of).and_then(decode) {
         Ok(text) => {
-            let file = SourceFile::new(found.name.clone(), found.path.clone(), text);
-            let kind = match found.path.extension().and_then(|e| e.to_str()) {
+            let file = SourceFile::new(found.name, found.path, text);
+            let kind = match file.path.extension().and_then(|e| e.to_str()) {
                 Some("rego") => FileKind::Rego,
                 Some("tf") => FileKind::Other,
                 _ => FileKind::Yaml,
             };
-            let (mut documents, problems) = match kind {
+            let (documents, problems, part) = match kind {
                 FileKind::Yaml => {
                     let parsed = yaml::parse(&file);
-                    let documents: Vec<LoadedDocument> = parsed
+                    let mut loaded: Vec<LoadedDocument> = parsed
                         .documents
                         .into_iter()
-                        .map(|doc| LoadedDocument {
-                            file: UNNUMBERED,
-                            doc,
-                        })
+                        .map(|doc| LoadedDocument { file: id, doc })
                         .collect();
-                    (documents, parsed.problems)
+                    let part = per_file(id, &file, &mut loaded);
+                    let documents = loaded.into_iter().map(|d| d.doc).collect();
+                    (documents, parsed.problems, Some(part))
                 }
-                FileKind::Rego | FileKind::Other => (Vec::new(), Vec::new()),
+                FileKind::Rego | FileKind::Other => (Vec::new(), Vec::new(), None),
             };
-            let part = matches!(kind, FileKind::Yaml).then(|| per_file(&file, &mut documents));
             Prepared::Read {
                 file,
-                canonical: walked.canonical,
+                canonical,
                 kind,
                 documents,
                 problems,
                 part,
             }
         }
-        Err(refusal) => Prepared::Failed { walked, refusal },
+        Err(refusal) => Prepared::Failed {
+            found,
+            canonical,
+            refusal,
+        },
     }
 }
 
-/// Prepares files on every core, keeping their order.
-fn prepare_all<R: Send>(
-    files: Vec<WalkedFile>,
+/// Reads, parses and hands to `per_file` the pending files on every core, then adds them to
+/// the repository in order.
+fn read_pending<R: Send>(
+    repo: &mut Repo,
+    pending: Vec<Pending>,
     max_bytes: u64,
     per_file: PerFile<'_, R>,
-) -> Vec<Prepared<R>> {
+    parts: &mut Vec<LoadedPart<R>>,
+) {
     use rayon::prelude::*;
-    files
+    let prepared: Vec<Prepared<R>> = pending
         .into_par_iter()
-        .map(|f| prepare(f, max_bytes, per_file))
-        .collect()
+        .map(|p| prepare(p, max_bytes, per_file))
+        .collect();
+    for p in prepared {
+        add_prepared(repo, p, parts);
+    }
 }
 
+/// Adds a prepared file. Its id was reserved as the next one when it became pending, and
+/// files are added in that order, so [`Sources::add`] gives it that id.
 fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<LoadedPart<R>>) {
     match prepared {
         Prepared::Read {
             file,
             canonical,
             kind,
-            mut documents,
+            documents,
             problems,
             part,
         } => {
             let id = repo.sources.add(file);
-            repo.remember(Some(canonical), id);
+            repo.remember(canonical, id);
             match kind {
                 FileKind::Rego => repo.rego_files.push(id),
                 FileKind::Other => repo.other_files.push(id),
@@ -534,77 +700,25 @@ fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<Loade
                             .into_iter()
                             .map(|problem| LoadProblem::Yaml { file: id, problem }),
                     );
-                    for loaded in &mut documents {
-                        loaded.file = id;
-                    }
-                    let start = repo.documents.len();
-                    if repo.documents.is_empty() {
-                        // A single file of a million documents is not copied.
-                        repo.documents = documents;
-                    } else {
-                        repo.documents.append(&mut documents);
-                    }
+                    repo.add_documents(id, documents);
                     if let Some(part) = part {
-                        parts.push(LoadedPart {
-                            file: id,
-                            documents: start..repo.documents.len(),
-                            part,
-                        });
+                        parts.push(LoadedPart { file: id, part });
                     }
                 }
             }
         }
-        Prepared::Failed { walked, refusal } => {
-            add_unread(
-                repo,
-                walked.found.name,
-                walked.found.path,
-                refusal,
-                Some(walked.canonical),
-            );
+        Prepared::Failed {
+            found,
+            canonical,
+            refusal,
+        } => {
+            add_unread(repo, found.name, found.path, refusal, canonical);
         }
     }
 }
 
-fn read_file(repo: &mut Repo, found: &FoundFile, max_bytes: u64) {
-    let Ok(id) = read_source(repo, found, max_bytes) else {
-        return;
-    };
-    match found.path.extension().and_then(|e| e.to_str()) {
-        Some("rego") => repo.rego_files.push(id),
-        Some("tf") => repo.other_files.push(id),
-        _ => parse_yaml_file(repo, id),
-    }
-}
-
-/// Adds standard input, or why it could not be read, as `<stdin>`: the same findings as a
-/// file with the same bytes.
-fn add_stream(repo: &mut Repo, bytes: Result<Vec<u8>, FileProblem>) {
-    let name = || ("<stdin>".to_owned(), PathBuf::from("<stdin>"));
-    match bytes.map_err(Refusal::of).and_then(decode) {
-        Ok(text) => {
-            let (name, path) = name();
-            let id = repo.sources.add(SourceFile::new(name, path, text));
-            parse_yaml_file(repo, id);
-        }
-        Err(refusal) => {
-            let (name, path) = name();
-            add_unread(repo, name, path, refusal, None);
-        }
-    }
-}
-
-/// Parses a loaded file as YAML and records its documents and problems.
-pub fn parse_yaml_file(repo: &mut Repo, id: FileId) {
-    let documents = parse_yaml_documents(repo, id);
-    repo.documents.extend(
-        documents
-            .into_iter()
-            .map(|doc| LoadedDocument { file: id, doc }),
-    );
-}
-
-/// Parses a loaded file as YAML, records its problems and returns its documents.
+/// Parses a loaded file that is not an input (the configuration) as YAML, records its
+/// problems and returns its documents.
 pub fn parse_yaml_documents(repo: &mut Repo, id: FileId) -> Vec<Document> {
     let parsed = yaml::parse(repo.sources.get(id));
     repo.problems.extend(

@@ -54,7 +54,7 @@ pub fn add_generated_config_maps(
         .iter()
         .map(|(id, f)| (f.name.as_str(), id))
         .collect();
-    for (doc_index, loaded) in repo.documents.iter().enumerate() {
+    for loaded in &repo.documents {
         let file = repo.sources.get(loaded.file);
         // Checked on the tree: converting every document to JSON just to find the
         // kustomizations cost more than the rest of this pass.
@@ -121,7 +121,7 @@ pub fn add_generated_config_maps(
                         namespace: namespace.to_string(),
                         name: name.to_string(),
                     },
-                    doc: doc_index,
+                    doc: loaded.id(),
                     file: loaded.file,
                     base: format!("/configMapGenerator/{i}"),
                     labels: crate::model::kinds::common::StringMap::new(),

@@ -15,8 +15,9 @@ use std::fmt;
 
 use serde_json::Value as Json;
 
-use crate::load::source::{FileId, SourceFile, Sources};
-use crate::load::{LoadedDocument, Repo};
+use crate::diagnostic::Span;
+use crate::load::source::{FileId, SourceFile};
+use crate::load::{DocId, LoadedDocument, Repo};
 use crate::schema::catalog::SchemaKind;
 use crate::schema::validate::{SchemaError, strip_nulls, validate};
 use crate::schema::{self, ShapeError};
@@ -92,9 +93,9 @@ impl fmt::Display for ResourceId {
 pub struct Meta {
     /// Identity.
     pub id: ResourceId,
-    /// Index into [`Repo::documents`].
-    pub doc: usize,
-    /// The file.
+    /// The document.
+    pub doc: DocId,
+    /// The file (the document's).
     pub file: FileId,
     /// Pointer of the object inside its document: empty, or `/items/N` inside a `List`.
     pub base: String,
@@ -124,23 +125,25 @@ pub struct Resource<S> {
 /// A document of a modelled kind whose shape is wrong; the resource is left out of the model.
 #[derive(Debug, Clone)]
 pub struct ShapeProblem {
-    /// The document, index into [`Repo::documents`].
-    pub doc: usize,
     /// The resource, when its identity could be read.
     pub id: Option<ResourceId>,
     /// What and where.
     pub error: ShapeError,
+    /// Where, located while the document's tree was alive: the value at the error's pointer,
+    /// or its closest present parent.
+    pub span: Span,
 }
 
 /// A schema error in a document of a modelled kind.
 #[derive(Debug, Clone)]
 pub struct DocumentSchemaError {
-    /// The document, index into [`Repo::documents`].
-    pub doc: usize,
     /// The resource, when its identity could be read.
     pub id: Option<ResourceId>,
     /// What and where.
     pub error: SchemaError,
+    /// Where, located while the document's tree was alive ([`SchemaError::span_in`]), so
+    /// reporting it never parses the file again.
+    pub span: Span,
 }
 
 /// All modelled resources.
@@ -225,25 +228,22 @@ pub fn modelled_kind(doc: &LoadedDocument) -> Option<Kind> {
 const BATCH_DOCUMENTS: usize = 64;
 
 /// What a caller sees of documents right after they are modelled, while their trees are
-/// alive: the file, the documents (`documents[i]` is `Repo::documents[first + i]`), `first`,
-/// and the resources modelled from them.
-pub trait OnTrees<T>: Fn(&SourceFile, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync {}
-impl<T, F: Fn(&SourceFile, &[LoadedDocument], usize, &Model) -> Vec<T> + Sync> OnTrees<T> for F {}
+/// alive: the file, a batch of its documents, and the resources modelled from them.
+pub trait OnTrees<T>: Fn(&SourceFile, &[LoadedDocument], &Model) -> Vec<T> + Sync {}
+impl<T, F: Fn(&SourceFile, &[LoadedDocument], &Model) -> Vec<T> + Sync> OnTrees<T> for F {}
 
-/// Models the documents of one file, `documents[i]` being `Repo::documents[first + i]`, in
-/// batches. Right after a batch is modelled, `on_trees` sees it and what it returns is
-/// collected; then the trees of the batch's RouteTables, ExtAuthPolicies, ExtAuthServers and
-/// AuthConfigs are released ([`crate::load::yaml::Document::release_tree`]). Other documents
-/// keep their trees: ConfigMaps hold the Rego modules, and kustomizations and scope sources
-/// are read later.
+/// Models the documents of one file, in batches. Right after a batch is modelled, `on_trees`
+/// sees it and what it returns is collected; then the trees of the batch's RouteTables,
+/// ExtAuthPolicies, ExtAuthServers and AuthConfigs are released
+/// ([`crate::load::yaml::Document::release_tree`]). Other documents keep their trees:
+/// ConfigMaps hold the Rego modules, and kustomizations and scope sources are read later.
 ///
-/// The loader calls this on each file as soon as it is parsed (with `first` 0 and the file
-/// not yet numbered; [`Model::shift`] places the part afterwards), so the trees of a
-/// repository never all exist at once.
+/// The loader calls this on each file as soon as it is parsed, with the file's final id
+/// ([`crate::load::load_with`]), so the result is final and the trees of a repository never
+/// all exist at once.
 pub fn build_file<T: Send>(
     source: &SourceFile,
     documents: &mut [LoadedDocument],
-    first: usize,
     on_trees: &impl OnTrees<T>,
 ) -> (Model, Vec<T>) {
     use rayon::prelude::*;
@@ -251,11 +251,9 @@ pub fn build_file<T: Send>(
     // every core, and the parts are joined in order.
     let parts: Vec<(Model, Vec<T>)> = documents
         .par_chunks_mut(BATCH_DOCUMENTS)
-        .enumerate()
-        .map(|(b, batch)| {
-            let batch_first = first + b * BATCH_DOCUMENTS;
-            let part = build_documents(batch, batch_first);
-            let results = on_trees(source, batch, batch_first, &part);
+        .map(|batch| {
+            let part = build_documents(batch);
+            let results = on_trees(source, batch, &part);
             for loaded in batch.iter_mut() {
                 if matches!(
                     modelled_kind(loaded),
@@ -281,86 +279,30 @@ pub fn build_file<T: Send>(
     (model, results)
 }
 
-/// Builds the model from every loaded document, and releases the trees it no longer needs.
-///
-/// `prebuilt` holds the parts the loader already built, each with the range of documents it
-/// covers ([`build_file`]); the other documents (standard input, files named on the command
-/// line, scope sources) are modelled here, file by file on every core, the same way. The model
-/// and the collected results are in document order, whatever the scheduling.
-pub fn build<T: Send>(
-    repo: &mut Repo,
-    mut prebuilt: Vec<(std::ops::Range<usize>, Model, Vec<T>)>,
-    on_trees: impl OnTrees<T>,
-) -> (Model, Vec<T>) {
-    use rayon::prelude::*;
-    prebuilt.sort_by_key(|(range, _, _)| range.start);
-    let Repo {
-        sources, documents, ..
-    } = repo;
-    let sources: &Sources = sources;
-    // The runs of documents not yet modelled, one per file.
-    let mut runs: Vec<(usize, &mut [LoadedDocument])> = Vec::new();
-    let mut rest: &mut [LoadedDocument] = documents;
-    let mut at = 0;
-    let mut covered = prebuilt
-        .iter()
-        .map(|(range, _, _)| range.clone())
-        .peekable();
-    while let Some(file) = rest.first().map(|d| d.file) {
-        if let Some(range) = covered.next_if(|r| r.start <= at) {
-            let skip = range.end.saturating_sub(at).min(rest.len());
-            rest = &mut std::mem::take(&mut rest)[skip..];
-            at += skip;
-            continue;
-        }
-        let next_covered = covered.peek().map_or(usize::MAX, |r| r.start);
-        let len = rest
-            .iter()
-            .take(next_covered.saturating_sub(at))
-            .take_while(|d| d.file == file)
-            .count()
-            .max(1);
-        let (run, tail) = std::mem::take(&mut rest).split_at_mut(len);
-        runs.push((at, run));
-        rest = tail;
-        at += len;
-    }
-    let built: Vec<(std::ops::Range<usize>, Model, Vec<T>)> = runs
-        .into_par_iter()
-        .map(|(first, run)| {
-            let source = sources.get(run.first().map_or(FileId(0), |d| d.file));
-            let len = run.len();
-            let (model, results) = build_file(source, run, first, &on_trees);
-            (first..first + len, model, results)
-        })
-        .collect();
+/// Joins the models of the files ([`build_file`], in file order) into the repository's model,
+/// with the ConfigMaps kustomize generates.
+pub fn build<T>(repo: &mut Repo, parts: Vec<(Model, Vec<T>)>) -> (Model, Vec<T>) {
     repo.track_released();
-    let mut parts: Vec<(std::ops::Range<usize>, Model, Vec<T>)> = prebuilt;
-    parts.extend(built);
-    parts.sort_by_key(|(range, _, _)| range.start);
     // Reserved at their final sizes: growing the largest vectors by doubling while the parts
     // are still alive is what the model stage's peak was made of.
     let mut model = Model::default();
     model
         .route_tables
-        .reserve_exact(parts.iter().map(|(_, m, _)| m.route_tables.len()).sum());
-    model.ext_auth_policies.reserve_exact(
-        parts
-            .iter()
-            .map(|(_, m, _)| m.ext_auth_policies.len())
-            .sum(),
-    );
+        .reserve_exact(parts.iter().map(|(m, _)| m.route_tables.len()).sum());
+    model
+        .ext_auth_policies
+        .reserve_exact(parts.iter().map(|(m, _)| m.ext_auth_policies.len()).sum());
     model
         .ext_auth_servers
-        .reserve_exact(parts.iter().map(|(_, m, _)| m.ext_auth_servers.len()).sum());
+        .reserve_exact(parts.iter().map(|(m, _)| m.ext_auth_servers.len()).sum());
     model
         .config_maps
-        .reserve_exact(parts.iter().map(|(_, m, _)| m.config_maps.len()).sum());
+        .reserve_exact(parts.iter().map(|(m, _)| m.config_maps.len()).sum());
     model
         .auth_configs
-        .reserve_exact(parts.iter().map(|(_, m, _)| m.auth_configs.len()).sum());
-    let mut results = Vec::with_capacity(parts.iter().map(|(_, _, r)| r.len()).sum());
-    for (_, part, more) in parts {
+        .reserve_exact(parts.iter().map(|(m, _)| m.auth_configs.len()).sum());
+    let mut results = Vec::with_capacity(parts.iter().map(|(_, r)| r.len()).sum());
+    for (part, more) in parts {
         model.append(part);
         results.extend(more);
     }
@@ -369,30 +311,6 @@ pub fn build<T: Send>(
 }
 
 impl Model {
-    /// Moves a part built by [`build_file`] before its file was added to the repository to
-    /// its place: its documents start at `first`, and its file is `file`.
-    pub fn shift(&mut self, first: usize, file: FileId) {
-        let metas = self
-            .route_tables
-            .iter_mut()
-            .map(|r| &mut r.meta)
-            .chain(self.ext_auth_policies.iter_mut().map(|r| &mut r.meta))
-            .chain(self.ext_auth_servers.iter_mut().map(|r| &mut r.meta))
-            .chain(self.config_maps.iter_mut().map(|r| &mut r.meta))
-            .chain(self.auth_configs.iter_mut().map(|r| &mut r.meta))
-            .chain(self.undecoded.iter_mut());
-        for meta in metas {
-            meta.doc += first;
-            meta.file = file;
-        }
-        for problem in &mut self.problems {
-            problem.doc += first;
-        }
-        for error in &mut self.schema_errors {
-            error.doc += first;
-        }
-    }
-
     /// Appends the resources of `other`, modelled from later documents.
     fn append(&mut self, other: Model) {
         self.route_tables.extend(other.route_tables);
@@ -409,11 +327,10 @@ impl Model {
     }
 }
 
-/// The model of `documents`, the first of which is `Repo::documents[first]`.
-fn build_documents(documents: &[LoadedDocument], first: usize) -> Model {
+/// The model of `documents`.
+fn build_documents(documents: &[LoadedDocument]) -> Model {
     let mut model = Model::default();
-    for (i, loaded) in documents.iter().enumerate() {
-        let doc_index = first + i;
+    for loaded in documents {
         let mut json = loaded.doc.root.to_json();
         strip_nulls(&mut json);
         let is_list = json.get("kind").and_then(Json::as_str) == Some("List")
@@ -421,23 +338,25 @@ fn build_documents(documents: &[LoadedDocument], first: usize) -> Model {
         if is_list {
             if let Some(items) = json.get("items").and_then(Json::as_array) {
                 for (i, item) in items.iter().enumerate() {
-                    add_object(
-                        &mut model,
-                        loaded.file,
-                        doc_index,
-                        &format!("/items/{i}"),
-                        item,
-                    );
+                    add_object(&mut model, loaded, &format!("/items/{i}"), item);
                 }
             }
         } else {
-            add_object(&mut model, loaded.file, doc_index, "", &json);
+            add_object(&mut model, loaded, "", &json);
         }
     }
     model
 }
 
-fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Json) {
+fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Json) {
+    let (file, doc) = (loaded.file, loaded.id());
+    // The tree is alive here: problems are located now, once.
+    let value_span = |pointer: &str| {
+        Span::new(
+            file,
+            loaded.doc.root.pointer_or_parent(pointer).node.span.range(),
+        )
+    };
     let (Some(api_version), Some(kind)) = (
         json.get("apiVersion").and_then(Json::as_str),
         json.get("kind").and_then(Json::as_str),
@@ -479,8 +398,8 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
     model
         .schema_errors
         .extend(schema_errors.into_iter().map(|error| DocumentSchemaError {
-            doc,
             id: identity.clone(),
+            span: Span::new(file, error.span_in(&loaded.doc.root)),
             error,
         }));
     let metadata = json.get("metadata").cloned().unwrap_or(Json::Null);
@@ -494,8 +413,8 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
         Ok(meta) => meta,
         Err(error) => {
             model.problems.push(ShapeProblem {
-                doc,
                 id: None,
+                span: value_span(&error.pointer),
                 error,
             });
             return;
@@ -505,11 +424,12 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
         if name_reported {
             return;
         }
+        let pointer = format!("{base}/metadata");
         model.problems.push(ShapeProblem {
-            doc,
             id: None,
+            span: value_span(&pointer),
             error: ShapeError {
-                pointer: format!("{base}/metadata"),
+                pointer,
                 message: format!("{} has no `metadata.name`", kind.as_str()),
             },
         });
@@ -577,8 +497,8 @@ fn add_object(model: &mut Model, file: FileId, doc: usize, base: &str, json: &Js
         model.undecoded.push(meta.clone());
         if !has_schema_errors {
             model.problems.push(ShapeProblem {
-                doc,
                 id: Some(meta.id),
+                span: value_span(&error.pointer),
                 error,
             });
         }

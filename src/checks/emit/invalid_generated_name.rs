@@ -61,7 +61,7 @@ fn name_char(c: char) -> bool {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     // One finding per offending value, however many names it spoils.
-    let mut reported: BTreeSet<(usize, String)> = BTreeSet::new();
+    let mut reported: BTreeSet<(crate::load::DocId, String)> = BTreeSet::new();
     let mut report = |meta: &Meta, path: &str, finding: Finding| {
         if reported.insert((meta.doc, meta.pointer(path))) {
             out.push(finding.resource(meta.id.to_string()));

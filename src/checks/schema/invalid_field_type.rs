@@ -1,6 +1,6 @@
 use crate::checks::Context;
 use crate::checks::schema::schema_findings;
-use crate::diagnostic::{Finding, Span};
+use crate::diagnostic::Finding;
 use crate::schema::validate::SchemaIssue;
 
 crate::declare_rule! {
@@ -48,18 +48,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         "wrong type",
     );
     for problem in &ctx.model.problems {
-        let (Some(doc), Some(root)) = (
-            ctx.repo.documents.get(problem.doc),
-            ctx.repo.root(problem.doc),
-        ) else {
-            continue;
-        };
-        let found = root.pointer_or_parent(&problem.error.pointer);
-        let mut finding = Finding::new(
-            problem.error.message.clone(),
-            Span::new(doc.file, found.node.span.range()),
-        )
-        .help(help_for(&problem.error.message));
+        let mut finding = Finding::new(problem.error.message.clone(), problem.span.clone())
+            .help(help_for(&problem.error.message));
         if let Some(id) = &problem.id {
             finding = finding.resource(id.to_string());
         }

@@ -13,7 +13,7 @@ pub mod root_only_field_without_hosts;
 pub mod unknown_field;
 
 use crate::checks::Context;
-use crate::diagnostic::{Finding, Span};
+use crate::diagnostic::Finding;
 use crate::schema::validate::SchemaError;
 
 /// Findings for the schema errors `select` picks, at the offending key (unknown field), the
@@ -28,12 +28,8 @@ pub(crate) fn schema_findings(
         if !select(&e.error) {
             continue;
         }
-        let (Some(doc), Some(root)) = (ctx.repo.documents.get(e.doc), ctx.repo.root(e.doc)) else {
-            continue;
-        };
-        let range = e.error.span_in(root);
         let (message, help) = e.error.describe();
-        let mut finding = Finding::new(message, Span::new(doc.file, range))
+        let mut finding = Finding::new(message, e.span.clone())
             .label(label)
             .maybe_help(help);
         if let Some(id) = &e.id {

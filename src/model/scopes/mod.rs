@@ -146,14 +146,17 @@ pub struct LoadedSource {
 /// `/proc/self/environ`).
 ///
 /// A file the walk already read is not read again: it is looked up by its canonical path,
-/// so each entry costs one path resolution, however many files the repository holds.
-pub fn load_sources(
+/// so each entry costs one path resolution, however many files the repository holds. One the
+/// walk did not reach is read as a file named on the command line is, `per_file` included;
+/// what `per_file` did on such files is returned beside the sources.
+pub fn load_sources<R: Send>(
     repo: &mut crate::load::Repo,
     providers: &[crate::config::IdentityProvider],
     base: &std::path::Path,
     roots: &[std::path::PathBuf],
     max_file_bytes: u64,
-) -> Vec<LoadedSource> {
+    per_file: crate::load::PerFile<'_, R>,
+) -> (Vec<LoadedSource>, Vec<crate::load::LoadedPart<R>>) {
     let roots: Vec<std::path::PathBuf> = roots
         .iter()
         .map(|r| {
@@ -167,9 +170,18 @@ pub fn load_sources(
         .filter_map(|r| r.canonicalize().ok())
         .collect();
     let mut out = Vec::new();
+    let mut parts = Vec::new();
     for (p, provider) in providers.iter().enumerate() {
         for (entry, relative) in provider.scope_sources.iter().enumerate() {
-            let (file, state) = load_source(repo, base, &roots, relative, max_file_bytes);
+            let (file, state) = load_source(
+                repo,
+                base,
+                &roots,
+                relative,
+                max_file_bytes,
+                per_file,
+                &mut parts,
+            );
             out.push(LoadedSource {
                 provider: p,
                 entry,
@@ -178,16 +190,18 @@ pub fn load_sources(
             });
         }
     }
-    out
+    (out, parts)
 }
 
 /// Reads one `scopeSources` entry (see [`load_sources`]).
-fn load_source(
+fn load_source<R: Send>(
     repo: &mut crate::load::Repo,
     base: &std::path::Path,
     roots: &[std::path::PathBuf],
     relative: &str,
     max_file_bytes: u64,
+    per_file: crate::load::PerFile<'_, R>,
+    parts: &mut Vec<crate::load::LoadedPart<R>>,
 ) -> (Option<crate::load::source::FileId>, SourceState) {
     let path = base.join(relative);
     let Ok(canonical) = path.canonicalize() else {
@@ -207,17 +221,10 @@ fn load_source(
                 path: path.clone(),
                 name: relative.replace('\\', "/"),
             };
-            let id = match crate::load::read_source(repo, &found, max_file_bytes) {
-                Ok(id) => id,
-                Err(id) => return (Some(id), SourceState::Unreadable),
-            };
-            if !relative.ends_with(".tf") {
-                let documents = crate::load::parse_yaml_documents(repo, id);
-                repo.documents.extend(
-                    documents
-                        .into_iter()
-                        .map(|doc| crate::load::LoadedDocument { file: id, doc }),
-                );
+            let (id, read, part) = crate::load::load_named(repo, found, max_file_bytes, per_file);
+            parts.extend(part);
+            if !read {
+                return (Some(id), SourceState::Unreadable);
             }
             id
         }
@@ -226,9 +233,8 @@ fn load_source(
         return (Some(id), SourceState::Unreadable);
     }
     let documents: Vec<Document> = repo
-        .documents
+        .documents_of(id)
         .iter()
-        .filter(|d| d.file == id)
         .map(|d| d.doc.clone())
         .collect();
     let state = match read(repo.sources.get(id), &documents) {
