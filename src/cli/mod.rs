@@ -2,9 +2,11 @@
 //! or above the fail level, 2 usage or tool error).
 
 mod args;
+mod inputs;
+mod terminal;
 
-use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,8 +15,10 @@ use args::{Cli, Command, Format, MatrixFormat, RulesFormat};
 use portico::CheckRequest;
 use portico::checks::registry::RULES;
 use portico::diagnostic::Severity;
-use portico::load::Input;
-use portico::report::human::HumanOptions;
+use portico::emit::output::{Destination, Recovered, check_destination, escaped_path};
+
+use inputs::exit_without_freeing;
+use terminal::{human_options, write_stdout};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -32,20 +36,12 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     match cli.command {
         Command::Check(args) => {
             let request = CheckRequest {
-                inputs: inputs_of(&args.paths),
-                config: args.config.clone(),
-                no_ignore: args.no_ignore,
-                emit: false,
                 select: args.select.clone(),
                 ignore: args.ignore.clone(),
                 baseline: args.baseline.clone(),
-                max_file_bytes: args.max_file_bytes,
-                ..CheckRequest::default()
+                ..args.inputs.request()
             };
-            let result = portico::check(&request).map_err(|e| e.to_string())?;
-            if args.timings {
-                print_timings(&result.timings);
-            }
+            let result = args.inputs.check(&request)?;
             if let Some(path) = &args.write_baseline {
                 portico::baseline::write(path, &result)
                     .map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))?;
@@ -59,13 +55,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             }
             let text = match args.format {
                 Format::Human => {
-                    let color = std::io::stdout().is_terminal()
-                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-                    let width = std::env::var("COLUMNS")
-                        .ok()
-                        .and_then(|c| c.parse().ok())
-                        .unwrap_or(100);
-                    portico::report::human::render(&result, HumanOptions { color, width })
+                    portico::report::human::render(&result, human_options(&std::io::stdout()))
                 }
                 Format::Json => portico::report::json::render(&result),
                 Format::Sarif => portico::report::sarif::render(&result),
@@ -89,18 +79,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(code)
         }
         Command::Matrix(args) => {
-            let request = CheckRequest {
-                inputs: inputs_of(&args.paths),
-                config: args.config.clone(),
-                no_ignore: args.no_ignore,
-                emit: false,
-                max_file_bytes: args.max_file_bytes,
-                ..CheckRequest::default()
-            };
-            let result = portico::check(&request).map_err(|e| e.to_string())?;
-            if args.timings {
-                print_timings(&result.timings);
-            }
+            let result = args.inputs.check(&args.inputs.request())?;
             let text = match args.format {
                 MatrixFormat::Table => portico::report::matrix::table(&result.matrix),
                 MatrixFormat::Markdown => portico::report::matrix::markdown(&result.matrix),
@@ -212,23 +191,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
     }
 }
 
-/// The inputs PATH arguments name, for every command that takes PATHs: `-` is standard input
-/// (read by the loader, once however often it is listed, within the size limit), anything else
-/// a directory or a file.
-fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
-    let mut inputs = Vec::with_capacity(paths.len());
-    for path in paths {
-        if path.as_os_str() == "-" {
-            if !inputs.iter().any(|i| matches!(i, Input::StandardInput)) {
-                inputs.push(Input::StandardInput);
-            }
-        } else {
-            inputs.push(Input::Path(path.clone()));
-        }
-    }
-    inputs
-}
-
 /// `portico build`: check, refuse on errors, compile, validate, then write (or diff with
 /// `--check`). Diagnostics go to stderr so that stdout holds only the diff.
 ///
@@ -239,49 +201,39 @@ fn inputs_of(paths: &[PathBuf]) -> Vec<Input> {
 /// (`portico::emit::output`'s module documentation has the whole rule). `--out` is checked
 /// before the repository is read.
 fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
-    use portico::emit::output::escaped_path;
     let working_dir =
         std::env::current_dir().map_err(|e| format!("cannot read the working directory: {e}"))?;
     let home = std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
-        .map(std::path::PathBuf::from);
-    let is_stdin = |p: &std::path::PathBuf| p.as_os_str() == "-";
+        .map(PathBuf::from);
     // Standard input alone has no repository to take `output:` from, and `-` is no directory
     // to put one in.
-    if args.out.is_none()
-        && args.config.is_none()
-        && !args.paths.is_empty()
-        && args.paths.iter().all(is_stdin)
-    {
+    if args.out.is_none() && args.inputs.config.is_none() && args.inputs.only_standard_input() {
         return Err(
             "reading standard input only, there is no repository to take the output directory from: pass --out DIR (or --config FILE with `output:`)".into(),
         );
     }
     // The inputs the output must keep clear of: the PATHs (standard input is none), `.` when
     // there is none, and the configuration file.
-    let mut inputs: Vec<std::path::PathBuf> = args
-        .paths
-        .iter()
-        .filter(|p| !is_stdin(p))
-        .cloned()
-        .collect();
-    if args.paths.is_empty() {
-        inputs.push(std::path::PathBuf::from("."));
+    let mut inputs: Vec<PathBuf> = args.inputs.paths_on_disk().cloned().collect();
+    if args.inputs.paths.is_empty() {
+        inputs.push(PathBuf::from("."));
     }
-    inputs.extend(args.config.iter().cloned());
+    inputs.extend(args.inputs.config.iter().cloned());
     // Where portico.yaml is, found as the check will find it: a repository too.
-    let first_path = args.paths.iter().find(|p| !is_stdin(p));
-    let config_dir =
-        portico::config::locate(args.config.as_deref(), first_path.map(|p| p.as_path())).map(
-            |path| match path.parent() {
-                Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
-                _ => std::path::PathBuf::from("."),
-            },
-        );
-    let destination = |out: &std::path::Path, confined_to: Option<&std::path::Path>| {
-        portico::emit::output::check_destination(
+    let first_path = args.inputs.paths_on_disk().next();
+    let config_dir = portico::config::locate(
+        args.inputs.config.as_deref(),
+        first_path.map(|p| p.as_path()),
+    )
+    .map(|path| match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    });
+    let destination = |out: &Path, confined_to: Option<&Path>| {
+        check_destination(
             out,
-            &portico::emit::output::Destination {
+            &Destination {
                 inputs: &inputs,
                 working_dir: &working_dir,
                 home: home.as_deref(),
@@ -297,27 +249,14 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
         .map(|out| destination(out, None))
         .transpose()?;
     let request = CheckRequest {
-        inputs: inputs_of(&args.paths),
-        config: args.config.clone(),
-        no_ignore: args.no_ignore,
         emit: true,
         outputs: args.out.iter().cloned().collect(),
-        max_file_bytes: args.max_file_bytes,
-        ..CheckRequest::default()
+        ..args.inputs.request()
     };
-    let result = portico::check(&request).map_err(|e| e.to_string())?;
-    if args.timings {
-        print_timings(&result.timings);
-    }
-    let color = std::io::stderr().is_terminal()
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-    let width = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(100);
+    let result = args.inputs.check(&request)?;
     let mut stderr = std::io::stderr();
     if !result.diagnostics.is_empty() {
-        let report = portico::report::human::render(&result, HumanOptions { color, width });
+        let report = portico::report::human::render(&result, human_options(&stderr));
         let _ = stderr.write_all(report.as_bytes());
     }
     let artifacts = match result.artifacts {
@@ -342,13 +281,11 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
             if let Some(problem) = portico::config::output_problem(output) {
                 return Err(format!(
                     "refusing to write the build to `output: {}` of portico.yaml: it {problem}; the build output must be a directory inside the repository, or pass `--out DIR`",
-                    escaped_path(std::path::Path::new(output))
+                    escaped_path(Path::new(output))
                 ));
             }
             // Relative to the directory of the configuration file that set it.
-            let config_dir = config_dir
-                .clone()
-                .unwrap_or_else(|| std::path::PathBuf::from("."));
+            let config_dir = config_dir.clone().unwrap_or_else(|| PathBuf::from("."));
             let out = config_dir.join(output);
             let resolved = destination(&out, Some(&config_dir))?;
             (out, resolved)
@@ -386,7 +323,6 @@ fn build(args: &args::BuildArgs) -> Result<ExitCode, String> {
     }
     let written = portico::emit::output::write(&resolved, &artifacts).map_err(|e| e.to_string())?;
     for recovered in &written.recovered {
-        use portico::emit::output::Recovered;
         let _ = match recovered {
             Recovered::Restored { from } => writeln!(
                 stderr,
@@ -434,48 +370,5 @@ fn append_step_summary(markdown: &str) {
             "portico: warning: cannot write the job summary to {}: {e}",
             std::path::Path::new(&path).display()
         );
-    }
-}
-
-/// Hands the result to the process exit instead of freeing it: the trees of a large repository
-/// are millions of small allocations, and freeing them one by one costs about a tenth of the
-/// run, while the operating system takes the whole heap back at once when the process ends.
-fn exit_without_freeing(result: portico::CheckResult) {
-    std::mem::forget(result);
-}
-
-/// `--timings`: one line per pipeline stage on stderr, then the total.
-fn print_timings(timings: &portico::Timings) {
-    let mut text = String::new();
-    let mut total = std::time::Duration::ZERO;
-    let mib = |bytes: Option<u64>| {
-        bytes.map_or_else(String::new, |b| {
-            format!("{:>7.1} MiB peak  ", b as f64 / (1024.0 * 1024.0))
-        })
-    };
-    for stage in &timings.stages {
-        total += stage.took;
-        text.push_str(&format!(
-            "{:>9.1} ms  {}{}\n",
-            stage.took.as_secs_f64() * 1e3,
-            mib(stage.peak_resident_bytes),
-            stage.name
-        ));
-    }
-    let peak = timings.stages.last().and_then(|s| s.peak_resident_bytes);
-    text.push_str(&format!(
-        "{:>9.1} ms  {}total\n",
-        total.as_secs_f64() * 1e3,
-        mib(peak)
-    ));
-    let _ = std::io::stderr().write_all(text.as_bytes());
-}
-
-fn write_stdout(text: &str) -> Result<(), String> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        // A closed pipe (`portico check | head`) is not an error of ours.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.map_err(|e| e.to_string()),
     }
 }
