@@ -1,8 +1,14 @@
-//! Command-line arguments.
+//! The command line clap parses: the commands, their options and help text. The inputs that
+//! `check`, `matrix` and `build` share are one [`InputArgs`], flattened into each.
+//!
+//! The help lists options in the order they are declared here, flattened ones where the
+//! `flatten` stands.
 
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+use super::inputs::InputArgs;
 
 /// Compiler and static linter for Gloo Platform API-gateway auth configuration.
 #[derive(Debug, Parser)]
@@ -46,27 +52,14 @@ pub enum Command {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Directories (walked) or files (always read); `-` for standard input.
-    pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Exit 1 when a finding is at or above this severity.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Configuration file (default: portico.yaml at the first PATH).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Also read files that .gitignore and .ignore exclude.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Print the time each pipeline stage took (and, on Linux, the peak memory when it ended) to stderr.
-    #[arg(long)]
-    pub timings: bool,
-    /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
-    /// else 16 MiB); such a file is reported (PC005) and the rest is still checked.
-    #[arg(long, value_name = "BYTES")]
-    pub max_file_bytes: Option<u64>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
     /// Run only these rules: codes or code prefixes (`PC5` = the Rego stage); comma-separated
     /// or repeated.
     #[arg(long, value_delimiter = ',')]
@@ -85,49 +78,23 @@ pub struct CheckArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct MatrixArgs {
-    /// Directories (walked) or files (always read); `-` for standard input.
-    pub paths: Vec<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = MatrixFormat::Table)]
     pub format: MatrixFormat,
-    /// Configuration file (default: portico.yaml at the first PATH).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Also read files that .gitignore and .ignore exclude.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Print the time each pipeline stage took (and, on Linux, the peak memory when it ended) to stderr.
-    #[arg(long)]
-    pub timings: bool,
-    /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
-    /// else 16 MiB); such a file is reported (PC005) and the rest is still checked.
-    #[arg(long, value_name = "BYTES")]
-    pub max_file_bytes: Option<u64>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 #[derive(Debug, clap::Args)]
 pub struct BuildArgs {
-    /// Directories (walked) or files (always read); `-` for standard input.
-    pub paths: Vec<PathBuf>,
     /// Output directory (default: `output:` of portico.yaml, relative to its directory).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Write nothing; print a unified diff of what would change and exit 1 on drift.
     #[arg(long)]
     pub check: bool,
-    /// Configuration file (default: portico.yaml at the first PATH).
-    #[arg(long)]
-    pub config: Option<PathBuf>,
-    /// Also read files that .gitignore and .ignore exclude.
-    #[arg(long)]
-    pub no_ignore: bool,
-    /// Print the time each pipeline stage took (and, on Linux, the peak memory when it ended) to stderr.
-    #[arg(long)]
-    pub timings: bool,
-    /// Refuse to read files over this many bytes (default: `maxFileBytes` of portico.yaml,
-    /// else 16 MiB); such a file is reported (PC005) and the rest is still checked.
-    #[arg(long, value_name = "BYTES")]
-    pub max_file_bytes: Option<u64>,
+    #[command(flatten)]
+    pub inputs: InputArgs,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
