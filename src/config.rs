@@ -170,6 +170,30 @@ pub struct Config {
     pub settings: ConfigFile,
     /// Problems in it.
     pub problems: Vec<ConfigProblem>,
+    /// The globs of each `suppressions:` entry, compiled once: `None` for an entry with a glob
+    /// that does not parse (reported as a problem; the entry is not applied).
+    pub suppression_globs: Vec<Option<SuppressionGlobs>>,
+}
+
+/// The compiled `path` and `resource` globs of a `suppressions:` entry.
+#[derive(Debug, Clone)]
+pub struct SuppressionGlobs {
+    /// `path`, matched against file names.
+    pub path: Option<globset::GlobMatcher>,
+    /// `resource`, matched against `Kind/namespace/name`.
+    pub resource: Option<globset::GlobMatcher>,
+}
+
+/// Compiles a `suppressions:` glob: `*` stays within a `/`-separated segment, `**` crosses them.
+///
+/// # Errors
+/// The glob parser's message.
+pub fn compile_glob(glob: &str) -> Result<globset::GlobMatcher, String> {
+    globset::GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
+        .map(|g| g.compile_matcher())
+        .map_err(|e| e.kind().to_string())
 }
 
 impl Config {
@@ -422,18 +446,30 @@ fn check_baseline(config: &mut Config, doc: &Document) {
 /// name no code.
 fn check_suppressions(config: &mut Config, doc: &Document) {
     let mut problems = Vec::new();
+    let mut compiled = Vec::new();
     for (i, entry) in config.settings.suppressions.iter().enumerate() {
-        for (field, glob) in [("path", &entry.path), ("resource", &entry.resource)] {
-            let Some(glob) = glob else { continue };
-            if let Err(message) = crate::suppression::compile_glob(glob) {
-                let pointer = format!("/suppressions/{i}/{field}");
-                problems.push(ConfigProblem {
-                    span: doc.root.pointer_or_parent(&pointer).node.span.range(),
-                    message: format!("invalid configuration: `{glob}` is not a glob: {message}"),
-                    help: Some("the entry is not applied; fix the glob".into()),
-                });
-            }
-        }
+        let mut compile = |field: &str, glob: &Option<String>| {
+            let glob = glob.as_deref()?;
+            compile_glob(glob)
+                .map_err(|message| {
+                    let pointer = format!("/suppressions/{i}/{field}");
+                    problems.push(ConfigProblem {
+                        span: doc.root.pointer_or_parent(&pointer).node.span.range(),
+                        message: format!(
+                            "invalid configuration: `{glob}` is not a glob: {message}"
+                        ),
+                        help: Some("the entry is not applied; fix the glob".into()),
+                    });
+                })
+                .map(Some)
+                .transpose()
+        };
+        let path = compile("path", &entry.path).transpose();
+        let resource = compile("resource", &entry.resource).transpose();
+        compiled.push(match (path, resource) {
+            (Ok(path), Ok(resource)) => Some(SuppressionGlobs { path, resource }),
+            _ => None,
+        });
         if entry.codes.is_empty() {
             let pointer = format!("/suppressions/{i}/codes");
             problems.push(ConfigProblem {
@@ -444,6 +480,7 @@ fn check_suppressions(config: &mut Config, doc: &Document) {
         }
     }
     config.problems.extend(problems);
+    config.suppression_globs = compiled;
 }
 
 #[cfg(test)]

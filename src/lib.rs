@@ -3,7 +3,6 @@
 //! The module tree is the pipeline: [`load`] → [`schema`] → [`model`] → [`checks`] → [`report`].
 //! The library never prints; the binary renders what [`check`] returns.
 
-pub mod baseline;
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
@@ -16,7 +15,7 @@ pub mod rego;
 pub mod report;
 pub mod schema;
 pub mod suggest;
-pub mod suppression;
+pub mod triage;
 
 use std::path::PathBuf;
 
@@ -26,6 +25,7 @@ use load::walk::WalkOptions;
 use load::{Input, LoadError, LoadOptions, Repo};
 use model::Model;
 use model::index::Index;
+use triage::{baseline, suppression};
 
 /// What to check.
 #[derive(Debug, Clone, Default)]
@@ -48,7 +48,7 @@ pub struct CheckRequest {
     /// Applied after `select`.
     pub ignore: Vec<String>,
     /// `--baseline FILE`: drop the findings recorded in this baseline (written by
-    /// [`baseline::write`]) and report its entries that no longer occur (PC906). Overrides
+    /// [`CheckResult::baseline`]) and report its entries that no longer occur (PC906). Overrides
     /// `baseline:` of `portico.yaml`.
     pub baseline: Option<PathBuf>,
     /// Build output directories besides `output:` of portico.yaml (`portico build --out DIR`),
@@ -111,6 +111,16 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
+    /// The baseline of this run (see [`baseline::of_run`]): what `--write-baseline` writes.
+    #[must_use]
+    pub fn baseline(&self) -> baseline::Baseline {
+        baseline::of_run(
+            self.diagnostics.iter().chain(&self.capped),
+            &self.baselined,
+            &self.repo,
+        )
+    }
+
     /// Whether any diagnostic is at or above `level`.
     #[must_use]
     pub fn fails_at(&self, level: Severity) -> bool {
@@ -385,40 +395,22 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         scope_sources: &scope_sources,
         rego: &rego,
         matrix: &matrix,
-        suppressions: None,
-        baseline: None,
     };
     timings.mark("matrix", started);
     found.extend(checks::run(&ctx, &levels));
-    sort_diagnostics(&repo, &mut found);
-    let found_suppressions = suppression::collect(&repo, &model, &rego, &config);
-    let (mut diagnostics, suppressed, suppression_outcome) =
-        suppression::apply(found_suppressions, found, &repo, &levels);
-    diagnostics.extend(checks::run_phase(
-        &checks::Context {
-            suppressions: Some(&suppression_outcome),
-            ..ctx
+    let triaged = triage::apply(
+        found,
+        &triage::TriageInput {
+            repo: &repo,
+            model: &model,
+            rego: &rego,
+            config: &config,
+            levels: &levels,
+            baseline: loaded_baseline.as_ref(),
         },
-        &levels,
-        checks::Phase::Suppressions,
-    ));
-    let mut baselined = Vec::new();
-    if let Some(loaded) = &loaded_baseline {
-        let (kept, dropped, outcome) = baseline::apply(loaded, diagnostics, &repo);
-        diagnostics = kept;
-        baselined = dropped;
-        diagnostics.extend(checks::run_phase(
-            &checks::Context {
-                baseline: Some(&outcome),
-                ..ctx
-            },
-            &levels,
-            checks::Phase::Baseline,
-        ));
-    }
-    sort_diagnostics(&repo, &mut diagnostics);
-    sort_diagnostics(&repo, &mut baselined);
-    let (diagnostics, capped) = findings_cap::apply(diagnostics);
+    );
+    let (suppressed, baselined) = (triaged.suppressed, triaged.baselined);
+    let (diagnostics, capped) = findings_cap::apply(triaged.kept);
     timings.mark("checks", started);
     let (turned_off, kept): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
         .into_iter()
@@ -566,34 +558,4 @@ fn base_dir(dir: &std::path::Path) -> &std::path::Path {
     } else {
         dir
     }
-}
-
-/// Sorts by file name, position, code and message, and drops exact duplicates, so the output
-/// never depends on discovery order.
-fn sort_diagnostics(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by(|a, b| {
-        let fa = &repo.sources.get(a.finding.span.file).name;
-        let fb = &repo.sources.get(b.finding.span.file).name;
-        (
-            fa,
-            a.finding.span.range.start,
-            a.code,
-            &a.finding.message,
-            a.finding.span.range.end,
-        )
-            .cmp(&(
-                fb,
-                b.finding.span.range.start,
-                b.code,
-                &b.finding.message,
-                b.finding.span.range.end,
-            ))
-    });
-    diagnostics.dedup_by(|a, b| {
-        a.code == b.code
-            && a.finding.message == b.finding.message
-            && a.finding.span.range == b.finding.span.range
-            && repo.sources.get(a.finding.span.file).name
-                == repo.sources.get(b.finding.span.file).name
-    });
 }

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use portico::baseline::{self, BaselineError};
 use portico::load::Input;
+use portico::triage::baseline::{self, BaselineError};
 use portico::{CheckRequest, CheckResult, Error};
 
 /// A copy of a scenario repository in a temporary directory.
@@ -62,7 +62,7 @@ fn adoption_cycle_on_portal_okta_broken() {
     let first = check(repo.path(), None);
     let recorded = first.diagnostics.len();
     assert!(recorded >= 5, "{}", common::human(&first));
-    baseline::write(&file, &first).unwrap();
+    baseline::write_baseline(&file, &first.baseline()).unwrap();
     let written = baseline::read(&file).unwrap().0;
     assert_eq!(written.version, baseline::VERSION);
     assert_eq!(written.entries.len(), recorded);
@@ -133,7 +133,7 @@ fn adoption_cycle_on_portal_okta_broken() {
 
     // 5. Rewriting the baseline from that run keeps the accepted findings, drops the fixed one
     //    and records the new one.
-    baseline::write(&file, &fixed).unwrap();
+    baseline::write_baseline(&file, &fixed.baseline()).unwrap();
     let rewritten = baseline::read(&file).unwrap().0;
     assert_eq!(rewritten.entries.len(), recorded);
     assert!(rewritten.entries.iter().all(|e| e.code != "PC906"));
@@ -146,7 +146,7 @@ fn adoption_cycle_on_portal_okta_broken() {
 fn the_file_is_sorted_versioned_and_stable() {
     let repo = copy_repo("portal-okta-broken");
     let result = check(repo.path(), None);
-    let built = baseline::of_result(&result);
+    let built = result.baseline();
     let text = baseline::render(&built);
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(json["version"], 1);
@@ -192,7 +192,7 @@ fn the_file_is_sorted_versioned_and_stable() {
         ))
     );
     // The same input gives the same file.
-    let again = baseline::render(&baseline::of_result(&check(repo.path(), None)));
+    let again = baseline::render(&check(repo.path(), None).baseline());
     assert_eq!(text, again);
     // Parsing gives back what was rendered.
     assert_eq!(baseline::parse(Path::new("b.json"), &text).unwrap(), built);
@@ -267,7 +267,11 @@ fn duplicates_are_counted() {
 fn baseline_named_in_portico_yaml() {
     let repo = copy_repo("portal-okta-broken");
     let first = check(repo.path(), None);
-    baseline::write(&repo.path().join("portico-baseline.json"), &first).unwrap();
+    baseline::write_baseline(
+        &repo.path().join("portico-baseline.json"),
+        &first.baseline(),
+    )
+    .unwrap();
     let config = repo.path().join("portico.yaml");
     let text = std::fs::read_to_string(&config).unwrap();
     std::fs::write(&config, format!("{text}baseline: portico-baseline.json\n")).unwrap();

@@ -229,7 +229,7 @@ fn the_cap_per_file_holds_across_resources() {
         Some(format!("and {PER_FILE} more PC101 in this file").as_str())
     );
     // The baseline records every finding, shown or not.
-    let baseline = portico::baseline::of_result(&result);
+    let baseline = result.baseline();
     let recorded = baseline
         .entries
         .iter()

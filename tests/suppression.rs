@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use portico::load::Input;
-use portico::suppression::Kind;
+use portico::triage::suppression::Kind;
 use portico::{CheckRequest, CheckResult, Error};
 
 /// The route table and ext auth server every repository here shares.

@@ -2,12 +2,10 @@
 //! slug, default severity and documentation with [`declare_rule!`] and holding one `check`
 //! function that returns findings. The runner stamps code and configured severity.
 //!
-//! Most rules look at the configuration itself ([`Phase::Findings`]); those that read the
-//! YAML trees beyond locating their findings run earlier, while the trees are alive
-//! ([`Phase::Trees`]). A few judge what other
-//! rules found: the suppression rules run once suppressions are applied
-//! ([`Phase::Suppressions`]), the stale-baseline rule once the baseline is
-//! ([`Phase::Baseline`]); their findings are neither suppressed nor baselined.
+//! Most rules look at the configuration itself ([`Check::Repo`]); those that read the YAML
+//! trees beyond locating their findings run earlier, while the trees are alive
+//! ([`Check::Trees`]). The rules about suppressions and the baseline are reported by the
+//! triage pass that applies them ([`Check::Triage`], `crate::triage`).
 
 pub mod auth;
 pub mod config;
@@ -43,37 +41,24 @@ pub struct Rule {
     pub default_severity: Severity,
     /// The doc comment: What it does / Why is this bad? / Example / Use instead.
     pub docs: &'static str,
-    /// When the rule runs.
-    pub phase: Phase,
-    /// The check.
+    /// What finds it, and when.
     pub check: Check,
 }
 
-/// A rule's check function: most read the whole repository; those of [`Phase::Trees`] read
-/// a run of documents with their trees.
+/// What finds a rule's findings, and when.
 #[derive(Debug, Clone, Copy)]
 pub enum Check {
-    /// Runs once, on everything ([`Context`]).
+    /// Runs once, on the configuration ([`Context`]).
     Repo(fn(&Context<'_>, &mut Vec<Finding>)),
-    /// Runs on each run of documents while their trees are alive ([`TreeContext`]).
-    Trees(fn(&TreeContext<'_>, &mut Vec<Finding>)),
-}
-
-/// When a rule runs, relative to suppressions and the baseline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
     /// Reads the parsed YAML trees of documents it may find nothing in (not only to locate a
-    /// finding). It runs while the model is built, on each run of documents right after they
-    /// are modelled and before their trees are released, and sees only those documents and
-    /// their resources ([`TreeContext`]). Its findings are suppressed and baselined like those
-    /// of [`Phase::Findings`].
-    Trees,
-    /// With the other rules, on the configuration; its findings can be suppressed and baselined.
-    Findings,
-    /// After suppressions are applied; reads [`Context::suppressions`].
-    Suppressions,
-    /// After the baseline is applied; reads [`Context::baseline`].
-    Baseline,
+    /// finding). It runs while the model is built, on each batch of documents right after
+    /// they are modelled and before their trees are released, and sees only those documents
+    /// and their resources ([`TreeContext`]). Its findings are suppressed and baselined like
+    /// those of [`Check::Repo`].
+    Trees(fn(&TreeContext<'_>, &mut Vec<Finding>)),
+    /// Reported by the triage pass (`crate::triage`), which applies suppressions and the
+    /// baseline and judges them.
+    Triage,
 }
 
 impl Rule {
@@ -113,36 +98,34 @@ impl Rule {
     }
 }
 
-/// Declares a rule: its doc comment becomes [`Rule::docs`]; the file must define `fn check`.
-/// `phase:` is optional and defaults to [`Phase::Findings`].
+/// Declares a rule: its doc comment becomes [`Rule::docs`]. The file defines `fn check`
+/// unless the rule says `phase: Triage`; `phase:` is optional (see [`Check`]): `Trees` for a
+/// rule that reads whole trees, `Triage` for one the triage pass reports, else [`Check::Repo`].
 #[macro_export]
 macro_rules! declare_rule {
     ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident $(,)?) => {
         $crate::declare_rule! {
-            $(#[doc = $doc])*
-            code: $code, slug: $slug, severity: $sev, phase: Findings,
+            @rule $(#[doc = $doc])* $code, $slug, $sev, $crate::checks::Check::Repo(check)
         }
     };
     ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: Trees $(,)?) => {
-        $(#[doc = $doc])*
-        pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
-            code: $code,
-            slug: $slug,
-            default_severity: $crate::diagnostic::Severity::$sev,
-            docs: concat!($($doc, "\n"),*),
-            phase: $crate::checks::Phase::Trees,
-            check: $crate::checks::Check::Trees(check),
-        };
+        $crate::declare_rule! {
+            @rule $(#[doc = $doc])* $code, $slug, $sev, $crate::checks::Check::Trees(check)
+        }
     };
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: $phase:ident $(,)?) => {
+    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: Triage $(,)?) => {
+        $crate::declare_rule! {
+            @rule $(#[doc = $doc])* $code, $slug, $sev, $crate::checks::Check::Triage
+        }
+    };
+    (@rule $(#[doc = $doc:literal])* $code:literal, $slug:literal, $sev:ident, $check:expr) => {
         $(#[doc = $doc])*
         pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
             code: $code,
             slug: $slug,
             default_severity: $crate::diagnostic::Severity::$sev,
             docs: concat!($($doc, "\n"),*),
-            phase: $crate::checks::Phase::$phase,
-            check: $crate::checks::Check::Repo(check),
+            check: $check,
         };
     };
 }
@@ -166,10 +149,6 @@ pub struct Context<'a> {
     pub rego: &'a crate::rego::Analysis,
     /// The access matrix.
     pub matrix: &'a crate::rego::matrix::Matrix,
-    /// The suppressions and what they suppressed; set for [`Phase::Suppressions`] rules.
-    pub suppressions: Option<&'a crate::suppression::Outcome>,
-    /// The baseline and its entries that matched nothing; set for [`Phase::Baseline`] rules.
-    pub baseline: Option<&'a crate::baseline::Outcome>,
 }
 
 impl Context<'_> {
@@ -231,7 +210,7 @@ fn key_span(root: Option<&Node>, meta: &Meta, path: &str) -> Span {
     Span::new(meta.file, range)
 }
 
-/// What a rule of [`Phase::Trees`] looks at: consecutive documents of one file, their trees,
+/// What a rule of [`Check::Trees`] looks at: consecutive documents of one file, their trees,
 /// and the resources modelled from them (not the rest of the repository).
 #[derive(Clone, Copy)]
 pub struct TreeContext<'a> {
@@ -273,12 +252,12 @@ impl TreeContext<'_> {
     }
 }
 
-/// The enabled rules of [`Phase::Trees`] with their severities, in registry order.
+/// The enabled rules of [`Check::Trees`] with their severities, in registry order.
 #[must_use]
 pub fn tree_rules(levels: &Levels) -> Vec<(&'static Rule, Severity)> {
     registry::RULES
         .iter()
-        .filter(|r| r.phase == Phase::Trees)
+        .filter(|r| matches!(r.check, Check::Trees(_)))
         .filter_map(|r| Some((r, levels.severity(r)?)))
         .collect()
 }
@@ -397,79 +376,37 @@ pub fn suggest_code(text: &str) -> Option<&'static str> {
     })
 }
 
-/// Runs every enabled rule of [`Phase::Findings`] and returns the diagnostics, not yet sorted.
+/// Runs every enabled rule of [`Check::Repo`] and returns the diagnostics, not yet sorted.
+///
+/// Rules are independent readers of the context, so they run on every core; the findings come
+/// back in rule order whatever the scheduling (rayon's indexed `collect` keeps the order).
 #[must_use]
 pub fn run(ctx: &Context<'_>, levels: &Levels) -> Vec<Diagnostic> {
-    run_phase(ctx, levels, Phase::Findings)
-}
-
-/// Runs every enabled rule of `phase` and returns the diagnostics, not yet sorted.
-///
-/// Rules are independent readers of the context, so they run on every core: each worker takes
-/// the next rule not yet started, and the findings are put back in rule order afterwards, so
-/// the output does not depend on scheduling.
-#[must_use]
-pub fn run_phase(ctx: &Context<'_>, levels: &Levels, phase: Phase) -> Vec<Diagnostic> {
-    let rules: Vec<(&Rule, Severity)> = registry::RULES
+    use rayon::prelude::*;
+    type RepoCheck = fn(&Context<'_>, &mut Vec<Finding>);
+    let rules: Vec<(RepoCheck, &Rule, Severity)> = registry::RULES
         .iter()
-        .filter(|r| r.phase == phase)
-        .filter_map(|r| Some((r, levels.severity(r)?)))
+        .filter_map(|r| match r.check {
+            Check::Repo(check) => Some((check, r, levels.severity(r)?)),
+            Check::Trees(_) | Check::Triage => None,
+        })
         .collect();
-    let run = |i: usize| -> Vec<Finding> {
-        let mut findings = Vec::new();
-        if let Some((rule, _)) = rules.get(i)
-            && let Check::Repo(check) = rule.check
-        {
+    let found: Vec<Vec<Diagnostic>> = rules
+        .par_iter()
+        .map(|(check, rule, severity)| {
+            let mut findings = Vec::new();
             check(ctx, &mut findings);
-        }
-        findings
-    };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(rules.len())
-        .max(1);
-    let mut done: Vec<(usize, Vec<Finding>)> = if workers == 1 {
-        (0..rules.len()).map(|i| (i, run(i))).collect()
-    } else {
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..workers)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut mine = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            if i >= rules.len() {
-                                break mine;
-                            }
-                            mine.push((i, run(i)));
-                        }
-                    })
-                })
-                .collect();
-            handles
+            findings
                 .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
+                .map(|finding| Diagnostic {
+                    code: rule.code,
+                    severity: *severity,
+                    finding,
+                })
                 .collect()
         })
-    };
-    done.sort_by_key(|(i, _)| *i);
-    // A worker that died would leave rules without results; run those here, so that none is
-    // silently skipped.
-    let mut out = Vec::new();
-    let mut finished = done.into_iter().peekable();
-    for (i, (rule, severity)) in rules.iter().enumerate() {
-        let findings = match finished.next_if(|(j, _)| *j == i) {
-            Some((_, findings)) => findings,
-            None => run(i),
-        };
-        out.extend(findings.into_iter().map(|finding| Diagnostic {
-            code: rule.code,
-            severity: *severity,
-            finding,
-        }));
-    }
-    out
+        .collect();
+    found.into_iter().flatten().collect()
 }
 
 /// Looks a rule up by code.

@@ -20,7 +20,7 @@ pub fn run(args: &CheckArgs) -> Result<ExitCode, String> {
     };
     let result = args.inputs.check(&request)?;
     if let Some(path) = &args.write_baseline {
-        portico::baseline::write(path, &result)
+        portico::triage::baseline::write_baseline(path, &result.baseline())
             .map_err(|e| format!("cannot write the baseline {}: {e}", path.display()))?;
         let _ = writeln!(
             std::io::stderr(),

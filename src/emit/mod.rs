@@ -325,7 +325,7 @@ impl std::fmt::Display for Refusal {
 pub fn refusals(
     repo: &crate::load::Repo,
     diagnostics: &[crate::diagnostic::Diagnostic],
-    suppressed: &[crate::suppression::Suppressed],
+    suppressed: &[crate::triage::suppression::Suppressed],
     baselined: &[crate::diagnostic::Diagnostic],
     turned_off: &[crate::diagnostic::Diagnostic],
 ) -> Vec<Refusal> {

@@ -1,6 +1,7 @@
 //! Stage 1: find the input files and read them into spanned YAML documents and Rego sources.
 
 pub mod embedded;
+pub mod locate;
 pub mod nesting;
 pub mod node;
 pub mod scalar;
@@ -148,6 +149,8 @@ pub struct Repo {
     pub other_files: Vec<FileId>,
     /// Problems met.
     pub problems: Vec<LoadProblem>,
+    /// The YAML comments that may be suppressions, by file, recorded while parsing.
+    pub directive_comments: Vec<(FileId, yaml::DirectiveComment)>,
     /// One slot per file (made by [`Repo::track_released`]), holding that file's documents
     /// parsed again from its text the first time a released tree of it is asked for.
     reparsed: Box<[std::sync::OnceLock<Vec<Document>>]>,
@@ -573,6 +576,7 @@ enum Prepared<R> {
         kind: FileKind,
         documents: Vec<Document>,
         problems: Vec<YamlProblem>,
+        directive_comments: Vec<yaml::DirectiveComment>,
         part: Option<R>,
     },
     Failed {
@@ -627,7 +631,7 @@ fn prepare<R>(pending: Pending, max_bytes: u64, per_file: PerFile<'_, R>) -> Pre
                 Some("tf") => FileKind::Other,
                 _ => FileKind::Yaml,
             };
-            let (documents, problems, part) = match kind {
+            let (documents, problems, directive_comments, part) = match kind {
                 FileKind::Yaml => {
                     let parsed = yaml::parse(&file);
                     let mut loaded: Vec<LoadedDocument> = parsed
@@ -637,9 +641,10 @@ fn prepare<R>(pending: Pending, max_bytes: u64, per_file: PerFile<'_, R>) -> Pre
                         .collect();
                     let part = per_file(id, &file, &mut loaded);
                     let documents = loaded.into_iter().map(|d| d.doc).collect();
-                    (documents, parsed.problems, Some(part))
+                    let comments = parsed.directive_comments;
+                    (documents, parsed.problems, comments, Some(part))
                 }
-                FileKind::Rego | FileKind::Other => (Vec::new(), Vec::new(), None),
+                FileKind::Rego | FileKind::Other => (Vec::new(), Vec::new(), Vec::new(), None),
             };
             Prepared::Read {
                 file,
@@ -647,6 +652,7 @@ fn prepare<R>(pending: Pending, max_bytes: u64, per_file: PerFile<'_, R>) -> Pre
                 kind,
                 documents,
                 problems,
+                directive_comments,
                 part,
             }
         }
@@ -687,6 +693,7 @@ fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<Loade
             kind,
             documents,
             problems,
+            directive_comments,
             part,
         } => {
             let id = repo.sources.add(file);
@@ -701,6 +708,8 @@ fn add_prepared<R>(repo: &mut Repo, prepared: Prepared<R>, parts: &mut Vec<Loade
                             .map(|problem| LoadProblem::Yaml { file: id, problem }),
                     );
                     repo.add_documents(id, documents);
+                    repo.directive_comments
+                        .extend(directive_comments.into_iter().map(|c| (id, c)));
                     if let Some(part) = part {
                         parts.push(LoadedPart { file: id, part });
                     }
@@ -727,6 +736,8 @@ pub fn parse_yaml_documents(repo: &mut Repo, id: FileId) -> Vec<Document> {
             .into_iter()
             .map(|problem| LoadProblem::Yaml { file: id, problem }),
     );
+    repo.directive_comments
+        .extend(parsed.directive_comments.into_iter().map(|c| (id, c)));
     parsed.documents
 }
 

@@ -174,6 +174,22 @@ pub struct ParsedYaml {
     pub documents: Vec<Document>,
     /// Problems, in file order.
     pub problems: Vec<YamlProblem>,
+    /// The comments that hold [`SUPPRESSION_DIRECTIVE`], in file order: the parser's own
+    /// comments, so a `#` inside a quoted string or a block scalar is not one.
+    pub directive_comments: Vec<DirectiveComment>,
+}
+
+/// The word that makes a comment a suppression (`# portico-ignore: PC201 -- reason`); the
+/// triage pass reads what follows it.
+pub const SUPPRESSION_DIRECTIVE: &str = "portico-ignore";
+
+/// A YAML comment holding [`SUPPRESSION_DIRECTIVE`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectiveComment {
+    /// The comment, `#` included.
+    pub comment: std::ops::Range<usize>,
+    /// Its text after `#`.
+    pub payload: std::ops::Range<usize>,
 }
 
 enum Frame {
@@ -229,6 +245,7 @@ pub fn parse(file: &SourceFile) -> ParsedYaml {
                 span: 0..0,
                 message,
             }],
+            directive_comments: Vec::new(),
         },
     )
 }
@@ -236,7 +253,8 @@ pub fn parse(file: &SourceFile) -> ParsedYaml {
 fn parse_unbounded(file: &SourceFile) -> ParsedYaml {
     let text: &str = &file.text;
     let mut options = Options::default();
-    options.set_emit_comments(false);
+    // Comments cost events: asked for only where a suppression may be.
+    options.set_emit_comments(text.contains(SUPPRESSION_DIRECTIVE));
     let mut parser = Parser::new_from_str_with_options(text, options);
     let mut out = ParsedYaml::default();
     let mut b = Builder {
@@ -257,6 +275,18 @@ fn parse_unbounded(file: &SourceFile) -> ParsedYaml {
             None => break,
             Some(Ok((event, span))) => match event {
                 Event::StreamStart | Event::StreamEnd => {}
+                Event::Comment(payload, _) => {
+                    if payload.contains(SUPPRESSION_DIRECTIVE)
+                        && let Some(comment) = span.byte_range()
+                    {
+                        // The span covers `#` and the payload.
+                        let start = comment.end.saturating_sub(payload.len());
+                        out.directive_comments.push(DirectiveComment {
+                            payload: start..comment.end,
+                            comment,
+                        });
+                    }
+                }
                 Event::DocumentStart(..) => b.reset(),
                 Event::DocumentEnd => {
                     if !b.abandoned {

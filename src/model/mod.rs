@@ -26,7 +26,7 @@ use kinds::{
 };
 
 /// The namespace kubectl applies to an object that names none.
-pub const DEFAULT_NAMESPACE: &str = "default";
+pub const DEFAULT_NAMESPACE: &str = crate::load::locate::DEFAULT_NAMESPACE;
 
 /// The kinds portico models.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

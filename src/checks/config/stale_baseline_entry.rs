@@ -1,6 +1,3 @@
-use crate::checks::Context;
-use crate::diagnostic::Finding;
-
 crate::declare_rule! {
     /// ## What it does
     /// Reports an entry of the baseline file (`--baseline FILE`, or `baseline:` in
@@ -34,35 +31,7 @@ crate::declare_rule! {
     code: "PC906",
     slug: "stale-baseline-entry",
     severity: Info,
-    phase: Baseline,
+    phase: Triage,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(outcome) = ctx.baseline else {
-        return;
-    };
-    for stale in &outcome.stale {
-        let e = &stale.entry;
-        let subject = e
-            .resource
-            .as_deref()
-            .or(e.file.as_deref())
-            .unwrap_or("the repository");
-        let at = e
-            .pointer
-            .as_deref()
-            .map(|p| format!(" at `{p}`"))
-            .unwrap_or_default();
-        out.push(
-            Finding::new(
-                format!(
-                    "baseline entry no longer occurs: {} on {subject}{at}",
-                    e.code
-                ),
-                stale.span.clone(),
-            )
-            .label(format!("was: {}", e.message))
-            .help("remove the entry, or rewrite the baseline with `portico check --write-baseline FILE`"),
-        );
-    }
-}
+// Reported by the triage pass, which applies the baseline: `crate::triage::baseline`.

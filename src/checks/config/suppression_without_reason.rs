@@ -1,7 +1,3 @@
-use crate::checks::Context;
-use crate::diagnostic::Finding;
-use crate::suppression::Kind;
-
 crate::declare_rule! {
     /// ## What it does
     /// Reports a suppression that does not say why: a `# portico-ignore` comment without
@@ -33,37 +29,7 @@ crate::declare_rule! {
     code: "PC903",
     slug: "suppression-without-reason",
     severity: Warning,
-    phase: Suppressions,
+    phase: Triage,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(outcome) = ctx.suppressions else {
-        return;
-    };
-    for s in outcome.suppressions.iter().filter(|s| s.reason.is_none()) {
-        let codes = s
-            .codes
-            .iter()
-            .map(|c| format!("`{}`", c.text))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let example = s.codes.first().map_or("PC201", |c| c.text.as_str());
-        let help = match s.kind {
-            Kind::YamlComment | Kind::RegoComment => {
-                format!(
-                    "add the reason after `--`: `# portico-ignore: {example} -- why it is accepted`"
-                )
-            }
-            Kind::Annotation => {
-                format!("add the reason after the code: `{example}: why it is accepted`")
-            }
-            Kind::Config => "add `reason:` to the entry".to_owned(),
-        };
-        let what = if codes.is_empty() {
-            "suppression gives no reason".to_owned()
-        } else {
-            format!("suppression of {codes} gives no reason")
-        };
-        out.push(Finding::new(what, s.span.clone()).help(help));
-    }
-}
+// Reported by the triage pass, which applies the suppressions: `crate::triage::suppression`.

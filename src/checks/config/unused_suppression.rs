@@ -1,7 +1,3 @@
-use crate::checks::Context;
-use crate::diagnostic::Finding;
-use crate::suppression::Kind;
-
 crate::declare_rule! {
     /// ## What it does
     /// Reports a code in a suppression that suppressed no finding although its rule ran: a
@@ -35,35 +31,7 @@ crate::declare_rule! {
     code: "PC904",
     slug: "unused-suppression",
     severity: Warning,
-    phase: Suppressions,
+    phase: Triage,
 }
 
-fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let Some(outcome) = ctx.suppressions else {
-        return;
-    };
-    for s in &outcome.suppressions {
-        for c in s.codes.iter().filter(|c| c.ran && c.used == 0) {
-            let Some(code) = c.code else { continue };
-            let help = match s.kind {
-                Kind::YamlComment | Kind::RegoComment => match s.lines.first() {
-                    Some(line) => {
-                        format!("nothing on line {line} reports {code}; remove `{code}` from it")
-                    }
-                    None => format!("no line follows it; remove `{code}` from it"),
-                },
-                Kind::Annotation => {
-                    format!("nothing in this resource reports {code}; remove `{code}` from it")
-                }
-                Kind::Config => format!("no finding matches this entry; remove `{code}` from it"),
-            };
-            out.push(
-                Finding::new(
-                    format!("suppression of `{code}` suppresses nothing"),
-                    c.span.clone(),
-                )
-                .help(help),
-            );
-        }
-    }
-}
+// Reported by the triage pass, which applies the suppressions: `crate::triage::suppression`.

@@ -41,10 +41,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::CheckResult;
-use crate::diagnostic::{Diagnostic, Span};
+use crate::checks::Levels;
+use crate::diagnostic::{Diagnostic, Finding, Span};
 use crate::load::Repo;
-use crate::load::node::{Node, Style, Value, escape_token};
+use crate::load::locate::locate;
+use crate::load::node::{Node, Value};
 use crate::load::source::{FileId, SourceFile};
 
 /// The version of the baseline file format this build reads and writes.
@@ -118,115 +119,6 @@ pub enum BaselineError {
         /// The version it declares.
         found: u64,
     },
-}
-
-/// Where a finding is, structurally: its document, the object in it, the node.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
-    /// The document.
-    pub doc: crate::load::DocId,
-    /// Pointer of the object inside the document: empty, or `/items/N` inside a `List`.
-    pub base: String,
-    /// Pointer of the node, relative to the object (empty: the object itself).
-    pub pointer: String,
-    /// `Kind/namespace/name` of the object, when it has a kind and a name.
-    pub resource: Option<String>,
-    /// Whether the location lies inside the text of a multi-line string.
-    pub in_text: bool,
-}
-
-/// Finds the document, object and node a span starts in.
-#[must_use]
-pub fn locate(repo: &Repo, span: &Span) -> Option<Location> {
-    let offset = span.range.start;
-    let mut chosen = None;
-    for d in repo.documents_of(span.file) {
-        if chosen.is_none() || d.doc.root.span.start() <= offset {
-            chosen = Some(d.id());
-        }
-        if d.doc.root.span.start() > offset {
-            break;
-        }
-    }
-    let doc = chosen?;
-    let root = repo.root(doc)?;
-    let mut object = root;
-    let mut base = String::new();
-    if root.get("kind").and_then(Node::as_str) == Some("List")
-        && let Some(Node {
-            value: Value::Seq(items),
-            ..
-        }) = root.get("items")
-        && let Some((i, item)) = items
-            .iter()
-            .enumerate()
-            .rfind(|(_, item)| item.span.start() <= offset)
-    {
-        object = item;
-        base = format!("/items/{i}");
-    }
-    let mut pointer = String::new();
-    let in_text = descend(object, offset, &mut pointer);
-    Some(Location {
-        doc,
-        base,
-        pointer,
-        resource: resource_of(object),
-        in_text,
-    })
-}
-
-/// `Kind/namespace/name` of a Kubernetes object node (namespace defaulted as kubectl does).
-fn resource_of(object: &Node) -> Option<String> {
-    let kind = object.get("kind").and_then(Node::as_str)?;
-    let metadata = object.get("metadata")?;
-    let name = metadata.get("name").and_then(Node::as_str)?;
-    let namespace = metadata
-        .get("namespace")
-        .and_then(Node::as_str)
-        .filter(|ns| !ns.is_empty())
-        .unwrap_or(crate::model::DEFAULT_NAMESPACE);
-    Some(format!("{kind}/{namespace}/{name}"))
-}
-
-/// Extends `pointer` down to the deepest node at `offset`; returns whether `offset` lies inside
-/// the text of a multi-line string.
-fn descend(node: &Node, offset: usize, pointer: &mut String) -> bool {
-    match &node.value {
-        Value::Map(entries) => {
-            let Some(entry) = entries
-                .iter()
-                .filter(|e| e.key_span.start() <= offset)
-                .max_by_key(|e| e.key_span.start())
-            else {
-                return false;
-            };
-            pointer.push('/');
-            pointer.push_str(&escape_token(&entry.key));
-            if offset < entry.value.span.start() {
-                return false;
-            }
-            descend(&entry.value, offset, pointer)
-        }
-        Value::Seq(items) => {
-            let Some((i, item)) = items
-                .iter()
-                .enumerate()
-                .rfind(|(_, item)| item.span.start() <= offset)
-            else {
-                return false;
-            };
-            pointer.push('/');
-            pointer.push_str(&i.to_string());
-            descend(item, offset, pointer)
-        }
-        Value::String(text) => {
-            let multi_line = matches!(node.style, Style::Literal | Style::Folded)
-                || text.trim_end().contains('\n');
-            multi_line && offset > node.span.start()
-        }
-        _ => false,
-    }
 }
 
 /// What a fingerprint is computed from.
@@ -334,20 +226,64 @@ pub fn build<'a>(diagnostics: impl IntoIterator<Item = &'a Diagnostic>, repo: &R
     }
 }
 
-/// The baseline of a run: every finding it reports and every finding its own baseline dropped,
-/// but not the stale-baseline findings (PC906), which are about the old baseline.
+/// The baseline of a run: every finding it `reported` (and those the cap on findings per rule
+/// left out of the report) and every finding its own baseline dropped, but not the
+/// stale-baseline findings (PC906), which are about the old baseline.
 #[must_use]
-pub fn of_result(result: &CheckResult) -> Baseline {
-    // What the cap on findings per rule left out of the report is recorded too.
-    let recorded = result
-        .diagnostics
+pub fn of_run<'a>(
+    reported: impl IntoIterator<Item = &'a Diagnostic>,
+    baselined: &'a [Diagnostic],
+    repo: &Repo,
+) -> Baseline {
+    let recorded = reported
+        .into_iter()
+        .filter(|d| d.code != STALE_ENTRY)
+        .chain(baselined);
+    build(recorded, repo)
+}
+
+/// The code of a baseline entry that no longer occurs.
+const STALE_ENTRY: &str = "PC906";
+
+/// PC906 stale-baseline-entry: the entries of the baseline that matched no finding. Not sorted.
+#[must_use]
+pub fn findings(outcome: &Outcome, levels: &Levels) -> Vec<Diagnostic> {
+    let Some(severity) = super::suppression::severity(STALE_ENTRY, levels) else {
+        return Vec::new();
+    };
+    outcome
+        .stale
         .iter()
-        .chain(result.capped.iter())
-        .filter(|d| {
-            crate::checks::rule(d.code).is_none_or(|r| r.phase != crate::checks::Phase::Baseline)
+        .map(|stale| {
+            let e = &stale.entry;
+            let subject = e
+                .resource
+                .as_deref()
+                .or(e.file.as_deref())
+                .unwrap_or("the repository");
+            let at = e
+                .pointer
+                .as_deref()
+                .map(|p| format!(" at `{p}`"))
+                .unwrap_or_default();
+            let finding = Finding::new(
+                format!(
+                    "baseline entry no longer occurs: {} on {subject}{at}",
+                    e.code
+                ),
+                stale.span.clone(),
+            )
+            .label(format!("was: {}", e.message))
+            .help(
+                "remove the entry, or rewrite the baseline with `portico check --write-baseline FILE`",
+            );
+            Diagnostic {
+                code: STALE_ENTRY,
+                severity,
+                finding,
+            }
         })
-        .chain(result.baselined.iter());
-    build(recorded, &result.repo)
+        .collect()
 }
 
 /// The file text: pretty at the top, one entry per line, with a trailing newline.
@@ -363,14 +299,6 @@ pub fn render(baseline: &Baseline) -> String {
     }
     out.push_str("]\n}\n");
     out
-}
-
-/// Writes the baseline of a run to `path` (see [`of_result`]), replacing the file atomically.
-///
-/// # Errors
-/// When the file cannot be written.
-pub fn write(path: &Path, result: &CheckResult) -> Result<(), BaselineError> {
-    write_baseline(path, &of_result(result))
 }
 
 /// Writes `baseline` to `path`, replacing the file atomically.

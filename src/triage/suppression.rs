@@ -21,21 +21,18 @@
 use std::collections::BTreeSet;
 use std::ops::Range;
 
-use globset::{GlobBuilder, GlobMatcher};
-use granit_parser::{Event, Options, Parser};
+use globset::GlobMatcher;
 
-use crate::baseline::{Location, locate};
-use crate::checks::Levels;
+use crate::checks::{Levels, did_you_mean, suggest_code};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Span};
+use crate::diagnostic::{Diagnostic, Finding, Severity, Span};
 use crate::load::Repo;
 use crate::load::embedded::map_scalar;
+use crate::load::locate::{Location, locate};
 use crate::load::node::escape_token;
 use crate::load::source::{FileId, SourceFile};
+use crate::load::yaml::SUPPRESSION_DIRECTIVE as DIRECTIVE;
 use crate::model::Model;
-
-/// The comment directive.
-pub const DIRECTIVE: &str = "portico-ignore";
 /// The annotation key.
 pub const ANNOTATION: &str = "portico.dev/ignore";
 
@@ -139,19 +136,29 @@ pub fn collect(
     config: &Config,
 ) -> Vec<Suppression> {
     let mut out = Vec::new();
-    let rego_files: BTreeSet<FileId> = repo.rego_files.iter().copied().collect();
-    let other_files: BTreeSet<FileId> = repo.other_files.iter().copied().collect();
-    for (id, file) in repo.sources.iter() {
-        if rego_files.contains(&id) || other_files.contains(&id) || !file.text.contains(DIRECTIVE) {
-            continue;
-        }
+    // The loader recorded the YAML comments that hold the directive while it parsed.
+    for (id, comment) in &repo.directive_comments {
+        let file = repo.sources.get(*id);
         let is_yaml = file
             .path
             .extension()
             .and_then(|e| e.to_str())
             .is_none_or(|e| matches!(e, "yaml" | "yml" | "json"));
-        if is_yaml {
-            yaml_comments(id, file, &mut out);
+        if !is_yaml {
+            continue;
+        }
+        let Some(payload) = file.text.get(comment.payload.clone()) else {
+            continue;
+        };
+        if let Some(directive) = parse_directive(payload) {
+            out.push(comment_suppression(
+                Kind::YamlComment,
+                *id,
+                file,
+                comment.comment.clone(),
+                comment.payload.start,
+                directive,
+            ));
         }
     }
     let mut seen = BTreeSet::new();
@@ -293,42 +300,6 @@ fn comment_suppression(
             lines: lines.clone(),
         },
         lines,
-    }
-}
-
-/// YAML comments, from the parser (so `#` in a quoted string or a block scalar is not one).
-fn yaml_comments(id: FileId, file: &SourceFile, out: &mut Vec<Suppression>) {
-    let text: &str = &file.text;
-    let mut options = Options::default();
-    options.set_emit_comments(true);
-    let mut parser = Parser::new_from_str_with_options(text, options);
-    loop {
-        match parser.next_event() {
-            None => break,
-            Some(Ok((Event::Comment(payload, _), span))) => {
-                let Some(range) = span.byte_range() else {
-                    continue;
-                };
-                let Some(directive) = parse_directive(&payload) else {
-                    continue;
-                };
-                // The span covers `#` and the payload.
-                let payload_start = range.end.saturating_sub(payload.len());
-                out.push(comment_suppression(
-                    Kind::YamlComment,
-                    id,
-                    file,
-                    range,
-                    payload_start,
-                    directive,
-                ));
-            }
-            Some(Ok(_)) => {}
-            Some(Err(_)) => match parser.proceed_next_document() {
-                Ok(true) => {}
-                Ok(false) | Err(_) => break,
-            },
-        }
     }
 }
 
@@ -475,18 +446,6 @@ fn annotations(repo: &Repo, meta: &crate::model::Meta, out: &mut Vec<Suppression
     }
 }
 
-/// Compiles a `suppressions:` glob: `*` stays within a `/`-separated segment, `**` crosses them.
-///
-/// # Errors
-/// The glob parser's message.
-pub fn compile_glob(glob: &str) -> Result<GlobMatcher, String> {
-    GlobBuilder::new(glob)
-        .literal_separator(true)
-        .build()
-        .map(|g| g.compile_matcher())
-        .map_err(|e| e.kind().to_string())
-}
-
 fn config_entries(config: &Config, out: &mut Vec<Suppression>) {
     let Some(file) = config.file else { return };
     for (i, entry) in config.settings.suppressions.iter().enumerate() {
@@ -505,12 +464,10 @@ fn config_entries(config: &Config, out: &mut Vec<Suppression>) {
             })
             .collect();
         // An invalid glob is reported with the configuration (PC901) and matches nothing.
-        let glob = |g: &Option<String>| -> Result<Option<GlobMatcher>, String> {
-            g.as_deref().map(compile_glob).transpose()
-        };
-        let (Ok(path), Ok(resource)) = (glob(&entry.path), glob(&entry.resource)) else {
+        let Some(Some(globs)) = config.suppression_globs.get(i) else {
             continue;
         };
+        let (path, resource) = (globs.path.clone(), globs.resource.clone());
         out.push(Suppression {
             kind: Kind::Config,
             span: span(&entry_pointer),
@@ -616,6 +573,133 @@ pub fn apply(
         }
     }
     (kept, suppressed, Outcome { suppressions })
+}
+
+/// What the suppressions themselves are reported for, once applied: no reason (PC903), a code
+/// that suppressed nothing while its rule ran (PC904), and a code no rule has (PC905; codes in
+/// `portico.yaml` are PC902's). Not sorted.
+#[must_use]
+pub fn findings(outcome: &Outcome, levels: &Levels) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut report = |code: &'static str, findings: Vec<Finding>| {
+        if let Some(severity) = severity(code, levels) {
+            out.extend(findings.into_iter().map(|finding| Diagnostic {
+                code,
+                severity,
+                finding,
+            }));
+        }
+    };
+    report("PC903", without_reason(outcome));
+    report("PC904", unused(outcome));
+    report("PC905", unknown_codes(outcome));
+    out
+}
+
+/// The configured severity of one of the triage pass's own rules, `None` when it is off.
+pub(crate) fn severity(code: &str, levels: &Levels) -> Option<Severity> {
+    crate::checks::rule(code).and_then(|rule| levels.severity(rule))
+}
+
+/// PC903 suppression-without-reason.
+fn without_reason(outcome: &Outcome) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in outcome.suppressions.iter().filter(|s| s.reason.is_none()) {
+        let codes = s
+            .codes
+            .iter()
+            .map(|c| format!("`{}`", c.text))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let example = s.codes.first().map_or("PC201", |c| c.text.as_str());
+        let help = match s.kind {
+            Kind::YamlComment | Kind::RegoComment => {
+                format!(
+                    "add the reason after `--`: `# portico-ignore: {example} -- why it is accepted`"
+                )
+            }
+            Kind::Annotation => {
+                format!("add the reason after the code: `{example}: why it is accepted`")
+            }
+            Kind::Config => "add `reason:` to the entry".to_owned(),
+        };
+        let what = if codes.is_empty() {
+            "suppression gives no reason".to_owned()
+        } else {
+            format!("suppression of {codes} gives no reason")
+        };
+        out.push(Finding::new(what, s.span.clone()).help(help));
+    }
+    out
+}
+
+/// PC904 unused-suppression.
+fn unused(outcome: &Outcome) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in &outcome.suppressions {
+        for c in s.codes.iter().filter(|c| c.ran && c.used == 0) {
+            let Some(code) = c.code else { continue };
+            let help = match s.kind {
+                Kind::YamlComment | Kind::RegoComment => match s.lines.first() {
+                    Some(line) => {
+                        format!("nothing on line {line} reports {code}; remove `{code}` from it")
+                    }
+                    None => format!("no line follows it; remove `{code}` from it"),
+                },
+                Kind::Annotation => {
+                    format!("nothing in this resource reports {code}; remove `{code}` from it")
+                }
+                Kind::Config => format!("no finding matches this entry; remove `{code}` from it"),
+            };
+            out.push(
+                Finding::new(
+                    format!("suppression of `{code}` suppresses nothing"),
+                    c.span.clone(),
+                )
+                .help(help),
+            );
+        }
+    }
+    out
+}
+
+/// PC905 unknown-suppression-code.
+fn unknown_codes(outcome: &Outcome) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for s in outcome
+        .suppressions
+        .iter()
+        .filter(|s| s.kind != Kind::Config)
+    {
+        if s.codes.is_empty() {
+            let help = if s.kind == Kind::Annotation {
+                "write the codes before the reason: `PC201: why it is accepted`"
+            } else {
+                "write the codes before the reason: `# portico-ignore: PC201 -- why it is accepted`"
+            };
+            out.push(Finding::new("suppression names no rule code", s.span.clone()).help(help));
+            continue;
+        }
+        for c in s.codes.iter().filter(|c| c.code.is_none()) {
+            let looks_like_code = c.text.len() >= 3
+                && c.text
+                    .get(..2)
+                    .is_some_and(|p| p.eq_ignore_ascii_case("PC"));
+            let help = did_you_mean(suggest_code(&c.text)).unwrap_or_else(|| {
+                if looks_like_code {
+                    "`portico rules` lists every code".to_owned()
+                } else if s.kind == Kind::Annotation {
+                    "separate the reason from the codes with `:`".to_owned()
+                } else {
+                    "separate the reason from the codes with `--`".to_owned()
+                }
+            });
+            out.push(
+                Finding::new(format!("`{}` is not a rule code", c.text), c.span.clone()).help(help),
+            );
+        }
+    }
+    out
 }
 
 #[cfg(test)]
