@@ -386,6 +386,13 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         rego: &rego,
         providers: &config.settings.identity_providers,
     });
+    let facts = model::facts::Facts::build(&model::facts::FactsInput {
+        model: &model,
+        index: &index,
+        selections: &selections,
+        providers: &config.settings.identity_providers,
+        scope_sources: &scope_sources,
+    });
     let ctx = checks::Context {
         repo: &repo,
         model: &model,
@@ -395,6 +402,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
         scope_sources: &scope_sources,
         rego: &rego,
         matrix: &matrix,
+        facts: &facts,
     };
     timings.mark("matrix", started);
     found.extend(checks::run(&ctx, &levels));

@@ -149,6 +149,8 @@ pub struct Context<'a> {
     pub rego: &'a crate::rego::Analysis,
     /// The access matrix.
     pub matrix: &'a crate::rego::matrix::Matrix,
+    /// Facts several rules read, computed once.
+    pub facts: &'a crate::model::facts::Facts,
 }
 
 impl Context<'_> {

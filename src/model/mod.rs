@@ -1,8 +1,10 @@
 //! Stage 3: typed resources built from the loaded documents, and the [`index::Index`] that
 //! resolves delegation, effective route labels and selectors.
 
+pub mod facts;
 pub mod identity;
 pub mod index;
+pub mod jwks;
 pub mod kinds;
 pub mod kustomize;
 pub mod rego;
@@ -22,7 +24,8 @@ use crate::schema::catalog::SchemaKind;
 use crate::schema::validate::{SchemaError, strip_nulls, validate};
 use crate::schema::{self, ShapeError};
 use kinds::{
-    AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec,
+    AccessTokenValidation, AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec,
+    ObjectMeta, RouteTableSpec,
 };
 
 /// The namespace kubectl applies to an object that names none.
@@ -535,4 +538,27 @@ pub fn gloo_auth_specs(
                 .iter()
                 .map(|a| (&a.meta, "/spec", &a.spec)),
         )
+}
+
+/// Every `oauth2.accessTokenValidation` with the resource and its pointer.
+pub fn access_token_validations(
+    model: &Model,
+) -> impl Iterator<Item = (&Meta, String, &AccessTokenValidation)> {
+    gloo_auth_specs(model).flat_map(|(meta, base, spec)| {
+        spec.configs
+            .iter()
+            .enumerate()
+            .filter_map(move |(c, step)| {
+                step.oauth2
+                    .as_ref()
+                    .and_then(|o| o.access_token_validation.as_ref())
+                    .map(|atv| {
+                        (
+                            meta,
+                            format!("{base}/configs/{c}/oauth2/accessTokenValidation"),
+                            atv,
+                        )
+                    })
+            })
+    })
 }

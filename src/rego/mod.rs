@@ -89,6 +89,9 @@ pub struct OpaStep {
     pub path: String,
     /// The query text.
     pub query: Option<String>,
+    /// The query, parsed once for every rule that reads it; `None` when it is absent or blank
+    /// (PC505 reports those).
+    pub parsed_query: Option<Result<facts::QueryFacts, RegoError>>,
     /// `options.fastInputConversion`.
     pub fast_input_conversion: bool,
     /// The modules, in reference order: (index in `modules` of the reference, ConfigMap
@@ -180,11 +183,17 @@ impl Analysis {
                         Some((r, cm, by_config_map.get(&cm).cloned().unwrap_or_default()))
                     })
                     .collect();
+                let parsed_query = opa
+                    .query
+                    .as_deref()
+                    .filter(|q| !q.trim().is_empty())
+                    .map(|q| parse::parse_query(q).map(|q| facts::query_facts(&q)));
                 steps.push(OpaStep {
                     policy,
                     meta: meta.clone(),
                     path: format!("{base}/configs/{c}/opaAuth"),
                     query: opa.query.clone(),
+                    parsed_query,
                     fast_input_conversion: opa
                         .options
                         .as_ref()

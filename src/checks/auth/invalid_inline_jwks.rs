@@ -1,7 +1,7 @@
 use crate::checks::Context;
-use crate::checks::auth::{analyse_jwks, inline_jwks};
 use crate::diagnostic::{Finding, Span};
 use crate::load::embedded::map_scalar;
+use crate::model::jwks::inline_jwks;
 
 crate::declare_rule! {
     /// ## What it does
@@ -37,8 +37,10 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (meta, path, text) in inline_jwks(ctx.model) {
-        let analysis = analyse_jwks(text);
+    for (meta, path, _) in inline_jwks(ctx.model) {
+        let Some(analysis) = ctx.facts.jwks_at(meta, &path) else {
+            continue;
+        };
         if analysis.problems.is_empty() {
             continue;
         }
@@ -46,7 +48,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let map = map_scalar(ctx.repo.sources.get(meta.file), found.node);
-        for problem in analysis.problems {
+        for problem in &analysis.problems {
             let start = map.file_offset(problem.range.start);
             let end = if map.is_exact() {
                 map.file_offset(problem.range.end).max(start)
@@ -54,8 +56,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 start
             };
             out.push(
-                Finding::new(problem.message, Span::new(meta.file, start..end))
-                    .help(problem.help)
+                Finding::new(problem.message.clone(), Span::new(meta.file, start..end))
+                    .help(problem.help.clone())
                     .resource(meta.id.to_string()),
             );
         }

@@ -1,6 +1,6 @@
 use crate::checks::Context;
-use crate::checks::auth::{analyse_jwks, inline_jwks};
 use crate::diagnostic::Finding;
+use crate::model::jwks::inline_jwks;
 
 crate::declare_rule! {
     /// ## What it does
@@ -27,8 +27,10 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for (meta, path, text) in inline_jwks(ctx.model) {
-        let analysis = analyse_jwks(text);
+    for (meta, path, _) in inline_jwks(ctx.model) {
+        let Some(analysis) = ctx.facts.jwks_at(meta, &path) else {
+            continue;
+        };
         if !analysis.problems.is_empty() || analysis.keys == 0 || analysis.signing_keys > 0 {
             continue;
         }

@@ -1,6 +1,5 @@
 use crate::checks::Context;
 use crate::diagnostic::{Finding, Span};
-use crate::model::identity::link_policies;
 
 crate::declare_rule! {
     /// ## What it does
@@ -36,12 +35,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     if providers.len() < 2 {
         return;
     }
-    let links = link_policies(ctx.model, providers);
+    let links = &ctx.facts.links;
     for (i, policy) in ctx.model.ext_auth_policies.iter().enumerate() {
         if links.get(i).copied().flatten().is_some() {
             continue;
         }
-        let jwt = crate::checks::auth::access_token_validations(ctx.model)
+        let jwt = crate::model::access_token_validations(ctx.model)
             .find(|(meta, _, atv)| meta.id == policy.meta.id && atv.jwt.is_some());
         let Some((meta, base, _)) = jwt else { continue };
         let urls: Vec<String> = providers

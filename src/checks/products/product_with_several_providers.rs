@@ -1,7 +1,6 @@
 use std::collections::BTreeMap;
 
 use crate::checks::Context;
-use crate::checks::products::protected_products;
 use crate::diagnostic::Finding;
 
 crate::declare_rule! {
@@ -30,7 +29,7 @@ crate::declare_rule! {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
     let mut by_table: BTreeMap<usize, Vec<(usize, usize)>> = BTreeMap::new();
-    for ((table, provider), policy) in protected_products(ctx) {
+    for (&(table, provider), &policy) in &ctx.facts.protected_products {
         by_table.entry(table).or_default().push((provider, policy));
     }
     for (t, served) in by_table {

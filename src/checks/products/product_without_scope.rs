@@ -1,5 +1,4 @@
 use crate::checks::Context;
-use crate::checks::products::{inventories, products_at_providers};
 use crate::config::{IdentityProvider, ProviderType};
 use crate::diagnostic::{Finding, Span};
 use crate::model::identity::{Inventory, OtherApplication, near_miss};
@@ -49,8 +48,8 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let inventories = inventories(ctx);
-    for at in products_at_providers(ctx, &inventories) {
+    let providers = &ctx.config.settings.identity_providers;
+    for at in ctx.facts.products_at_providers(ctx.model, providers) {
         let (table, product, provider, inventory, p, policy) = (
             at.table,
             at.product,

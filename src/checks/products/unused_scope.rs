@@ -1,7 +1,6 @@
 use std::collections::BTreeSet;
 
 use crate::checks::Context;
-use crate::checks::products::{inventories, protected_products};
 use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
@@ -41,8 +40,8 @@ const STANDARD: &[&str] = &[
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
-    let inventories = inventories(ctx);
-    let pairs = protected_products(ctx);
+    let inventories = &ctx.facts.inventories;
+    let pairs = &ctx.facts.protected_products;
     for (p, provider) in providers.iter().enumerate() {
         let Some(Some(inventory)) = inventories.get(p) else {
             continue;

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::checks::rego::{query_span, step_query};
+use crate::checks::rego::query_span;
 use crate::diagnostic::Finding;
 
 crate::declare_rule! {
@@ -33,7 +33,7 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for step in &ctx.rego.steps {
-        match step_query(step) {
+        match &step.parsed_query {
             // A missing query is a schema error (PC104); a present, blank one is not.
             None if step.query.is_some() => out.push(
                 Finding::new(

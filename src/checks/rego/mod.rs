@@ -20,8 +20,7 @@ use std::collections::BTreeSet;
 use crate::checks::Context;
 use crate::diagnostic::Span;
 use crate::rego::OpaStep;
-use crate::rego::facts::{DataRef, ModuleFacts, QueryFacts, query_facts};
-use crate::rego::parse::{RegoError, parse_query};
+use crate::rego::facts::{DataRef, ModuleFacts};
 
 /// Modules some `opaAuth` step runs: only those are held to the ext auth input contract (a
 /// `.rego` file may belong to another system).
@@ -53,12 +52,6 @@ pub(crate) fn query_span(
         whole.file,
         start + range.start.min(query.len())..start + range.end.min(query.len()),
     )
-}
-
-/// A step's query, parsed; `None` when it is absent or blank (PC505 reports those).
-pub(crate) fn step_query(step: &OpaStep) -> Option<Result<QueryFacts, RegoError>> {
-    let query = step.query.as_deref().filter(|q| !q.trim().is_empty())?;
-    Some(parse_query(query).map(|q| query_facts(&q)))
 }
 
 /// Where a `data` reference of a query leads in a step's modules.
@@ -184,13 +177,4 @@ pub(crate) fn describe_profile(decision: &crate::rego::matrix::Decision) -> Stri
                 .join(", ")
         ),
     }
-}
-
-/// Which ExtAuthPolicies are linked to an identity provider of portico.yaml (computed once
-/// per rule: linking is a pass over every policy).
-pub(crate) fn linked_policies(ctx: &Context<'_>) -> Vec<bool> {
-    crate::model::identity::link_policies(ctx.model, &ctx.config.settings.identity_providers)
-        .iter()
-        .map(Option::is_some)
-        .collect()
 }

@@ -42,7 +42,9 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let linked = crate::checks::rego::linked_policies(ctx);
+    let linked: Vec<bool> = (0..ctx.model.ext_auth_policies.len())
+        .map(|p| ctx.facts.is_linked(p))
+        .collect();
     for ((policy, product), decisions) in by_policy_product(ctx) {
         let Some(leak) = decisions
             .iter()

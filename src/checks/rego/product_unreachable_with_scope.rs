@@ -2,7 +2,6 @@ use crate::checks::Context;
 use crate::checks::rego::scope_claim_shape::{issued_claim, provider_label};
 use crate::checks::rego::{by_policy_product, policy_anchor, product_span};
 use crate::diagnostic::Finding;
-use crate::model::identity::link_policies;
 use crate::rego::facts::Segment;
 
 crate::declare_rule! {
@@ -37,8 +36,8 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
-    let links = link_policies(ctx.model, providers);
-    let linked = crate::checks::rego::linked_policies(ctx);
+    let links = &ctx.facts.links;
+    let linked: Vec<bool> = links.iter().map(Option::is_some).collect();
     for ((policy, product), decisions) in by_policy_product(ctx) {
         // Without a configured identity provider the token's shape is a guess: judge only
         // policies whose tokens portico knows.

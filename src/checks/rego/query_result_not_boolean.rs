@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::checks::rego::{Resolved, query_span, resolve, step_query};
+use crate::checks::rego::{Resolved, query_span, resolve};
 use crate::diagnostic::Finding;
 use crate::rego::facts::{ModuleFacts, QueryResult, RuleValue};
 
@@ -30,7 +30,7 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for step in &ctx.rego.steps {
-        let Some(Ok(query)) = step_query(step) else {
+        let Some(Ok(query)) = &step.parsed_query else {
             continue;
         };
         let QueryResult::Data(i) = query.result else {

@@ -1,4 +1,4 @@
-use crate::checks::rego::{Resolved, query_span, resolve, step_query};
+use crate::checks::rego::{Resolved, query_span, resolve};
 use crate::checks::{Context, did_you_mean};
 use crate::diagnostic::Finding;
 use crate::rego::facts::ModuleFacts;
@@ -30,7 +30,7 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for step in &ctx.rego.steps {
-        let Some(Ok(query)) = step_query(step) else {
+        let Some(Ok(query)) = &step.parsed_query else {
             continue;
         };
         let modules: Vec<_> = step.modules().collect();

@@ -3,7 +3,6 @@ use std::collections::BTreeSet;
 use crate::checks::Context;
 use crate::config::{IdentityProvider, ProviderType};
 use crate::diagnostic::{Finding, Span};
-use crate::model::identity::{inventory, link_policies};
 use crate::rego::facts::{InputRead, Segment, Usage};
 
 crate::declare_rule! {
@@ -68,7 +67,7 @@ const SCOPE_CLAIMS: &[&str] = &["scope", "scp", "scopes"];
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
-    let links = link_policies(ctx.model, providers);
+    let links = &ctx.facts.links;
     let mut reported = BTreeSet::new();
     for step in &ctx.rego.steps {
         let Some(policy) = step.policy else { continue };
@@ -227,7 +226,7 @@ fn slash_identifier(
     {
         return Some(configured.to_string());
     }
-    let inv = inventory(provider, index, ctx.scope_sources)?;
+    let inv = ctx.facts.inventories.get(index)?.as_ref()?;
     inv.tokens
         .iter()
         .filter_map(|t| t.rsplit_once('/').map(|(identifier, _)| identifier))
