@@ -8,7 +8,6 @@ use serde_json::{Value as Json, json};
 use crate::load::Repo;
 use crate::model::kinds::ExtAuthPolicySpec;
 use crate::model::{Meta, Model, Resource};
-use crate::schema::catalog::SchemaKind;
 
 use super::EmitError;
 use super::kubernetes_name::NameForm;
@@ -370,7 +369,9 @@ pub fn compile_from(
 }
 
 fn validate(path: &str, document: &Json) -> Result<(), EmitError> {
-    match crate::schema::validate::validate(SchemaKind::AuthConfig, document, "").first() {
+    match crate::model::kinds::schema::validate(crate::model::Kind::AuthConfig, document, "")
+        .first()
+    {
         Some(error) => Err(EmitError::Invalid {
             file: path.to_string(),
             pointer: error.target(),

@@ -18,8 +18,7 @@ use serde_json::Value as Json;
 use crate::diagnostic::Span;
 use crate::load::source::{FileId, SourceFile};
 use crate::load::{DocId, LoadedDocument, Repo};
-use crate::schema::catalog::SchemaKind;
-use crate::schema::validate::{SchemaError, strip_nulls, validate};
+use crate::schema::validate::{SchemaError, strip_nulls};
 use crate::schema::{self, ShapeError};
 use kinds::{
     AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec,
@@ -367,16 +366,7 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         model.other_objects += 1;
         return;
     };
-    let schema_kind = match kind {
-        Kind::RouteTable => Some(SchemaKind::RouteTable),
-        Kind::ExtAuthPolicy => Some(SchemaKind::ExtAuthPolicy),
-        Kind::ExtAuthServer => Some(SchemaKind::ExtAuthServer),
-        Kind::AuthConfig => Some(SchemaKind::AuthConfig),
-        Kind::ConfigMap => None,
-    };
-    let schema_errors = schema_kind
-        .map(|k| validate(k, json, base))
-        .unwrap_or_default();
+    let schema_errors = kinds::schema::validate(kind, json, base);
     let has_schema_errors = !schema_errors.is_empty();
     let name_reported = schema_errors.iter().any(|e| {
         matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")
