@@ -176,7 +176,7 @@ pub enum OutputError {
 }
 
 /// `path` as portico prints it: control characters and bidirectional overrides escaped
-/// ([`crate::report::terminal::escaped`]), line feed and tab included, so that a name from the
+/// ([`crate::diagnostic::escaped`]), line feed and tab included, so that a name from the
 /// repository is shown and never obeyed: a file name holding `\n::error::` would start a
 /// GitHub workflow command of its own, and `ESC [` sequences would drive the terminal.
 #[must_use]
@@ -184,7 +184,7 @@ pub fn escaped_path(path: &Path) -> String {
     let text = path.to_string_lossy();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match crate::report::terminal::escaped(c) {
+        match crate::diagnostic::escaped(c) {
             Some(shown) => out.push_str(&shown),
             // `escaped` leaves these to the reporters, which lay out lines themselves; within a
             // name they are no layout.
