@@ -270,7 +270,7 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
 pub const MARKER: &str = ".portico-build";
 
 /// Whether `rel` (relative, with `/`) is the path of a file a build writes:
-/// `authconfigs/<namespace>/<name>.yaml` (`authconfig.rs`), `envoy/bootstrap.yaml` and
+/// `authconfigs/<namespace>/<name>.yaml` (`model::artifacts::auth_config`), `envoy/bootstrap.yaml` and
 /// `envoy/{ext-authz,routes,clusters}/<name>.yaml` (`envoy.rs`). Each name is one path
 /// segment that does not start with `.`, so an artifact never leads out of its directory or
 /// onto a hidden file.

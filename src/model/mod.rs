@@ -1,8 +1,10 @@
 //! Stage 3: typed resources built from the loaded documents, and the [`index::Index`] that
 //! resolves delegation, effective route labels and selectors.
 
+pub mod artifacts;
 pub mod identity;
 pub mod index;
+pub mod jwks;
 pub mod kinds;
 pub mod kustomize;
 pub mod rego;

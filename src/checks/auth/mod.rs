@@ -134,7 +134,7 @@ pub(crate) fn analyse_jwks(text: &str) -> JwksAnalysis {
     // the last (§4, §5), and RFC 8259 §4 says readers differ; serde_json and Go's
     // `encoding/json` (golang/go#24415) keep the last, so the first (a private key, say) is
     // what nothing but the text shows.
-    for object in crate::emit::jwks::objects(text) {
+    for object in crate::model::jwks::objects(text) {
         for (later, _) in object.duplicates() {
             let place = if object.pointer.is_empty() {
                 "the JWK Set object".to_owned()

@@ -1,8 +1,8 @@
 use crate::checks::Context;
 use crate::checks::auth::inline_jwks;
 use crate::diagnostic::{Finding, Span};
-use crate::emit::jwks::{self, JsonMember, JsonObject};
 use crate::load::embedded::map_scalar;
+use crate::model::jwks::{self, JsonMember, JsonObject};
 
 crate::declare_rule! {
     /// ## What it does
