@@ -82,9 +82,18 @@ fn stamped(mut schema: Json, api_version: &str, kind_name: &str) -> Json {
 /// the pointer of the instance inside its document. A ConfigMap has no schema: no errors.
 #[must_use]
 pub fn validate(kind: Kind, instance: &Json, base: &str) -> Vec<SchemaError> {
-    static CELLS: [OnceLock<Option<CompiledSchema>>; 5] = [const { OnceLock::new() }; 5];
-    CELLS[kind as usize]
-        .get_or_init(|| schema(kind).map(|schema| CompiledSchema::new(kind.as_str(), schema)))
+    static ROUTE_TABLE: OnceLock<Option<CompiledSchema>> = OnceLock::new();
+    static EXT_AUTH_POLICY: OnceLock<Option<CompiledSchema>> = OnceLock::new();
+    static EXT_AUTH_SERVER: OnceLock<Option<CompiledSchema>> = OnceLock::new();
+    static AUTH_CONFIG: OnceLock<Option<CompiledSchema>> = OnceLock::new();
+    let cell = match kind {
+        Kind::RouteTable => &ROUTE_TABLE,
+        Kind::ExtAuthPolicy => &EXT_AUTH_POLICY,
+        Kind::ExtAuthServer => &EXT_AUTH_SERVER,
+        Kind::AuthConfig => &AUTH_CONFIG,
+        Kind::ConfigMap => return Vec::new(),
+    };
+    cell.get_or_init(|| schema(kind).map(|schema| CompiledSchema::new(kind.as_str(), schema)))
         .as_ref()
         .map(|compiled| compiled.validate(instance, base))
         .unwrap_or_default()
