@@ -293,8 +293,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     }
     let mut json = doc.root.to_json();
     crate::schema::validate::strip_nulls(&mut json);
-    let errors =
-        crate::schema::validate::validate(crate::schema::catalog::SchemaKind::Config, &json, "");
+    let errors = validator().validate(&json, "");
     for error in &errors {
         let span = error.span_in(&doc.root);
         let (message, help) = error.describe();
@@ -325,6 +324,19 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     check_baseline(&mut config, &doc);
     config.doc = Some(doc);
     config
+}
+
+/// The JSON Schema of `portico.yaml` (draft 2020-12), generated from [`ConfigFile`].
+#[must_use]
+pub fn schema() -> serde_json::Value {
+    crate::schema::generate::root_schema::<ConfigFile>(CONFIG_FILE_NAME)
+}
+
+/// [`schema`], compiled once.
+fn validator() -> &'static crate::schema::validate::CompiledSchema {
+    static COMPILED: std::sync::OnceLock<crate::schema::validate::CompiledSchema> =
+        std::sync::OnceLock::new();
+    COMPILED.get_or_init(|| crate::schema::validate::CompiledSchema::new("config", schema()))
 }
 
 /// Why `output:` cannot be the build's output directory, if it cannot.

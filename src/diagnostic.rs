@@ -244,6 +244,27 @@ pub fn url_credentials(text: &str) -> Vec<Range<usize>> {
     found
 }
 
+/// How `c` is shown when it must not reach a terminal or a log as it is: `\u{1b}`; `None` for
+/// every other character. Every place that prints text from the repository (the reporters,
+/// the paths `portico build` names) shows it through this.
+///
+/// File contents and file names are untrusted. Written raw, `ESC ]0;…BEL` retitles the
+/// terminal, `ESC [2J` clears it, `ESC ]52;…` writes the clipboard (xterm's control sequences,
+/// <https://invisible-island.net/xterm/ctlseqs/ctlseqs.html>), and the bidirectional
+/// overrides reorder what is shown (CVE-2021-42574, "Trojan Source").
+///
+/// Control characters (Unicode category Cc: C0, DEL and C1) other than tab and line feed,
+/// which the reporters lay out themselves, and the bidirectional formatting characters
+/// (Unicode Standard Annex #9, <https://www.unicode.org/reports/tr9/#Directional_Formatting_Characters>).
+#[must_use]
+pub fn escaped(c: char) -> Option<String> {
+    let bidi = matches!(
+        c,
+        '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+    );
+    ((c.is_control() && c != '\t' && c != '\n') || bidi).then(|| format!("\\u{{{:x}}}", c as u32))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

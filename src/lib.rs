@@ -567,3 +567,25 @@ fn base_dir(dir: &std::path::Path) -> &std::path::Path {
         dir
     }
 }
+
+/// The JSON Schema of `kind` (draft 2020-12). Each owner generates its own: the model the
+/// Kubernetes kinds', `config` `portico.yaml`'s.
+#[must_use]
+pub fn schema_json(kind: schema::kind::SchemaKind) -> serde_json::Value {
+    use schema::kind::SchemaKind;
+    let object = match kind {
+        SchemaKind::RouteTable => model::Kind::RouteTable,
+        SchemaKind::ExtAuthPolicy => model::Kind::ExtAuthPolicy,
+        SchemaKind::ExtAuthServer => model::Kind::ExtAuthServer,
+        SchemaKind::AuthConfig => model::Kind::AuthConfig,
+        SchemaKind::Config => return config::schema(),
+    };
+    // Every kind mapped above has a schema; only ConfigMaps have none.
+    model::kinds::schema::schema(object).unwrap_or_default()
+}
+
+/// [`schema_json`] as committed under `schemas/`: pretty JSON with a trailing newline.
+#[must_use]
+pub fn schema_text(kind: schema::kind::SchemaKind) -> String {
+    schema::generate::pretty(&schema_json(kind))
+}

@@ -12,7 +12,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use portico::load::source::SourceFile;
-use portico::schema::catalog::{SchemaKind, schema};
+use portico::schema::kind::SchemaKind;
+use portico::schema_json;
 use serde_json::Value as Json;
 
 /// Paths where portico and the CRD are allowed to differ, each with the reason it was accepted.
@@ -223,7 +224,7 @@ fn sides() -> Option<Sides> {
     let mut crd = BTreeMap::new();
     collect(&Crd, &crd_spec, "", &mut crd, &mut Vec::new());
 
-    let root = schema(SchemaKind::AuthConfig);
+    let root = schema_json(SchemaKind::AuthConfig);
     let spec = root
         .pointer("/properties/spec")
         .expect("the AuthConfig schema has a spec property");

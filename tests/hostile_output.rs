@@ -425,7 +425,7 @@ fn escape_sequences_reach_no_terminal() {
         (name.as_str(), raw.as_bytes()),
         ("policy.yaml", quoted.as_bytes()),
     ]);
-    let forbidden = |c: char| portico::report::terminal::escaped(c).is_some();
+    let forbidden = |c: char| portico::diagnostic::escaped(c).is_some();
     for format in ["human", "github", "json", "sarif"] {
         let (out, summary) = run(dir.path(), format);
         let out = text(&out);

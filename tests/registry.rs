@@ -125,7 +125,8 @@ fn rule_pages_are_current() {
 
 #[test]
 fn schemas_are_current() {
-    use portico::schema::catalog::{SchemaKind, schema_text};
+    use portico::schema::kind::SchemaKind;
+    use portico::schema_text;
     let dir = common::root().join("schemas");
     for kind in SchemaKind::ALL {
         common::assert_generated(&dir.join(kind.file_name()), &schema_text(kind));

@@ -5,7 +5,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use portico::schema::catalog::{SchemaKind, schema_text};
+use portico::schema::kind::SchemaKind;
+use portico::schema_text;
 
 use super::terminal::write_stdout;
 

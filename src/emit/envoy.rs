@@ -26,9 +26,9 @@ use crate::model::index::RouteRef;
 use crate::model::kinds::{DestinationReference, ExtAuthServerSpec, HttpRequestMatcher, HttpRoute};
 use crate::model::{Model, Resource};
 
-use super::authconfig::id_of;
-use super::file_name::{file_name, stem};
 use super::{EmitError, EmitInput};
+use crate::model::artifacts::auth_config::id_of;
+use crate::model::artifacts::file_name::{file_name, stem};
 
 use crate::rego::matrix::PORTAL_METADATA;
 const EXT_AUTHZ: &str = "envoy.filters.http.ext_authz";

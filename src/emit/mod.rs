@@ -9,9 +9,6 @@
 pub mod authconfig;
 pub mod envoy;
 pub mod envoy_schema;
-pub mod file_name;
-pub mod jwks;
-pub mod kubernetes_name;
 pub mod output;
 
 use std::collections::BTreeMap;

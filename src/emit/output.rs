@@ -49,10 +49,7 @@ use std::io::{self, Read, Write};
 use std::path::{Component, Path, PathBuf};
 
 use super::Artifacts;
-
-/// The marker file a build writes at the top of its output directory: a directory holding it
-/// (and only artifacts) is one portico wrote, and the next build may replace it.
-pub const MARKER: &str = ".portico-build";
+use crate::load::walk::{MARKER, is_artifact_dir, is_artifact_path};
 
 /// The marker's content: constant, so two builds stay byte-identical.
 const MARKER_TEXT: &str = "# Written by `portico build`. The next build replaces this directory whole; it refuses\n# to when the directory holds anything but the files a build writes.\n";
@@ -179,7 +176,7 @@ pub enum OutputError {
 }
 
 /// `path` as portico prints it: control characters and bidirectional overrides escaped
-/// ([`crate::report::terminal::escaped`]), line feed and tab included, so that a name from the
+/// ([`crate::diagnostic::escaped`]), line feed and tab included, so that a name from the
 /// repository is shown and never obeyed: a file name holding `\n::error::` would start a
 /// GitHub workflow command of its own, and `ESC [` sequences would drive the terminal.
 #[must_use]
@@ -187,7 +184,7 @@ pub fn escaped_path(path: &Path) -> String {
     let text = path.to_string_lossy();
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
-        match crate::report::terminal::escaped(c) {
+        match crate::diagnostic::escaped(c) {
             Some(shown) => out.push_str(&shown),
             // `escaped` leaves these to the reporters, which lay out lines themselves; within a
             // name they are no layout.
@@ -233,44 +230,6 @@ fn describe_foreign(out: &Path, foreign: &Foreign) -> String {
         foreign.entries.join(", "),
         if foreign.more { ", …" } else { "" }
     )
-}
-
-/// Whether `rel` (relative, with `/`) is the path of a file a build writes:
-/// `authconfigs/<namespace>/<name>.yaml` (`authconfig.rs`), `envoy/bootstrap.yaml` and
-/// `envoy/{ext-authz,routes,clusters}/<name>.yaml` (`envoy.rs`). Each name is one path
-/// segment that does not start with `.`, so an artifact never leads out of its directory or
-/// onto a hidden file.
-#[must_use]
-pub fn is_artifact_path(rel: &str) -> bool {
-    let parts: Vec<&str> = rel.split('/').collect();
-    match parts.as_slice() {
-        ["authconfigs", namespace, file] => is_segment(namespace) && is_yaml_file(file),
-        ["envoy", "bootstrap.yaml"] => true,
-        ["envoy", "ext-authz" | "routes" | "clusters", file] => is_yaml_file(file),
-        _ => false,
-    }
-}
-
-/// Whether `rel` is a directory that holds artifacts.
-fn is_artifact_dir(rel: &str) -> bool {
-    let parts: Vec<&str> = rel.split('/').collect();
-    match parts.as_slice() {
-        ["authconfigs" | "envoy"] | ["envoy", "ext-authz" | "routes" | "clusters"] => true,
-        ["authconfigs", namespace] => is_segment(namespace),
-        _ => false,
-    }
-}
-
-fn is_segment(name: &str) -> bool {
-    !name.is_empty()
-        && !name.starts_with('.')
-        && !name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control())
-}
-
-fn is_yaml_file(name: &str) -> bool {
-    is_segment(name) && name.len() > ".yaml".len() && name.ends_with(".yaml")
 }
 
 /// What a directory holds, compared with what a build writes.
@@ -1198,36 +1157,6 @@ mod tests {
         // Nothing is left beside the output, the lock included.
         let siblings: Vec<_> = fs::read_dir(tmp.path()).unwrap().flatten().collect();
         assert_eq!(siblings.len(), 1, "{siblings:?}");
-    }
-
-    #[test]
-    fn artifact_paths_are_the_shapes_the_emitters_write() {
-        for good in [
-            "authconfigs/gloo-mesh/oauth-okta-gloo-mesh-cluster1-ext-auth-service.yaml",
-            "envoy/bootstrap.yaml",
-            "envoy/ext-authz/gloo-mesh.ext-auth-server.yaml",
-            "envoy/routes/gloo-mesh.api.yaml",
-            "envoy/clusters/outbound_9001_ext-auth-service.yaml",
-        ] {
-            assert!(is_artifact_path(good), "{good}");
-        }
-        for bad in [
-            "",
-            "stale.yaml",
-            ".portico-build",
-            "authconfigs/ns/..yaml",
-            "authconfigs/../x.yaml",
-            "authconfigs/ns/.hidden.yaml",
-            "authconfigs/ns/x.txt",
-            "authconfigs/ns/sub/x.yaml",
-            "authconfigs/ns/.yaml",
-            "envoy/other/x.yaml",
-            "envoy/x.yaml",
-            "/etc/passwd",
-            "authconfigs/n\\s/x.yaml",
-        ] {
-            assert!(!is_artifact_path(bad), "{bad}");
-        }
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! - only regular files are opened: a FIFO or a device named `*.yaml` is reported, not read
 //!   (a FIFO would block the walk, a device would never end).
 //! - the build output directory hides only what a build wrote: inside it, the files at
-//!   artifact paths (`emit::output::is_artifact_path`) are not read, and only when it holds the
+//!   artifact paths ([`is_artifact_path`]) are not read, and only when it holds the
 //!   build marker. Every other file there is read like any other, so `output: routes` does not
 //!   take the route tables out of the check.
 
@@ -132,10 +132,7 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
         .outputs
         .iter()
         .filter_map(|d| d.canonicalize().ok())
-        .filter(|d| {
-            std::fs::symlink_metadata(d.join(crate::emit::output::MARKER))
-                .is_ok_and(|meta| meta.is_file())
-        })
+        .filter(|d| std::fs::symlink_metadata(d.join(MARKER)).is_ok_and(|meta| meta.is_file()))
         .collect();
     // The filter decides which directories are entered; a linked directory leading out of the
     // root is reported from inside it, as the walk goes, so the problems wait here.
@@ -264,6 +261,53 @@ pub fn walk_dir(root: &Path, options: &WalkOptions) -> Walk {
     Walk { files, problems }
 }
 
+// The layout of a build's output directory, which `emit::output` writes and the walk must
+// recognise so as not to read a build back as input. It is defined here, upstream, so that the
+// walk does not depend on the stage that runs after it.
+
+/// The marker file a build writes at the top of its output directory: a directory holding it
+/// (and only artifacts) is one portico wrote, and the next build may replace it.
+pub const MARKER: &str = ".portico-build";
+
+/// Whether `rel` (relative, with `/`) is the path of a file a build writes:
+/// `authconfigs/<namespace>/<name>.yaml` (`model::artifacts::auth_config`), `envoy/bootstrap.yaml` and
+/// `envoy/{ext-authz,routes,clusters}/<name>.yaml` (`envoy.rs`). Each name is one path
+/// segment that does not start with `.`, so an artifact never leads out of its directory or
+/// onto a hidden file.
+#[must_use]
+pub fn is_artifact_path(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["authconfigs", namespace, file] => is_segment(namespace) && is_yaml_file(file),
+        ["envoy", "bootstrap.yaml"] => true,
+        ["envoy", "ext-authz" | "routes" | "clusters", file] => is_yaml_file(file),
+        _ => false,
+    }
+}
+
+/// Whether `rel` is a directory that holds artifacts.
+#[must_use]
+pub fn is_artifact_dir(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    match parts.as_slice() {
+        ["authconfigs" | "envoy"] | ["envoy", "ext-authz" | "routes" | "clusters"] => true,
+        ["authconfigs", namespace] => is_segment(namespace),
+        _ => false,
+    }
+}
+
+fn is_segment(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && !name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control())
+}
+
+fn is_yaml_file(name: &str) -> bool {
+    is_segment(name) && name.len() > ".yaml".len() && name.ends_with(".yaml")
+}
+
 /// Whether the file at `canonical` is an artifact of one of the build `outputs` (canonical,
 /// each holding the marker): the build's own output, not input.
 fn is_built(canonical: &Path, outputs: &[PathBuf]) -> bool {
@@ -273,7 +317,7 @@ fn is_built(canonical: &Path, outputs: &[PathBuf]) -> bool {
                 .components()
                 .map(|c| c.as_os_str().to_string_lossy().into_owned())
                 .collect();
-            crate::emit::output::is_artifact_path(&rel.join("/"))
+            is_artifact_path(&rel.join("/"))
         })
     })
 }
@@ -346,5 +390,35 @@ mod tests {
             relative_name(Path::new("."), Path::new("./b/c.yaml")),
             "b/c.yaml"
         );
+    }
+
+    #[test]
+    fn artifact_paths_are_the_shapes_the_emitters_write() {
+        for good in [
+            "authconfigs/gloo-mesh/oauth-okta-gloo-mesh-cluster1-ext-auth-service.yaml",
+            "envoy/bootstrap.yaml",
+            "envoy/ext-authz/gloo-mesh.ext-auth-server.yaml",
+            "envoy/routes/gloo-mesh.api.yaml",
+            "envoy/clusters/outbound_9001_ext-auth-service.yaml",
+        ] {
+            assert!(is_artifact_path(good), "{good}");
+        }
+        for bad in [
+            "",
+            "stale.yaml",
+            ".portico-build",
+            "authconfigs/ns/..yaml",
+            "authconfigs/../x.yaml",
+            "authconfigs/ns/.hidden.yaml",
+            "authconfigs/ns/x.txt",
+            "authconfigs/ns/sub/x.yaml",
+            "authconfigs/ns/.yaml",
+            "envoy/other/x.yaml",
+            "envoy/x.yaml",
+            "/etc/passwd",
+            "authconfigs/n\\s/x.yaml",
+        ] {
+            assert!(!is_artifact_path(bad), "{bad}");
+        }
     }
 }

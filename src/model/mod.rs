@@ -1,6 +1,7 @@
 //! Stage 3: typed resources built from the loaded documents, and the [`index::Index`] that
 //! resolves delegation, effective route labels and selectors.
 
+pub mod artifacts;
 pub mod facts;
 pub mod identity;
 pub mod index;
@@ -20,8 +21,7 @@ use serde_json::Value as Json;
 use crate::diagnostic::Span;
 use crate::load::source::{FileId, SourceFile};
 use crate::load::{DocId, LoadedDocument, Repo};
-use crate::schema::catalog::SchemaKind;
-use crate::schema::validate::{SchemaError, strip_nulls, validate};
+use crate::schema::validate::{SchemaError, strip_nulls};
 use crate::schema::{self, ShapeError};
 use kinds::{
     AccessTokenValidation, AuthConfigSpec, ConfigMapData, ExtAuthPolicySpec, ExtAuthServerSpec,
@@ -370,16 +370,7 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         model.other_objects += 1;
         return;
     };
-    let schema_kind = match kind {
-        Kind::RouteTable => Some(SchemaKind::RouteTable),
-        Kind::ExtAuthPolicy => Some(SchemaKind::ExtAuthPolicy),
-        Kind::ExtAuthServer => Some(SchemaKind::ExtAuthServer),
-        Kind::AuthConfig => Some(SchemaKind::AuthConfig),
-        Kind::ConfigMap => None,
-    };
-    let schema_errors = schema_kind
-        .map(|k| validate(k, json, base))
-        .unwrap_or_default();
+    let schema_errors = kinds::schema::validate(kind, json, base);
     let has_schema_errors = !schema_errors.is_empty();
     let name_reported = schema_errors.iter().any(|e| {
         matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")

@@ -345,7 +345,7 @@ impl Excerpt {
                             self.text.push_str("***");
                         }
                     }
-                    _ => match terminal::escaped(c) {
+                    _ => match crate::diagnostic::escaped(c) {
                         Some(escaped) => self.text.push_str(&escaped),
                         None => self.text.push(c),
                     },

@@ -1,7 +1,12 @@
-//! Stage 2: the shape of each document. Today the typed decode of the model kinds, with each
-//! error mapped to the JSON pointer of the offending value so it can be shown at its span.
+//! Stage 2: the shape of each document, as a generic engine: JSON Schemas generated from Rust
+//! types ([`generate`]), strict validation against them with every error at a JSON pointer
+//! ([`validate`]), and the typed decode below, its error mapped the same way, so that either
+//! can be shown at its span. The schemas themselves belong to the owners of the types (the
+//! model for the Kubernetes kinds, `config` for `portico.yaml`); this module knows none of
+//! them, only their names ([`kind`]).
 
-pub mod catalog;
+pub mod generate;
+pub mod kind;
 pub mod validate;
 
 use serde::de::DeserializeOwned;

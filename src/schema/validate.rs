@@ -2,13 +2,9 @@
 //! with every error turned into a structured [`SchemaIssue`] at a JSON pointer, ready to be shown
 //! at the span of the offending key or value.
 
-use std::sync::OnceLock;
-
 use jsonschema::Validator;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value as Json;
-
-use super::catalog::{SchemaKind, schema};
 
 /// What is wrong at a pointer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,41 +148,57 @@ fn snake_to_camel(key: &str) -> String {
     out
 }
 
-struct Compiled {
+/// A schema ready to validate documents: compiled once by the owner of the type it describes
+/// (kept in a `OnceLock`), and kept as JSON too, to name the keys and values it allows.
+pub struct CompiledSchema {
+    /// What the schema describes, for the one error that has no document position.
+    name: &'static str,
     schema: Json,
+    /// `None` when the schema does not compile: a bug in portico, reported by [`Self::validate`].
     validator: Option<Validator>,
 }
 
-fn compiled(kind: SchemaKind) -> &'static Compiled {
-    static CELLS: [OnceLock<Compiled>; 5] = [const { OnceLock::new() }; 5];
-    let i = SchemaKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
-    CELLS[i].get_or_init(|| {
-        let schema = schema(kind);
+impl CompiledSchema {
+    /// Compiles `schema`, which describes `name`.
+    #[must_use]
+    pub fn new(name: &'static str, schema: Json) -> Self {
         let validator = jsonschema::validator_for(&schema).ok();
-        Compiled { schema, validator }
-    })
+        CompiledSchema {
+            name,
+            schema,
+            validator,
+        }
+    }
+
+    /// Validates `instance` (with nulls already removed). `base` is the pointer of the instance
+    /// inside its document.
+    #[must_use]
+    pub fn validate(&self, instance: &Json, base: &str) -> Vec<SchemaError> {
+        let Some(validator) = &self.validator else {
+            return vec![SchemaError {
+                pointer: base.to_owned(),
+                issue: SchemaIssue::Other(format!(
+                    "internal error: the {} schema does not compile",
+                    self.name
+                )),
+            }];
+        };
+        validate_with(validator, &self.schema, instance, base)
+    }
 }
 
-/// Validates `instance` (with nulls already removed) against `kind`'s schema. `base` is the
-/// pointer of the instance inside its document.
-#[must_use]
-pub fn validate(kind: SchemaKind, instance: &Json, base: &str) -> Vec<SchemaError> {
-    let compiled = compiled(kind);
-    let Some(validator) = &compiled.validator else {
-        return vec![SchemaError {
-            pointer: base.to_owned(),
-            issue: SchemaIssue::Other(format!(
-                "internal error: the {} schema does not compile",
-                kind.cli_name()
-            )),
-        }];
-    };
+fn validate_with(
+    validator: &Validator,
+    schema: &Json,
+    instance: &Json,
+    base: &str,
+) -> Vec<SchemaError> {
     let mut out = Vec::new();
     for error in validator.iter_errors(instance) {
         let pointer = error.instance_path().as_str().to_owned();
         let issue = match error.kind() {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let allowed = allowed_keys(&compiled.schema, &pointer);
+                let allowed = allowed_keys(schema, &pointer);
                 for key in unexpected {
                     out.push(SchemaError {
                         pointer: format!("{base}{pointer}"),
@@ -217,7 +229,7 @@ pub fn validate(kind: SchemaKind, instance: &Json, base: &str) -> Vec<SchemaErro
                 field: value_text(property),
             },
             ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
-                match enum_values(&compiled.schema, &pointer) {
+                match enum_values(schema, &pointer) {
                     Some(allowed) => SchemaIssue::Enum {
                         value: value_text(error.instance()),
                         allowed,
@@ -410,13 +422,20 @@ mod tests {
 
     #[test]
     fn unknown_keys_get_allowed_siblings() {
-        let doc = serde_json::json!({
-            "apiVersion": "security.policy.gloo.solo.io/v2",
-            "kind": "ExtAuthPolicy",
-            "metadata": {"name": "p"},
-            "spec": {"applyToRoute": []}
-        });
-        let errors = validate(SchemaKind::ExtAuthPolicy, &doc, "");
+        let schema = CompiledSchema::new(
+            "test",
+            serde_json::json!({
+                "type": "object",
+                "properties": {"spec": {"$ref": "#/$defs/Spec"}},
+                "$defs": {"Spec": {
+                    "type": "object",
+                    "properties": {"applyToRoutes": {"type": "array"}, "config": {}},
+                    "additionalProperties": false
+                }}
+            }),
+        );
+        let doc = serde_json::json!({"spec": {"applyToRoute": []}});
+        let errors = schema.validate(&doc, "/items/0");
         let unknown: Vec<_> = errors
             .iter()
             .filter_map(|e| match &e.issue {
@@ -426,14 +445,35 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(unknown.len(), 1, "{errors:?}");
-        assert_eq!(unknown[0].0, "/spec");
-        assert!(unknown[0].2.contains(&"applyToRoutes".to_owned()));
+        assert_eq!(
+            unknown,
+            [(
+                "/items/0/spec".to_owned(),
+                "applyToRoute".to_owned(),
+                vec!["applyToRoutes".to_owned(), "config".to_owned()]
+            )],
+            "{errors:?}"
+        );
         let (message, help) = errors[0].describe();
         assert_eq!(message, "unknown field `applyToRoute`");
         assert!(
             help.unwrap_or_default()
                 .contains("did you mean `applyToRoutes`?")
+        );
+    }
+
+    #[test]
+    fn a_schema_that_does_not_compile_is_an_error_at_the_base() {
+        let schema = CompiledSchema::new("broken", serde_json::json!({"type": 12}));
+        let errors = schema.validate(&serde_json::json!({}), "/items/1");
+        assert_eq!(
+            errors,
+            [SchemaError {
+                pointer: "/items/1".into(),
+                issue: SchemaIssue::Other(
+                    "internal error: the broken schema does not compile".into()
+                ),
+            }]
         );
     }
 

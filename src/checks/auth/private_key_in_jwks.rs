@@ -1,8 +1,7 @@
 use crate::checks::Context;
 use crate::diagnostic::{Finding, Span};
-use crate::emit::jwks::{self, JsonMember, JsonObject};
 use crate::load::embedded::map_scalar;
-use crate::model::jwks::inline_jwks;
+use crate::model::jwks::{self, JsonMember, JsonObject, inline_jwks};
 
 crate::declare_rule! {
     /// ## What it does

@@ -2,7 +2,7 @@ use std::collections::BTreeMap;
 
 use crate::checks::Context;
 use crate::diagnostic::Finding;
-use crate::emit::authconfig::{compile_from, id_of};
+use crate::model::artifacts::auth_config::{compile_from, id_of};
 use crate::model::kinds::ExtAuthPolicySpec;
 use crate::model::{Meta, Resource};
 

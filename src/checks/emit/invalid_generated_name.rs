@@ -3,9 +3,9 @@ use std::collections::BTreeSet;
 use crate::checks::Context;
 use crate::checks::load::unresolved_placeholder::find_placeholders;
 use crate::diagnostic::Finding;
-use crate::emit::authconfig::{Origin, id_parts};
-use crate::emit::kubernetes_name::NameForm;
 use crate::model::Meta;
+use crate::model::artifacts::auth_config::{Origin, id_parts};
+use crate::model::artifacts::kubernetes_name::NameForm;
 
 crate::declare_rule! {
     /// ## What it does

@@ -1,6 +1,6 @@
 //! Typed shapes of the Kubernetes kinds portico reads. Decoding is lenient (unknown keys are
 //! ignored here); the schema stage validates the same documents against the strict JSON Schemas
-//! generated from these types and reports every unknown key.
+//! generated from these types ([`schema`]) and reports every unknown key.
 
 pub mod auth_config;
 pub mod common;
@@ -8,6 +8,7 @@ pub mod config_map;
 pub mod ext_auth_policy;
 pub mod ext_auth_server;
 pub mod route_table;
+pub mod schema;
 
 pub use auth_config::*;
 pub use common::*;

@@ -19,7 +19,7 @@
 //! kind, so the two kinds never meet, and two names of the second kind differ in their hash.
 //! Two names whose hashes collide (64-bit FNV-1a; someone would have to search for such a pair)
 //! would still not overwrite each other: the build stops with an error naming the path
-//! ([`super::EmitError::Collision`]).
+//! ([`crate::emit::EmitError::Collision`]).
 
 /// The longest artifact file name, `.yaml` included.
 pub const MAX_FILE_NAME_BYTES: usize = 200;
