@@ -22,8 +22,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value as Json, json};
 
-use crate::model::index::RouteRef;
-use crate::model::kinds::{DestinationReference, ExtAuthServerSpec, HttpRequestMatcher, HttpRoute};
+use crate::model::flatten::{FlatTable, Matcher, PathMatch, ValueMatch, flatten_all};
+use crate::model::kinds::{DestinationReference, ExtAuthServerSpec, HttpRoute};
+use crate::model::protection::protecting_policies;
 use crate::model::{Model, Resource};
 
 use super::authconfig::id_of;
@@ -36,336 +37,17 @@ const SET_METADATA: &str = "envoy.filters.http.set_metadata";
 const SET_METADATA_TYPE: &str =
     "type.googleapis.com/envoy.extensions.filters.http.set_metadata.v3.Config";
 
-/// The path part of a combined matcher.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathMatch {
-    /// `prefix`.
-    Prefix(String),
-    /// `exact`.
-    Exact(String),
-    /// `regex`.
-    Regex(String),
-}
-
-/// A route matcher with its parents' matchers folded in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Matcher {
-    /// Path.
-    pub path: PathMatch,
-    /// `ignoreCase` on the URI.
-    pub ignore_case: bool,
-    /// HTTP method.
-    pub method: Option<String>,
-    /// Header matchers, as Envoy JSON.
-    pub headers: Vec<Json>,
-    /// Query parameter matchers, as Envoy JSON.
-    pub query: Vec<Json>,
-}
-
-impl Default for Matcher {
-    fn default() -> Self {
-        Self {
-            path: PathMatch::Prefix("/".to_string()),
-            ignore_case: false,
-            method: None,
-            headers: Vec::new(),
-            query: Vec::new(),
-        }
-    }
-}
-
-/// A child matcher the parent's does not contain: Gloo rejects the delegation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MatcherConflict {
-    /// The delegating route.
-    pub parent: RouteRef,
-    /// The child route.
-    pub child: RouteRef,
-    /// Index of the child's matcher.
-    pub matcher: usize,
-    /// What conflicts.
-    pub message: String,
-}
-
-/// A leaf route with its combined matcher, in the order Envoy will try it.
-#[derive(Debug, Clone)]
-pub struct FlatRoute {
-    /// The leaf route.
-    pub route: RouteRef,
-    /// Delegating routes from the root down.
-    pub parents: Vec<RouteRef>,
-    /// The combined matcher.
-    pub matcher: Matcher,
-}
-
-fn matcher_of(m: &HttpRequestMatcher) -> Matcher {
-    let mut out = Matcher::default();
-    if let Some(uri) = &m.uri {
-        if let Some(e) = &uri.exact {
-            out.path = PathMatch::Exact(e.clone());
-        } else if let Some(p) = &uri.prefix {
-            out.path = PathMatch::Prefix(p.clone());
-        } else if let Some(r) = &uri.regex {
-            out.path = PathMatch::Regex(r.clone());
-        }
-        out.ignore_case = uri.ignore_case.unwrap_or(false);
-    }
-    out.method.clone_from(&m.method);
-    for h in &m.headers {
-        let Some(name) = &h.name else { continue };
-        let mut header = json!({"name": name});
-        if let (Json::Object(map), Some(value)) = (&mut header, &h.value) {
-            let string_match = if h.regex.unwrap_or(false) {
-                json!({"safe_regex": {"regex": value}})
-            } else {
-                json!({"exact": value})
-            };
-            map.insert("string_match".to_string(), string_match);
-        } else if let Json::Object(map) = &mut header {
-            map.insert("present_match".to_string(), json!(true));
-        }
-        if h.invert_match.unwrap_or(false)
-            && let Json::Object(map) = &mut header
-        {
-            map.insert("invert_match".to_string(), json!(true));
-        }
-        out.headers.push(header);
-    }
-    for q in &m.query_parameters {
-        let Some(name) = &q.name else { continue };
-        let mut param = json!({"name": name});
-        if let Json::Object(map) = &mut param {
-            match &q.value {
-                Some(value) if q.regex.unwrap_or(false) => {
-                    map.insert(
-                        "string_match".to_string(),
-                        json!({"safe_regex": {"regex": value}}),
-                    );
-                }
-                Some(value) => {
-                    map.insert("string_match".to_string(), json!({"exact": value}));
-                }
-                None => {
-                    map.insert("present_match".to_string(), json!(true));
-                }
-            }
-        }
-        out.query.push(param);
-    }
-    out
-}
-
-/// Folds a child matcher into its parent's: the child must be at least as specific.
-fn combine(parent: &Matcher, child: &Matcher, child_has_uri: bool) -> Result<Matcher, String> {
-    let path = if child_has_uri {
-        match (&parent.path, &child.path) {
-            (PathMatch::Prefix(p), PathMatch::Prefix(c) | PathMatch::Exact(c))
-                if !c.starts_with(p.as_str()) =>
-            {
-                return Err(format!("path `{c}` is outside the parent's prefix `{p}`"));
-            }
-            (PathMatch::Exact(p), PathMatch::Exact(c)) if p != c => {
-                return Err(format!(
-                    "path `{c}` differs from the parent's exact path `{p}`"
-                ));
-            }
-            (PathMatch::Exact(p), PathMatch::Prefix(c)) if p != c => {
-                return Err(format!(
-                    "prefix `{c}` is wider than the parent's exact path `{p}`"
-                ));
-            }
-            _ => child.path.clone(),
-        }
-    } else {
-        parent.path.clone()
-    };
-    let method = match (&parent.method, &child.method) {
-        (Some(p), Some(c)) if !p.eq_ignore_ascii_case(c) => {
-            return Err(format!("method `{c}` differs from the parent's `{p}`"));
-        }
-        (p, c) => c.clone().or_else(|| p.clone()),
-    };
-    let mut headers = parent.headers.clone();
-    headers.extend(
-        child
-            .headers
-            .iter()
-            .filter(|h| !parent.headers.contains(h))
-            .cloned(),
-    );
-    let mut query = parent.query.clone();
-    query.extend(
-        child
-            .query
-            .iter()
-            .filter(|q| !parent.query.contains(q))
-            .cloned(),
-    );
-    Ok(Matcher {
-        path,
-        ignore_case: if child_has_uri {
-            child.ignore_case
-        } else {
-            parent.ignore_case
-        },
-        method,
-        headers,
-        query,
-    })
-}
-
-/// Route specificity as Gloo sorts delegated routes with `ROUTE_SPECIFICITY`: exact paths,
-/// then regexes, then prefixes from the longest; more header and query matchers first.
-fn specificity(m: &Matcher) -> (u8, std::cmp::Reverse<usize>, std::cmp::Reverse<usize>) {
-    let (rank, len) = match &m.path {
-        PathMatch::Exact(p) => (0, p.len()),
-        PathMatch::Regex(r) => (1, r.len()),
-        PathMatch::Prefix(p) => (2, p.len()),
-    };
-    (
-        rank,
-        std::cmp::Reverse(len),
-        std::cmp::Reverse(m.headers.len() + m.query.len()),
-    )
-}
-
-/// Flattens the routes of a root table through delegation, in Gloo's order, with the
-/// conflicts between parent and child matchers.
-#[must_use]
-pub fn flatten(
-    model: &Model,
-    children: &BTreeMap<RouteRef, Vec<usize>>,
-    root: usize,
-) -> (Vec<FlatRoute>, Vec<MatcherConflict>) {
-    let mut out = Vec::new();
-    let mut conflicts = Vec::new();
-    let mut visiting = vec![root];
-    walk(
-        model,
-        children,
-        root,
-        &Matcher::default(),
-        &[],
-        &mut visiting,
-        &mut out,
-        &mut conflicts,
-    );
-    (out, conflicts)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    model: &Model,
-    children: &BTreeMap<RouteRef, Vec<usize>>,
-    table: usize,
-    parent: &Matcher,
-    parents: &[RouteRef],
-    visiting: &mut Vec<usize>,
-    out: &mut Vec<FlatRoute>,
-    conflicts: &mut Vec<MatcherConflict>,
-) {
-    // Depth is bounded like the index's: cycles are PC209's.
-    if visiting.len() > 16 {
-        return;
-    }
-    let Some(t) = model.route_tables.get(table) else {
-        return;
-    };
-    for (r, route) in t.spec.http.iter().enumerate() {
-        let here = RouteRef { table, route: r };
-        let matchers: Vec<(usize, Matcher, bool)> = if route.matchers.is_empty() {
-            vec![(0, Matcher::default(), false)]
-        } else {
-            route
-                .matchers
-                .iter()
-                .enumerate()
-                .map(|(i, m)| (i, matcher_of(m), m.uri.is_some()))
-                .collect()
-        };
-        for (i, matcher, has_uri) in matchers {
-            let combined = match combine(parent, &matcher, has_uri) {
-                Ok(c) => c,
-                Err(message) => {
-                    if let Some(&p) = parents.last() {
-                        conflicts.push(MatcherConflict {
-                            parent: p,
-                            child: here,
-                            matcher: i,
-                            message,
-                        });
-                    }
-                    continue;
-                }
-            };
-            if let Some(delegate) = &route.delegate {
-                let mut kids: Vec<usize> = children
-                    .get(&here)
-                    .cloned()
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|c| !visiting.contains(c))
-                    .collect();
-                let by_specificity = delegate.sort_method.as_deref() == Some("ROUTE_SPECIFICITY");
-                kids.sort_by(|&a, &b| {
-                    let (ta, tb) = (&model.route_tables[a], &model.route_tables[b]);
-                    tb.spec
-                        .weight
-                        .unwrap_or(0)
-                        .cmp(&ta.spec.weight.unwrap_or(0))
-                        .then_with(|| ta.meta.id.cmp(&tb.meta.id))
-                });
-                let mut chain = parents.to_vec();
-                chain.push(here);
-                let start = out.len();
-                for kid in kids {
-                    visiting.push(kid);
-                    walk(
-                        model, children, kid, &combined, &chain, visiting, out, conflicts,
-                    );
-                    visiting.pop();
-                }
-                if by_specificity {
-                    out[start..].sort_by_key(|r| specificity(&r.matcher));
-                }
-            } else {
-                out.push(FlatRoute {
-                    route: here,
-                    parents: parents.to_vec(),
-                    matcher: combined,
-                });
-            }
-        }
-    }
-}
-
-/// Delegation edges as a map from delegating route to child tables.
-#[must_use]
-pub fn children_map(index: &crate::model::index::Index) -> BTreeMap<RouteRef, Vec<usize>> {
-    let mut map: BTreeMap<RouteRef, Vec<usize>> = BTreeMap::new();
-    for edge in &index.edges {
-        map.entry(edge.parent)
-            .or_default()
-            .extend(edge.children.iter().copied());
-    }
-    for kids in map.values_mut() {
-        kids.sort_unstable();
-        kids.dedup();
-    }
-    map
-}
-
-/// Root tables: not delegated to, with hosts.
-fn roots(input: &EmitInput<'_>) -> Vec<usize> {
-    let mut roots: Vec<usize> = (0..input.model.route_tables.len())
-        .filter(|&t| !input.index.delegated.get(t).copied().unwrap_or(false))
-        .filter(|&t| !input.model.route_tables[t].spec.hosts.is_empty())
+/// The flattened root tables that get a RouteConfiguration: those with hosts, by identity.
+fn with_hosts<'a>(model: &Model, tables: &'a [FlatTable]) -> Vec<&'a FlatTable> {
+    let mut roots: Vec<&FlatTable> = tables
+        .iter()
+        .filter(|t| !model.route_tables[t.table].spec.hosts.is_empty())
         .collect();
-    roots.sort_by(|&a, &b| {
-        input.model.route_tables[a]
+    roots.sort_by(|a, b| {
+        model.route_tables[a.table]
             .meta
             .id
-            .cmp(&input.model.route_tables[b].meta.id)
+            .cmp(&model.route_tables[b.table].meta.id)
     });
     roots
 }
@@ -492,7 +174,19 @@ fn route_match(m: &Matcher) -> Json {
     if m.ignore_case {
         out.insert("case_sensitive".to_string(), json!(false));
     }
-    let mut headers = m.headers.clone();
+    let mut headers: Vec<Json> = m
+        .headers
+        .iter()
+        .map(|h| {
+            let mut header = value_match(&h.name, &h.value);
+            if h.invert
+                && let Json::Object(map) = &mut header
+            {
+                map.insert("invert_match".to_string(), json!(true));
+            }
+            header
+        })
+        .collect();
     if let Some(method) = &m.method {
         headers.push(json!({"name": ":method", "string_match": {"exact": method.to_uppercase()}}));
     }
@@ -500,9 +194,24 @@ fn route_match(m: &Matcher) -> Json {
         out.insert("headers".to_string(), Json::Array(headers));
     }
     if !m.query.is_empty() {
-        out.insert("query_parameters".to_string(), Json::Array(m.query.clone()));
+        let query = m
+            .query
+            .iter()
+            .map(|q| value_match(&q.name, &q.value))
+            .collect();
+        out.insert("query_parameters".to_string(), Json::Array(query));
     }
     Json::Object(out)
+}
+
+/// An Envoy `HeaderMatcher` or `QueryParameterMatcher` without `invert_match`: the two share
+/// `name`, `string_match` and `present_match`.
+fn value_match(name: &str, value: &ValueMatch) -> Json {
+    match value {
+        ValueMatch::Present => json!({"name": name, "present_match": true}),
+        ValueMatch::Exact(v) => json!({"name": name, "string_match": {"exact": v}}),
+        ValueMatch::Regex(r) => json!({"name": name, "string_match": {"safe_regex": {"regex": r}}}),
+    }
 }
 
 /// The route action (or direct response / redirect) of a leaf route, with the clusters it
@@ -593,57 +302,16 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
             filters.insert(key, filter);
         }
     }
-    // Which policy protects each route instance; the first by name when several do (PC205).
-    let mut instance_of: BTreeMap<(Vec<RouteRef>, RouteRef), u32> = BTreeMap::new();
-    for (i, inst) in input.index.instances.iter().enumerate() {
-        if let Ok(id) = u32::try_from(i) {
-            instance_of
-                .entry((inst.parents.clone(), inst.route))
-                .or_insert(id);
-        }
-    }
-    let mut policies: Vec<usize> = input.selections.iter().map(|s| s.policy).collect();
-    policies.sort_by(|&a, &b| {
-        model.ext_auth_policies[a]
-            .meta
-            .id
-            .cmp(&model.ext_auth_policies[b].meta.id)
-    });
-    // The protecting policy of every instance, decided once: the first policy by name that
-    // selects it and has a `glooAuth` (asking every policy per route made the build
-    // quadratic).
-    let mut protector: Vec<Option<usize>> = vec![None; input.index.instances.len()];
-    for &p in &policies {
-        if model.ext_auth_policies[p]
-            .spec
-            .config
-            .as_ref()
-            .is_none_or(|c| c.gloo_auth.is_none())
-        {
-            continue;
-        }
-        for selection in input.selections.iter().filter(|s| s.policy == p) {
-            for selected in &selection.by_selector {
-                if let crate::model::selection::Selected::Routes(ids) = selected {
-                    for &id in ids {
-                        if let Some(slot @ None) = protector.get_mut(id as usize) {
-                            *slot = Some(p);
-                        }
-                    }
-                }
-            }
-        }
-    }
-    let children = children_map(input.index);
+    let protector = protecting_policies(model, input.index, input.selections);
+    let flattened = flatten_all(model, input.index);
     let mut used_filter: Option<(String, String)> = None;
     let mut virtual_hosts = Vec::new();
     let mut any_product = false;
-    for root in roots(input) {
-        let table = &model.route_tables[root];
-        let (flat, _) = flatten(model, &children, root);
+    for root in with_hosts(model, &flattened.tables) {
+        let table = &model.route_tables[root.table];
         let mut routes = Vec::new();
         let mut seen_names: BTreeSet<String> = BTreeSet::new();
-        for flat_route in &flat {
+        for flat_route in &root.routes {
             let Some(leaf_table) = model.route_tables.get(flat_route.route.table) else {
                 continue;
             };
@@ -669,9 +337,7 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
                 name = format!("{base_name}~{n}");
                 n += 1;
             }
-            let instance = instance_of
-                .get(&(flat_route.parents.clone(), flat_route.route))
-                .copied();
+            let instance = flat_route.instance;
             let policy = instance.and_then(|id| protector.get(id as usize).copied().flatten());
             let mut per_filter = serde_json::Map::new();
             match policy {
@@ -902,50 +568,11 @@ fn validate(path: &str, message: &str, doc: &Json) -> Result<(), EmitError> {
 mod tests {
     use super::*;
 
-    fn prefix(p: &str) -> Matcher {
-        Matcher {
-            path: PathMatch::Prefix(p.to_string()),
-            ..Matcher::default()
-        }
-    }
-
-    #[test]
-    fn child_matchers_must_stay_inside_the_parent() {
-        assert!(combine(&prefix("/api"), &prefix("/api/pets"), true).is_ok());
-        assert!(combine(&prefix("/api"), &prefix("/other"), true).is_err());
-        let inherited = combine(&prefix("/api"), &Matcher::default(), false);
-        assert_eq!(
-            inherited.map(|m| m.path),
-            Ok(PathMatch::Prefix("/api".to_string()))
-        );
-        let get = Matcher {
-            method: Some("GET".to_string()),
-            ..prefix("/api")
-        };
-        let post = Matcher {
-            method: Some("POST".to_string()),
-            ..prefix("/api/x")
-        };
-        assert!(combine(&get, &post, true).is_err());
-    }
-
     #[test]
     fn durations_in_protobuf_form() {
         assert_eq!(duration("200ms").as_deref(), Some("0.200s"));
         assert_eq!(duration("2s").as_deref(), Some("2.000s"));
         assert_eq!(duration("1m").as_deref(), Some("60.000s"));
         assert_eq!(duration("x"), None);
-    }
-
-    #[test]
-    fn specificity_orders_exact_regex_prefix() {
-        let exact = Matcher {
-            path: PathMatch::Exact("/a".to_string()),
-            ..Matcher::default()
-        };
-        let mut all = [prefix("/a"), prefix("/a/b"), exact.clone()];
-        all.sort_by_key(specificity);
-        assert_eq!(all[0], exact);
-        assert_eq!(all[1], prefix("/a/b"));
     }
 }

@@ -1,10 +1,12 @@
 //! Stage 3: typed resources built from the loaded documents, and the [`index::Index`] that
 //! resolves delegation, effective route labels and selectors.
 
+pub mod flatten;
 pub mod identity;
 pub mod index;
 pub mod kinds;
 pub mod kustomize;
+pub mod protection;
 pub mod rego;
 pub mod scopes;
 pub mod selection;
