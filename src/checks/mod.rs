@@ -165,7 +165,7 @@ pub struct Context<'a> {
     /// The Rego modules, parsed, and the `opaAuth` steps using them.
     pub rego: &'a crate::rego::Analysis,
     /// The access matrix.
-    pub matrix: &'a crate::rego::matrix::Matrix,
+    pub matrix: &'a crate::access::Matrix,
     /// The suppressions and what they suppressed; set for [`Phase::Suppressions`] rules.
     pub suppressions: Option<&'a crate::suppression::Outcome>,
     /// The baseline and its entries that matched nothing; set for [`Phase::Baseline`] rules.

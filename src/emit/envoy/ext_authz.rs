@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value as Json, json};
 
+use crate::access::PORTAL_METADATA;
 use crate::model::kinds::{ExtAuthPolicySpec, ExtAuthServerSpec};
 use crate::model::{Model, Resource};
-use crate::rego::matrix::PORTAL_METADATA;
 
 use super::Document;
 use super::clusters::{Clusters, cluster_doc, cluster_of};

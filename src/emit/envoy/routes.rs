@@ -6,12 +6,12 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value as Json, json};
 
+use crate::access::PORTAL_METADATA;
 use crate::emit::EmitInput;
 use crate::emit::file_name::stem;
 use crate::model::Model;
 use crate::model::flatten::{FlatRoute, FlatTable, Flattened, Matcher, PathMatch, ValueMatch};
 use crate::model::kinds::HttpRoute;
-use crate::rego::matrix::PORTAL_METADATA;
 
 use super::Document;
 use super::clusters::Clusters;
