@@ -8,7 +8,10 @@ use std::sync::Arc;
 use serde_json::{Value as Json, json};
 
 use crate::config::IdentityProvider;
+use crate::model::index::RouteInstance;
+use crate::model::kinds::RouteTableSpec;
 use crate::model::selection::{PolicySelection, Selected};
+use crate::model::{Model, Resource};
 use crate::rego::evaluation::Value;
 
 use super::profiles::token_claims;
@@ -76,47 +79,8 @@ pub(super) fn product_routes(
             .first()
             .and_then(|p| input.model.route_tables.get(p.table))
             .unwrap_or(leaf_table);
-        let host = root_table
-            .spec
-            .hosts
-            .iter()
-            .find(|h| !h.contains('*'))
-            .or_else(|| root_table.spec.hosts.first())
-            .map_or_else(|| "example.com".to_string(), |h| h.replace('*', "api"));
-        let mut path = String::new();
-        let mut method = "GET".to_string();
-        // Parent matchers prefix the child's: the deepest that names a path wins, as Gloo
-        // combines them.
-        let chain = instance
-            .parents
-            .iter()
-            .copied()
-            .chain(std::iter::once(instance.route));
-        for r in chain {
-            let Some(route) = input
-                .model
-                .route_tables
-                .get(r.table)
-                .and_then(|t| t.spec.http.get(r.route))
-            else {
-                continue;
-            };
-            if let Some(m) = route.matchers.first() {
-                if let Some(p) = m
-                    .uri
-                    .as_ref()
-                    .and_then(|uri| uri.exact.as_ref().or(uri.prefix.as_ref()))
-                {
-                    path.clone_from(p);
-                }
-                if let Some(verb) = &m.method {
-                    method.clone_from(verb);
-                }
-            }
-        }
-        if path.is_empty() {
-            path = "/".to_string();
-        }
+        let host = host_of(root_table);
+        let (path, method) = path_and_method(input.model, instance);
         let portal = table.spec.portal_metadata.as_ref();
         let version = portal.and_then(|p| p.api_version.clone());
         let route_name = leaf
@@ -148,6 +112,55 @@ pub(super) fn product_routes(
         });
     }
     out
+}
+
+/// The host a request to a route of `root_table` names: its first host without a wildcard,
+/// else its first with `*` made a label.
+fn host_of(root_table: &Resource<RouteTableSpec>) -> String {
+    root_table
+        .spec
+        .hosts
+        .iter()
+        .find(|h| !h.contains('*'))
+        .or_else(|| root_table.spec.hosts.first())
+        .map_or_else(|| "example.com".to_string(), |h| h.replace('*', "api"))
+}
+
+/// The path and method of a request to `instance`. Parent matchers prefix the child's: the
+/// deepest that names a path wins, as Gloo combines them.
+fn path_and_method(model: &Model, instance: &RouteInstance) -> (String, String) {
+    let mut path = String::new();
+    let mut method = "GET".to_string();
+    let chain = instance
+        .parents
+        .iter()
+        .copied()
+        .chain(std::iter::once(instance.route));
+    for r in chain {
+        let Some(route) = model
+            .route_tables
+            .get(r.table)
+            .and_then(|t| t.spec.http.get(r.route))
+        else {
+            continue;
+        };
+        if let Some(m) = route.matchers.first() {
+            if let Some(p) = m
+                .uri
+                .as_ref()
+                .and_then(|uri| uri.exact.as_ref().or(uri.prefix.as_ref()))
+            {
+                path.clone_from(p);
+            }
+            if let Some(verb) = &m.method {
+                method.clone_from(verb);
+            }
+        }
+    }
+    if path.is_empty() {
+        path = "/".to_string();
+    }
+    (path, method)
 }
 
 /// The parts of the ext auth input that depend on the route and policy, not on the token:
