@@ -3,6 +3,7 @@
 //! The module tree is the pipeline: [`load`] → [`schema`] → [`model`] → [`checks`] → [`report`].
 //! The library never prints; the binary renders what [`check`] returns.
 
+pub mod access;
 pub mod checks;
 pub mod config;
 pub mod diagnostic;
@@ -101,7 +102,7 @@ pub struct CheckResult {
     /// Findings the cap on findings per rule left out of `diagnostics`, sorted like it.
     pub capped: Vec<Diagnostic>,
     /// The access matrix.
-    pub matrix: rego::matrix::Matrix,
+    pub matrix: access::Matrix,
     /// How long each stage took.
     pub timings: Timings,
     /// The build, when requested and the check found no error.
@@ -379,7 +380,7 @@ pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
     timings.mark("index and selection", started);
     let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
     timings.mark("rego", started);
-    let matrix = rego::matrix::evaluate(&rego::matrix::MatrixInput {
+    let matrix = access::evaluate(&access::MatrixInput {
         model: &model,
         index: &index,
         selections: &selections,

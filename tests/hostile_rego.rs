@@ -11,7 +11,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use portico::rego::matrix::{Budgets, Matrix, MatrixInput, evaluate_within};
+use portico::access::{Budgets, Matrix, MatrixInput, evaluate_within};
 use serde_json::Value as Json;
 
 /// What one run of the binary did.

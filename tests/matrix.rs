@@ -5,7 +5,7 @@
 
 mod common;
 
-use portico::rego::matrix::Profile;
+use portico::access::Profile;
 
 #[test]
 fn examples_allow_exactly_the_product_scope() {

@@ -148,7 +148,7 @@ pub struct Context<'a> {
     /// The Rego modules, parsed, and the `opaAuth` steps using them.
     pub rego: &'a crate::rego::Analysis,
     /// The access matrix.
-    pub matrix: &'a crate::rego::matrix::Matrix,
+    pub matrix: &'a crate::access::Matrix,
     /// Facts several rules read, computed once.
     pub facts: &'a crate::model::facts::Facts,
 }

@@ -3,11 +3,13 @@
 
 pub mod artifacts;
 pub mod facts;
+pub mod flatten;
 pub mod identity;
 pub mod index;
 pub mod jwks;
 pub mod kinds;
 pub mod kustomize;
+pub mod protection;
 pub mod rego;
 pub mod scopes;
 pub mod selection;

@@ -1,14 +1,14 @@
 //! The Rego stage: every module parsed once through regorus (the one seam to it is
 //! [`parse`]), facts read from the AST for the static checks ([`facts`]), the ext auth input
-//! contract ([`input_contract`]), and the engine that evaluates the access matrix
-//! ([`matrix`]).
+//! contract ([`input_contract`]), the engines ([`engine`]), and the evaluation of a step's
+//! query for the access matrix ([`evaluation`]).
 
 pub mod builtins_opa;
 pub mod builtins_replaced;
 pub mod engine;
+pub mod evaluation;
 pub mod facts;
 pub mod input_contract;
-pub mod matrix;
 
 pub mod parse;
 pub mod recursion;

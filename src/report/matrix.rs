@@ -2,7 +2,7 @@
 //! comment, or the JSON document.
 
 use super::terminal::escape_controls;
-use crate::rego::matrix::{Decision, Matrix};
+use crate::access::{Decision, Matrix};
 
 fn scopes(d: &Decision) -> String {
     if d.token_scopes.is_empty() {

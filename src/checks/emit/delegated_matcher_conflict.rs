@@ -1,8 +1,6 @@
-use std::collections::BTreeSet;
-
 use crate::checks::Context;
 use crate::diagnostic::Finding;
-use crate::emit::envoy::{children_map, flatten};
+use crate::model::flatten::flatten_all;
 
 crate::declare_rule! {
     /// ## What it does
@@ -38,39 +36,28 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let children = children_map(ctx.index);
-    let mut seen = BTreeSet::new();
-    for root in 0..ctx.model.route_tables.len() {
-        if ctx.index.delegated.get(root).copied().unwrap_or(true) {
+    for conflict in flatten_all(ctx.model, ctx.index).conflicts {
+        let (Some(child), Some(parent)) = (
+            ctx.model.route_tables.get(conflict.child.table),
+            ctx.model.route_tables.get(conflict.parent.table),
+        ) else {
             continue;
-        }
-        let (_, conflicts) = flatten(ctx.model, &children, root);
-        for conflict in conflicts {
-            if !seen.insert((conflict.child, conflict.matcher, conflict.parent)) {
-                continue;
-            }
-            let (Some(child), Some(parent)) = (
-                ctx.model.route_tables.get(conflict.child.table),
-                ctx.model.route_tables.get(conflict.parent.table),
-            ) else {
-                continue;
-            };
-            let child_path = format!(
-                "/spec/http/{}/matchers/{}",
-                conflict.child.route, conflict.matcher
-            );
-            out.push(
-                Finding::new(
-                    format!("delegated route matcher conflicts with its parent: {}", conflict.message),
-                    ctx.span(&child.meta, &child_path),
-                )
-                .help("a delegated route must match a subset of what the delegating route matches: extend the parent's path, or move the child under it")
-                .resource(child.meta.id.to_string())
-                .related(
-                    ctx.span(&parent.meta, &format!("/spec/http/{}/matchers", conflict.parent.route)),
-                    "the delegating route's matchers",
-                ),
-            );
-        }
+        };
+        let child_path = format!(
+            "/spec/http/{}/matchers/{}",
+            conflict.child.route, conflict.matcher
+        );
+        out.push(
+            Finding::new(
+                format!("delegated route matcher conflicts with its parent: {}", conflict.message),
+                ctx.span(&child.meta, &child_path),
+            )
+            .help("a delegated route must match a subset of what the delegating route matches: extend the parent's path, or move the child under it")
+            .resource(child.meta.id.to_string())
+            .related(
+                ctx.span(&parent.meta, &format!("/spec/http/{}/matchers", conflict.parent.route)),
+                "the delegating route's matchers",
+            ),
+        );
     }
 }

@@ -142,7 +142,7 @@ pub(crate) fn policy_anchor(ctx: &Context<'_>, policy: usize) -> Option<(Span, O
 /// Decisions grouped by (policy, product), in matrix order.
 pub(crate) fn by_policy_product<'a>(
     ctx: &'a Context<'_>,
-) -> std::collections::BTreeMap<(usize, &'a str), Vec<&'a crate::rego::matrix::Decision>> {
+) -> std::collections::BTreeMap<(usize, &'a str), Vec<&'a crate::access::Decision>> {
     let mut groups: std::collections::BTreeMap<(usize, &str), Vec<_>> =
         std::collections::BTreeMap::new();
     for d in &ctx.matrix.decisions {
@@ -155,17 +155,14 @@ pub(crate) fn by_policy_product<'a>(
 }
 
 /// The span of the `apiProductId` a decision's route serves.
-pub(crate) fn product_span(
-    ctx: &Context<'_>,
-    decision: &crate::rego::matrix::Decision,
-) -> Option<Span> {
+pub(crate) fn product_span(ctx: &Context<'_>, decision: &crate::access::Decision) -> Option<Span> {
     let instance = ctx.index.instance(decision.instance)?;
     let table = ctx.model.route_tables.get(instance.product_table?)?;
     Some(ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"))
 }
 
 /// A phrase for a token profile.
-pub(crate) fn describe_profile(decision: &crate::rego::matrix::Decision) -> String {
+pub(crate) fn describe_profile(decision: &crate::access::Decision) -> String {
     match &*decision.token_scopes {
         [] => "a valid token with no scopes".to_string(),
         scopes => format!(
