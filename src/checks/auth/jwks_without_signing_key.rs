@@ -1,6 +1,6 @@
 use crate::checks::Context;
 use crate::checks::auth::{analyse_jwks, inline_jwks};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -26,19 +26,24 @@ crate::declare_rule! {
     severity: Warning,
 }
 
+/// The finding for the inline JWKS at `span`, whose `keys` keys all encrypt.
+fn finding(keys: usize, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "none of the {keys} key(s) of the inline JWKS can verify signatures: all are \
+             encryption keys"
+        ),
+        span,
+    )
+    .help("copy the provider's signing key (`\"use\": \"sig\"`, an alg such as RS256 or ES256)")
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for (meta, path, text) in inline_jwks(ctx.model) {
         let analysis = analyse_jwks(text);
         if !analysis.problems.is_empty() || analysis.keys == 0 || analysis.signing_keys > 0 {
             continue;
         }
-        out.push(
-            Finding::new(
-                format!("none of the {} key(s) of the inline JWKS can verify signatures: all are encryption keys", analysis.keys),
-                ctx.span(meta, &path),
-            )
-            .help("copy the provider's signing key (`\"use\": \"sig\"`, an alg such as RS256 or ES256)")
-            .resource(meta.id.to_string()),
-        );
+        out.push(finding(analysis.keys, ctx.span(meta, &path)).resource(meta.id.to_string()));
     }
 }

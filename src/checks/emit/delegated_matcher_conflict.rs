@@ -1,7 +1,7 @@
 use std::collections::BTreeSet;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::emit::envoy::{children_map, flatten};
 
 crate::declare_rule! {
@@ -37,6 +37,20 @@ crate::declare_rule! {
     severity: Error,
 }
 
+/// The finding for the child's matcher at `span` that `conflict` describes; `parent` is the
+/// delegating route's matchers.
+fn finding(conflict: &str, span: Span, parent: Span) -> Finding {
+    Finding::new(
+        format!("delegated route matcher conflicts with its parent: {conflict}"),
+        span,
+    )
+    .help(
+        "a delegated route must match a subset of what the delegating route matches: extend the \
+         parent's path, or move the child under it",
+    )
+    .related(parent, "the delegating route's matchers")
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let children = children_map(ctx.index);
     let mut seen = BTreeSet::new();
@@ -59,18 +73,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "/spec/http/{}/matchers/{}",
                 conflict.child.route, conflict.matcher
             );
-            out.push(
-                Finding::new(
-                    format!("delegated route matcher conflicts with its parent: {}", conflict.message),
-                    ctx.span(&child.meta, &child_path),
-                )
-                .help("a delegated route must match a subset of what the delegating route matches: extend the parent's path, or move the child under it")
-                .resource(child.meta.id.to_string())
-                .related(
-                    ctx.span(&parent.meta, &format!("/spec/http/{}/matchers", conflict.parent.route)),
-                    "the delegating route's matchers",
-                ),
-            );
+            let parent_path = format!("/spec/http/{}/matchers", conflict.parent.route);
+            let span = ctx.span(&child.meta, &child_path);
+            let parent = ctx.span(&parent.meta, &parent_path);
+            out.push(finding(&conflict.message, span, parent).resource(child.meta.id.to_string()));
         }
     }
 }

@@ -32,6 +32,18 @@ crate::declare_rule! {
     severity: Error,
 }
 
+/// The finding for a file whose aliases expand past `limit` nodes at `span`.
+fn finding(limit: usize, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "aliases in this file expand to more than {limit} nodes; the document was not read"
+        ),
+        span,
+    )
+    .label("expansion passed the limit here")
+    .help("this looks like an alias bomb; write the values out instead of nesting aliases")
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for problem in &ctx.repo.problems {
         let LoadProblem::Yaml {
@@ -41,13 +53,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        out.push(
-            Finding::new(
-                format!("aliases in this file expand to more than {limit} nodes; the document was not read"),
-                Span::new(*file, span.clone()),
-            )
-            .label("expansion passed the limit here")
-            .help("this looks like an alias bomb; write the values out instead of nesting aliases"),
-        );
+        out.push(finding(*limit, Span::new(*file, span.clone())));
     }
 }

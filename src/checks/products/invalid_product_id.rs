@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -28,6 +28,28 @@ crate::declare_rule! {
     severity: Error,
 }
 
+/// The finding for the product id `id` at `span`, which holds the characters `bad` (or is
+/// empty); `suggestion` is the id with them dropped, when anything is left.
+fn finding(id: &str, bad: &[char], suggestion: &str, span: Span) -> Finding {
+    let message = if id.is_empty() {
+        "`apiProductId` is empty".to_owned()
+    } else {
+        let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
+        format!(
+            "`apiProductId` `{id}` holds characters a scope cannot: {}",
+            shown.join(", ")
+        )
+    };
+    let help = if suggestion.is_empty() {
+        "give the product an id made of letters, digits, `-`, `.`, `:` or `/`".to_owned()
+    } else {
+        format!(
+            "use an id such as `{suggestion}` (and declare that scope at the identity provider)"
+        )
+    };
+    Finding::new(message, span).help(help)
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         let Some(id) = table.spec.api_product_id() else {
@@ -46,15 +68,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !id.is_empty() && bad.is_empty() {
             continue;
         }
-        let message = if id.is_empty() {
-            "`apiProductId` is empty".to_owned()
-        } else {
-            let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
-            format!(
-                "`apiProductId` `{id}` holds characters a scope cannot: {}",
-                shown.join(", ")
-            )
-        };
         let suggestion: String = id
             .trim()
             .chars()
@@ -62,14 +75,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|c| c.is_ascii() && !c.is_ascii_control() && *c != '"' && *c != '\\')
             .collect::<String>()
             .to_lowercase();
-        out.push(
-            Finding::new(message, ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"))
-                .help(if suggestion.is_empty() {
-                    "give the product an id made of letters, digits, `-`, `.`, `:` or `/`".to_owned()
-                } else {
-                    format!("use an id such as `{suggestion}` (and declare that scope at the identity provider)")
-                })
-                .resource(table.meta.id.to_string()),
-        );
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        out.push(finding(id, &bad, &suggestion, span).resource(table.meta.id.to_string()));
     }
 }

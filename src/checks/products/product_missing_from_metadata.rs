@@ -1,6 +1,6 @@
 use crate::checks::Context;
 use crate::checks::products::{inventories, products_at_providers};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::model::identity::near_miss;
 
 crate::declare_rule! {
@@ -29,6 +29,25 @@ crate::declare_rule! {
     severity: Warning,
 }
 
+/// The finding for API product `product` at `span`, missing from the discovery metadata of
+/// `provider`; `closest` is the closest published scope and why, if any is close.
+fn finding(product: &str, provider: &str, closest: Option<(String, &str)>, span: Span) -> Finding {
+    let hint = closest
+        .map(|(s, why)| format!("; the closest published scope is `{s}` ({why})"))
+        .unwrap_or_default();
+    Finding::new(
+        format!(
+            "API product `{product}` is not among the scopes {provider} publishes in its \
+             discovery metadata"
+        ),
+        span,
+    )
+    .help(format!(
+        "metadata may omit unpublished scopes: list a source that declares them to check for \
+         sure{hint}"
+    ))
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let inventories = inventories(ctx);
     for at in products_at_providers(ctx, &inventories) {
@@ -40,16 +59,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if inventory.tokens.contains(product) {
             continue;
         }
-        let hint = near_miss(product, &inventory.tokens)
-            .map(|(s, why)| format!("; the closest published scope is `{s}` ({why})"))
-            .unwrap_or_default();
+        let closest = near_miss(product, &inventory.tokens);
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
         out.push(
-            Finding::new(
-                format!("API product `{product}` is not among the scopes {} publishes in its discovery metadata", provider.name),
-                ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
-            )
-            .help(format!("metadata may omit unpublished scopes: list a source that declares them to check for sure{hint}"))
-            .resource(table.meta.id.to_string()),
+            finding(product, &provider.name, closest, span).resource(table.meta.id.to_string()),
         );
     }
 }

@@ -1,6 +1,6 @@
 use crate::checks::Context;
 use crate::checks::products::{inventories, products_at_providers};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -26,6 +26,18 @@ crate::declare_rule! {
     severity: Warning,
 }
 
+/// The finding for the scope `product` at `span`, which `provider` grants no client.
+fn finding(product: &str, provider: &str, span: Span) -> Finding {
+    Finding::new(
+        format!("scope `{product}` is declared at {provider} but no client is granted it"),
+        span,
+    )
+    .help(
+        "grant the scope to the portal's client (Okta policy rule, Cognito AllowedOAuthScopes, \
+         Keycloak client scopes)",
+    )
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let inventories = inventories(ctx);
     for at in products_at_providers(ctx, &inventories) {
@@ -42,13 +54,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.push(
-            Finding::new(
-                format!("scope `{product}` is declared at {} but no client is granted it", provider.name),
-                ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
-            )
-            .help("grant the scope to the portal's client (Okta policy rule, Cognito AllowedOAuthScopes, Keycloak client scopes)")
-            .resource(table.meta.id.to_string()),
-        );
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        out.push(finding(product, &provider.name, span).resource(table.meta.id.to_string()));
     }
 }
