@@ -1,7 +1,8 @@
 use std::collections::HashMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
+use crate::model::ResourceId;
 
 crate::declare_rule! {
     /// ## What it does
@@ -34,6 +35,19 @@ crate::declare_rule! {
     severity: Warning,
 }
 
+/// The finding for the route name `name`, used again in `table` at `span` after `first`.
+fn finding(name: &str, table: &ResourceId, span: Span, first: Span) -> Finding {
+    Finding::new(
+        format!("route name `{name}` is used twice in {table}"),
+        span,
+    )
+    .label("used again here")
+    .related(first, "first used here")
+    .help(format!(
+        "Gloo renames this route `duplicate-{name}-…`; give each route a unique name"
+    ))
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         let mut seen: HashMap<&str, usize> = HashMap::new();
@@ -42,12 +56,10 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             if let Some(&first) = seen.get(name) {
+                let span = ctx.span(&table.meta, &format!("/spec/http/{i}/name"));
+                let first = ctx.span(&table.meta, &format!("/spec/http/{first}/name"));
                 out.push(
-                    Finding::new(format!("route name `{name}` is used twice in {}", table.meta.id), ctx.span(&table.meta, &format!("/spec/http/{i}/name")))
-                        .label("used again here")
-                        .related(ctx.span(&table.meta, &format!("/spec/http/{first}/name")), "first used here")
-                        .help(format!("Gloo renames this route `duplicate-{name}-…`; give each route a unique name"))
-                        .resource(table.meta.id.to_string()),
+                    finding(name, &table.meta.id, span, first).resource(table.meta.id.to_string()),
                 );
             } else {
                 seen.insert(name, i);
