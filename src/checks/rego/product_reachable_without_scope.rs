@@ -1,6 +1,6 @@
 use crate::checks::Context;
 use crate::checks::rego::{by_policy_product, describe_profile, policy_anchor, product_span};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -41,6 +41,22 @@ crate::declare_rule! {
     severity: Error,
 }
 
+/// The finding for API product `product`, granted by `policy` (`namespace/name`) on `route` to
+/// `profile` (see [`describe_profile`]), at `span`.
+fn finding(product: &str, profile: &str, policy: &str, route: &str, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "API product `{product}` is granted to {profile}: policy `{policy}` does not require \
+             the product's scope"
+        ),
+        span,
+    )
+    .help(format!(
+        "grant only when the token's scopes contain the product id exactly (`product in \
+         <scopes>`); route `{route}` was evaluated"
+    ))
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let linked = crate::checks::rego::linked_policies(ctx);
     for ((policy, product), decisions) in by_policy_product(ctx) {
@@ -61,19 +77,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((span, _)) = policy_anchor(ctx, policy) else {
             continue;
         };
-        let mut finding = Finding::new(
-            format!(
-                "API product `{product}` is granted to {}: policy `{}` does not require the product's scope",
-                describe_profile(leak),
-                leak.policy_name
-            ),
-            span,
-        )
-        .help(format!(
-            "grant only when the token's scopes contain the product id exactly (`product in <scopes>`); route `{}` was evaluated",
-            leak.route
-        ))
-        .resource(format!("ExtAuthPolicy/{}", leak.policy_name));
+        let profile = describe_profile(leak);
+        let mut finding = finding(product, &profile, &leak.policy_name, &leak.route, span)
+            .resource(format!("ExtAuthPolicy/{}", leak.policy_name));
         if let Some(at) = product_span(ctx, leak) {
             finding = finding.related(at, format!("API product `{product}`"));
         }

@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use crate::checks::Context;
 use crate::checks::rego::policy_anchor;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -41,6 +41,19 @@ crate::declare_rule! {
     severity: Error,
 }
 
+/// The finding for `policy` (`namespace/name`), whose evaluation on `route` failed with
+/// `error`, at `span`.
+fn finding(policy: &str, route: &str, error: &str, span: Span) -> Finding {
+    Finding::new(
+        format!("evaluating policy `{policy}` on route `{route}` failed: {error}"),
+        span,
+    )
+    .help(
+        "the ext auth service denies requests whose policy evaluation fails; run `portico matrix` \
+         to see every decision",
+    )
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut seen = BTreeSet::new();
     for d in &ctx.matrix.decisions {
@@ -61,12 +74,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .location
             .as_ref()
             .and_then(|(m, range)| Some(ctx.rego.modules.get(*m)?.span(range)));
-        let mut finding = Finding::new(
-            format!("evaluating policy `{}` on route `{}` failed: {}", d.policy_name, d.route, error.message),
-            located.clone().unwrap_or_else(|| query.clone()),
-        )
-        .help("the ext auth service denies requests whose policy evaluation fails; run `portico matrix` to see every decision")
-        .resource(format!("ExtAuthPolicy/{}", d.policy_name));
+        let span = located.clone().unwrap_or_else(|| query.clone());
+        let mut finding = finding(&d.policy_name, &d.route, &error.message, span)
+            .resource(format!("ExtAuthPolicy/{}", d.policy_name));
         if located.is_some() {
             finding = finding.related(query, "the query evaluated");
         }

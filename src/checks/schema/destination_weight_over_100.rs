@@ -1,5 +1,5 @@
 use crate::checks::TreeContext;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::load::node::Value;
 
 crate::declare_rule! {
@@ -34,6 +34,15 @@ crate::declare_rule! {
     phase: Trees,
 }
 
+/// The finding for destination weights that add up to `total`, at the last weight (`span`).
+fn finding(total: f64, span: Span) -> Finding {
+    Finding::new(
+        format!("destination weights add up to {total}, more than 100"),
+        span,
+    )
+    .help("weights are percentages of the route's traffic: make them add up to 100 at most")
+}
+
 fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         for i in 0..table.spec.http.len() {
@@ -59,11 +68,8 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
             let Some(&(last, _)) = weights.last() else {
                 continue;
             };
-            out.push(
-                Finding::new(format!("destination weights add up to {total}, more than 100"), ctx.span(&table.meta, &format!("{base}/{last}/weight")))
-                    .help("weights are percentages of the route's traffic: make them add up to 100 at most")
-                    .resource(table.meta.id.to_string()),
-            );
+            let span = ctx.span(&table.meta, &format!("{base}/{last}/weight"));
+            out.push(finding(total, span).resource(table.meta.id.to_string()));
         }
     }
 }
