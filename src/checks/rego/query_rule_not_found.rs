@@ -32,14 +32,14 @@ crate::declare_rule! {
 enum Missing<'a> {
     /// Package `package` has no rule `rule`; it defines `rules`.
     Rule {
-        package: &'a str,
-        rule: &'a str,
-        rules: &'a [&'a str],
+        package: String,
+        rule: String,
+        rules: Vec<&'a str>,
     },
     /// No module declares package `wanted`; they declare `packages`.
     Package {
-        wanted: &'a str,
-        packages: &'a [&'a str],
+        wanted: String,
+        packages: Vec<&'a str>,
     },
 }
 
@@ -101,25 +101,23 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for reference in &query.data_refs {
-            let span = query_span(ctx, step, &reference.range);
-            let finding = match resolve(&facts, reference) {
+            // Located only once it is known to be missing: locating may parse the file again.
+            let missing = match resolve(&facts, reference) {
                 Resolved::Rule { .. } | Resolved::Package(_) => continue,
                 Resolved::MissingRule {
                     package,
                     rule,
                     rules,
                 } => Missing::Rule {
-                    package: &package,
-                    rule: &rule,
-                    rules: &rules,
+                    package,
+                    rule,
+                    rules,
+                },
+                Resolved::MissingPackage { wanted, packages } => {
+                    Missing::Package { wanted, packages }
                 }
-                .finding(span),
-                Resolved::MissingPackage { wanted, packages } => Missing::Package {
-                    wanted: &wanted,
-                    packages: &packages,
-                }
-                .finding(span),
             };
+            let finding = missing.finding(query_span(ctx, step, &reference.range));
             let mut finding = finding.resource(step.meta.id.to_string());
             for (_, module, facts) in ctx.rego.step_facts(step) {
                 finding = finding.related(
