@@ -46,6 +46,27 @@ fn codes_are_unique_well_formed_and_ordered() {
     assert_eq!(slugs.len(), RULES.len(), "duplicate slug");
 }
 
+/// Every rule names the release that added it: a version, and none later than this crate's.
+#[test]
+fn every_rule_says_which_release_added_it() {
+    let version = |text: &str| -> Option<(u64, u64, u64)> {
+        let mut parts = text.split('.').map(|p| p.parse().ok());
+        let v = (parts.next()??, parts.next()??, parts.next()??);
+        parts.next().is_none().then_some(v)
+    };
+    let current = version(env!("CARGO_PKG_VERSION")).unwrap();
+    for rule in RULES {
+        let since = version(rule.since)
+            .unwrap_or_else(|| panic!("{}: since `{}` is not X.Y.Z", rule.code, rule.since));
+        assert!(
+            since <= current,
+            "{}: since {} is after this release",
+            rule.code,
+            rule.since
+        );
+    }
+}
+
 #[test]
 fn every_rule_is_documented() {
     for rule in RULES {

@@ -41,12 +41,42 @@ pub struct Rule {
     pub slug: &'static str,
     /// Severity unless configured otherwise.
     pub default_severity: Severity,
+    /// Whether the rule is settled or still being tuned.
+    pub status: Status,
+    /// The release that added the rule.
+    pub since: &'static str,
     /// The doc comment: What it does / Why is this bad? / Example / Use instead.
     pub docs: &'static str,
     /// When the rule runs.
     pub phase: Phase,
     /// The check.
     pub check: Check,
+}
+
+/// How settled a rule is (ruff's `RuleGroup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// What it reports is settled.
+    Stable,
+    /// Still being tuned on real repositories: what it reports may change in any release.
+    Preview,
+}
+
+impl Status {
+    /// The lowercase name used in listings and documentation.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Stable => "stable",
+            Status::Preview => "preview",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A rule's check function: most read the whole repository; those of [`Phase::Trees`] read
@@ -114,32 +144,52 @@ impl Rule {
 }
 
 /// Declares a rule: its doc comment becomes [`Rule::docs`]; the file must define `fn check`.
-/// `phase:` is optional and defaults to [`Phase::Findings`].
+/// `since:` (the release that added the rule) is required; `status:` is optional and defaults
+/// to [`Status::Stable`]; `phase:` is optional and defaults to [`Phase::Findings`].
 #[macro_export]
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident $(,)?) => {
+    (@status) => { $crate::checks::Status::Stable };
+    (@status $status:ident) => { $crate::checks::Status::$status };
+    (
+        $(#[doc = $doc:literal])*
+        code: $code:literal, slug: $slug:literal, severity: $sev:ident, since: $since:literal
+        $(, status: $status:ident)? $(,)?
+    ) => {
         $crate::declare_rule! {
             $(#[doc = $doc])*
-            code: $code, slug: $slug, severity: $sev, phase: Findings,
+            code: $code, slug: $slug, severity: $sev, since: $since, $(status: $status,)?
+            phase: Findings,
         }
     };
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: Trees $(,)?) => {
+    (
+        $(#[doc = $doc:literal])*
+        code: $code:literal, slug: $slug:literal, severity: $sev:ident, since: $since:literal,
+        $(status: $status:ident,)? phase: Trees $(,)?
+    ) => {
         $(#[doc = $doc])*
         pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
             code: $code,
             slug: $slug,
             default_severity: $crate::diagnostic::Severity::$sev,
+            status: $crate::declare_rule!(@status $($status)?),
+            since: $since,
             docs: concat!($($doc, "\n"),*),
             phase: $crate::checks::Phase::Trees,
             check: $crate::checks::Check::Trees(check),
         };
     };
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: $phase:ident $(,)?) => {
+    (
+        $(#[doc = $doc:literal])*
+        code: $code:literal, slug: $slug:literal, severity: $sev:ident, since: $since:literal,
+        $(status: $status:ident,)? phase: $phase:ident $(,)?
+    ) => {
         $(#[doc = $doc])*
         pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
             code: $code,
             slug: $slug,
             default_severity: $crate::diagnostic::Severity::$sev,
+            status: $crate::declare_rule!(@status $($status)?),
+            since: $since,
             docs: concat!($($doc, "\n"),*),
             phase: $crate::checks::Phase::$phase,
             check: $crate::checks::Check::Repo(check),

@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC408",
     slug: "credentials-in-url",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

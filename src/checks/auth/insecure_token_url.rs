@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC403",
     slug: "insecure-token-url",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -34,6 +34,7 @@ crate::declare_rule! {
     code: "PC404",
     slug: "invalid-inline-jwks",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

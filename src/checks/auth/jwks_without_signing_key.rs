@@ -24,6 +24,7 @@ crate::declare_rule! {
     code: "PC405",
     slug: "jwks-without-signing-key",
     severity: Warning,
+    since: "0.1.0",
 }
 
 /// The finding for the inline JWKS at `span`, whose `keys` keys all encrypt.

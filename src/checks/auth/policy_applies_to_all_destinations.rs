@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC401",
     slug: "policy-applies-to-all-destinations",
     severity: Warning,
+    since: "0.1.0",
 }
 
 /// The finding for `policy`, whose `spec` key is at `span`.

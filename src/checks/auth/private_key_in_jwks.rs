@@ -38,6 +38,7 @@ crate::declare_rule! {
     code: "PC407",
     slug: "private-key-in-jwks",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for `which` key of an inline JWKS (`key 0 (`kid`)`, `the JWK Set object`), whose

@@ -34,6 +34,7 @@ crate::declare_rule! {
     code: "PC906",
     slug: "stale-baseline-entry",
     severity: Info,
+    since: "0.1.0",
     phase: Baseline,
 }
 

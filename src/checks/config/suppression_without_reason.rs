@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC903",
     slug: "suppression-without-reason",
     severity: Warning,
+    since: "0.1.0",
     phase: Suppressions,
 }
 

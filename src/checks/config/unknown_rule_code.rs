@@ -36,6 +36,7 @@ crate::declare_rule! {
     code: "PC902",
     slug: "unknown-rule-code",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

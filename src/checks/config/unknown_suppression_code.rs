@@ -29,6 +29,7 @@ crate::declare_rule! {
     code: "PC905",
     slug: "unknown-suppression-code",
     severity: Error,
+    since: "0.1.0",
     phase: Suppressions,
 }
 

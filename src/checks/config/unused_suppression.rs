@@ -35,6 +35,7 @@ crate::declare_rule! {
     code: "PC904",
     slug: "unused-suppression",
     severity: Warning,
+    since: "0.1.0",
     phase: Suppressions,
 }
 

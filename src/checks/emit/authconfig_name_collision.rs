@@ -48,6 +48,7 @@ crate::declare_rule! {
     code: "PC602",
     slug: "authconfig-name-collision",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// What else has the name of the AuthConfig compiled for a policy.

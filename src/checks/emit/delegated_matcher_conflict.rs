@@ -35,6 +35,12 @@ crate::declare_rule! {
     code: "PC601",
     slug: "delegated-matcher-conflict",
     severity: Error,
+    since: "0.1.0",
+    // Since Gloo Platform 2.4 a delegated route inherits its parent's matchers (the docs page
+    // "Route matcher inheritance", 2.4, 2.5 and latest; shared/reference/gloo-api.md), so a
+    // child path is relative to the parent's prefix: all 7 findings on real-world-2
+    // (DuncanDoyle/gg-graphql-demo, solo-io/aoa-catalog@2.3.x) are such children.
+    status: Preview,
 }
 
 /// The finding for the child's matcher at `span` that `conflict` describes; `parent` is the

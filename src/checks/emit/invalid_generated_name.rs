@@ -47,6 +47,7 @@ crate::declare_rule! {
     code: "PC603",
     slug: "invalid-generated-name",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// A name Kubernetes refuses; `problem` says why (see [`NameForm::problem`]).

@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC004",
     slug: "alias-expansion-limit",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for a file whose aliases expand past `limit` nodes at `span`.

@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC005",
     slug: "unreadable-file",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for `problem` with the file `file`; `None` for a problem another rule reports.

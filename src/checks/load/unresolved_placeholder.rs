@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC006",
     slug: "unresolved-placeholder",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

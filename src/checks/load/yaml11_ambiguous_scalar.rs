@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC003",
     slug: "yaml11-ambiguous-scalar",
     severity: Warning,
+    since: "0.1.0",
     phase: Trees,
 }
 

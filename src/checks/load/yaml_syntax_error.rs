@@ -26,6 +26,7 @@ crate::declare_rule! {
     code: "PC001",
     slug: "yaml-syntax-error",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for a syntax error the parser reports with `message` at `span`.

@@ -26,6 +26,7 @@ crate::declare_rule! {
     code: "PC302",
     slug: "duplicate-api-product-version",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for API product `product` with `version` (`apiVersion `v1`` or `no apiVersion`)

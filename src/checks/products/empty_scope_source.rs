@@ -23,6 +23,7 @@ crate::declare_rule! {
     code: "PC310",
     slug: "empty-scope-source",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -26,6 +26,7 @@ crate::declare_rule! {
     code: "PC305",
     slug: "invalid-product-id",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for the product id `id` at `span`, which holds the characters `bad` (or is

@@ -29,6 +29,7 @@ crate::declare_rule! {
     code: "PC304",
     slug: "policy-without-provider",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

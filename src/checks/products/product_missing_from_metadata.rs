@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC307",
     slug: "product-missing-from-metadata",
     severity: Warning,
+    since: "0.1.0",
 }
 
 /// The finding for API product `product` at `span`, missing from the discovery metadata of

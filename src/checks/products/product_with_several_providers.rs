@@ -25,6 +25,7 @@ crate::declare_rule! {
     code: "PC311",
     slug: "product-with-several-providers",
     severity: Warning,
+    since: "0.1.0",
 }
 
 /// The finding for API product `product` at `span`, protected by policies of the providers

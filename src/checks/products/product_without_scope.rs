@@ -46,6 +46,7 @@ crate::declare_rule! {
     code: "PC303",
     slug: "product-without-scope",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for API product `product` at `span`, which no scope of `provider` matches;

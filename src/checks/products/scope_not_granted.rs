@@ -24,6 +24,7 @@ crate::declare_rule! {
     code: "PC309",
     slug: "scope-not-granted",
     severity: Warning,
+    since: "0.1.0",
 }
 
 /// The finding for the scope `product` at `span`, which `provider` grants no client.

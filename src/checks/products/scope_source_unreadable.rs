@@ -35,6 +35,7 @@ crate::declare_rule! {
     code: "PC306",
     slug: "scope-source-unreadable",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// Why a scope source cannot be used.

@@ -35,6 +35,7 @@ crate::declare_rule! {
     code: "PC301",
     slug: "unprotected-product-route",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC308",
     slug: "unused-scope",
     severity: Info,
+    since: "0.1.0",
 }
 
 const STANDARD: &[&str] = &[

@@ -34,6 +34,7 @@ crate::declare_rule! {
     code: "PC202",
     slug: "delegate-selector-matches-nothing",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// Why a delegate selector matches no route table; `closest` is the did-you-mean candidate.

@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC209",
     slug: "delegation-cycle",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for the route at `span` that delegates to `target`, already on the chain at

@@ -21,6 +21,7 @@ crate::declare_rule! {
     code: "PC206",
     slug: "duplicate-resource",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for `id`, defined again at `span` after its first definition at `first`.

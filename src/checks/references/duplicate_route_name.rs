@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC207",
     slug: "duplicate-route-name",
     severity: Warning,
+    since: "0.1.0",
 }
 
 /// The finding for the route name `name`, used again in `table` at `span` after `first`.

@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC204",
     slug: "opa-module-config-map-not-found",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -39,6 +39,7 @@ crate::declare_rule! {
     code: "PC205",
     slug: "route-selected-by-several-policies",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// Where the two policies' selectors and the route are.

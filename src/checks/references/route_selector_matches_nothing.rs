@@ -36,6 +36,7 @@ crate::declare_rule! {
     code: "PC201",
     slug: "route-selector-matches-nothing",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// Why a route selector matches no route; `closest` is the did-you-mean candidate.

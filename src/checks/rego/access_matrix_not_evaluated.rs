@@ -32,6 +32,7 @@ crate::declare_rule! {
     code: "PC514",
     slug: "access-matrix-not-evaluated",
     severity: Info,
+    since: "0.1.0",
 }
 
 /// Why a policy's access matrix was not evaluated.

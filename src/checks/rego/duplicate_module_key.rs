@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC504",
     slug: "duplicate-module-key",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for the module `key` in the ConfigMaps `first` and `second` (names), at the

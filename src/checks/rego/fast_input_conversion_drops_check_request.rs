@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC509",
     slug: "fast-input-conversion-drops-check-request",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -32,6 +32,7 @@ crate::declare_rule! {
     code: "PC508",
     slug: "input-path-outside-contract",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

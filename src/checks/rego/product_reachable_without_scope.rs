@@ -39,6 +39,7 @@ crate::declare_rule! {
     code: "PC511",
     slug: "product-reachable-without-scope",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for API product `product`, granted by `policy` (`namespace/name`) on `route` to

@@ -34,6 +34,7 @@ crate::declare_rule! {
     code: "PC512",
     slug: "product-unreachable-with-scope",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for API product `product`, denied on `route` even with its scope: `reason` says

@@ -26,6 +26,7 @@ crate::declare_rule! {
     code: "PC506",
     slug: "query-rule-not-found",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// What a `data` reference of the query misses.

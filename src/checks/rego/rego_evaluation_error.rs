@@ -39,6 +39,7 @@ crate::declare_rule! {
     code: "PC513",
     slug: "rego-evaluation-error",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for `policy` (`namespace/name`), whose evaluation on `route` failed with

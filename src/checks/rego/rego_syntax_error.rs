@@ -39,6 +39,7 @@ crate::declare_rule! {
     code: "PC501",
     slug: "rego-syntax-error",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// What is wrong with the Rego; `message` is the parser's or compiler's.

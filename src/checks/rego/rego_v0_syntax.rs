@@ -34,6 +34,7 @@ crate::declare_rule! {
     code: "PC502",
     slug: "rego-v0-syntax",
     severity: Info,
+    since: "0.1.0",
 }
 
 /// The finding for `module` (its display name), written in v0 syntax, at its package (`span`).

@@ -38,6 +38,7 @@ crate::declare_rule! {
     code: "PC510",
     slug: "scope-claim-shape",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The claim a provider's access tokens carry their scopes in, and whether it is an array.

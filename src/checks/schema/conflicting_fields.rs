@@ -37,6 +37,7 @@ crate::declare_rule! {
     code: "PC105",
     slug: "conflicting-fields",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC107",
     slug: "default-destination-without-forward",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

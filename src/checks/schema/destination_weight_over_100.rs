@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC111",
     slug: "destination-weight-over-100",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

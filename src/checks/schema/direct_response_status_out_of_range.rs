@@ -22,6 +22,7 @@ crate::declare_rule! {
     code: "PC110",
     slug: "direct-response-status-out-of-range",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC108",
     slug: "forward-without-destination",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 

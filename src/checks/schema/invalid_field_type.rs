@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC101",
     slug: "invalid-field-type",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

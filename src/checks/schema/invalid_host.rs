@@ -26,6 +26,7 @@ crate::declare_rule! {
     code: "PC109",
     slug: "invalid-host",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The finding for `host` at `span`, invalid for the reason `problem` (see [`host_problem`]).

@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC106",
     slug: "root-only-field-without-hosts",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
