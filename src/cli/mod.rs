@@ -118,14 +118,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .unwrap_or_default();
                 format!("unknown rule code `{code}`{suggestion} (`portico rules` lists them)")
             })?;
-            let text = format!(
-                "# {} {}\n\nDefault severity: {}\n\n{}",
-                rule.code,
-                rule.slug,
-                rule.default_severity,
-                rule.markdown()
-            );
-            write_stdout(&text)?;
+            write_stdout(&portico::checks::docs::explain(rule))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema { kind, out } => {
@@ -183,7 +176,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             rule.code,
                             rule.default_severity.as_str(),
                             rule.slug,
-                            rule.summary()
+                            portico::checks::docs::listed_summary(rule)
                         ));
                     }
                     out
@@ -196,6 +189,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                                 "code": r.code,
                                 "slug": r.slug,
                                 "severity": r.default_severity.as_str(),
+                                "status": r.status.as_str(),
+                                "since": r.since,
                                 "summary": r.summary(),
                                 "helpUri": portico::report::help_uri(r.code),
                             })
