@@ -4,22 +4,22 @@
 mod common;
 
 use std::collections::BTreeSet;
+use std::fmt::Write;
 
 use portico::checks::docs::{index_page, rule_page};
-use portico::checks::registry::RULES;
+use portico::checks::registry::{RETIRED, RULES};
+
+/// `PC` and three digits.
+fn is_code(code: &str) -> bool {
+    code.len() == 5 && code.starts_with("PC") && code[2..].chars().all(|c| c.is_ascii_digit())
+}
 
 #[test]
 fn codes_are_unique_well_formed_and_ordered() {
     let mut seen = BTreeSet::new();
     let mut previous = "";
     for rule in RULES {
-        assert!(
-            rule.code.len() == 5
-                && rule.code.starts_with("PC")
-                && rule.code[2..].chars().all(|c| c.is_ascii_digit()),
-            "bad code {}",
-            rule.code
-        );
+        assert!(is_code(rule.code), "bad code {}", rule.code);
         assert!(seen.insert(rule.code), "duplicate code {}", rule.code);
         assert!(
             rule.code > previous,
@@ -44,6 +44,47 @@ fn codes_are_unique_well_formed_and_ordered() {
     }
     let slugs: BTreeSet<_> = RULES.iter().map(|r| r.slug).collect();
     assert_eq!(slugs.len(), RULES.len(), "duplicate slug");
+}
+
+/// A retired code is well formed, listed once with what became of it, and used by no rule.
+#[test]
+fn retired_codes_stay_retired() {
+    let mut seen = BTreeSet::new();
+    for (code, why) in RETIRED {
+        assert!(is_code(code), "bad retired code {code}");
+        assert!(seen.insert(*code), "{code} is retired twice");
+        assert!(!why.trim().is_empty(), "{code} is retired without a reason");
+        assert!(
+            RULES.iter().all(|r| r.code != *code),
+            "{code} is retired but a rule uses it again"
+        );
+    }
+}
+
+/// Every code, live and retired, with what identifies and governs it: a rule removed,
+/// renumbered, renamed, moved between preview and stable or given another default severity
+/// shows in review as a change to this table (cargo-deny's `codes_unique`).
+#[test]
+fn code_table() {
+    let mut table = String::new();
+    for rule in RULES {
+        writeln!(
+            table,
+            "{:<6} {:<44} {:<8} {:<8} {}",
+            rule.code,
+            rule.slug,
+            rule.default_severity.as_str(),
+            rule.status.as_str(),
+            rule.since
+        )
+        .unwrap();
+    }
+    for (code, why) in RETIRED {
+        writeln!(table, "{code:<6} retired: {why}").unwrap();
+    }
+    insta::with_settings!({snapshot_path => "snapshots/registry", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("codes", table);
+    });
 }
 
 /// Every rule names the release that added it: a version, and none later than this crate's.
