@@ -18,20 +18,13 @@ crate::declare_rule! {
     /// ```yaml
     /// rules:
     ///   PC2011: warning
-    /// suppressions:
-    ///   - path: vendor/**
-    ///     codes: [PC2011]
-    ///     reason: upstream chart
+    ///   route-selector-matches-nothing: warning
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// rules:
     ///   PC201: warning
-    /// suppressions:
-    ///   - path: vendor/**
-    ///     codes: [PC201]
-    ///     reason: upstream chart
     /// ```
     code: "PC902",
     slug: "unknown-rule-code",
