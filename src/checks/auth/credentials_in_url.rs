@@ -19,13 +19,14 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// remoteJwks:
-    ///   url: https://portal:s3cr3t@idp.example.com/oauth2/v1/keys
+    ///   url: https://portal:s3cr3t@dev-1234567.okta.com/oauth2/default/v1/keys
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// remoteJwks:
-    ///   url: https://idp.example.com/oauth2/v1/keys
+    ///   # an `@` after the host (here in the query) is not user information
+    ///   url: https://dev-1234567.okta.com/oauth2/default/v1/keys?user=@me
     /// ```
     code: "PC408",
     slug: "credentials-in-url",

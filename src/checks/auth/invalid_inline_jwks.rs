@@ -22,14 +22,27 @@ crate::declare_rule! {
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {keys: [{kty: RSA, kid: k1, n: "...", e: AQAB}]}
+    ///     {keys: [{kty: RSA, kid: k1, use: sig, alg: RS256,
+    ///       n: "nxmG2hr_…",
+    ///       e: AQAB}]}
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "n": "...", "e": "AQAB"}]}
+    ///     {
+    ///       "keys": [
+    ///         {
+    ///           "kty": "RSA",
+    ///           "kid": "k1",
+    ///           "use": "sig",
+    ///           "alg": "RS256",
+    ///           "n": "nxmG2hr_…",
+    ///           "e": "AQAB"
+    ///         }
+    ///       ]
+    ///     }
     /// ```
     code: "PC404",
     slug: "invalid-inline-jwks",

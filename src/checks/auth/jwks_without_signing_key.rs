@@ -14,12 +14,39 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// inlineString: '{"keys": [{"kty": "RSA", "kid": "k1", "use": "enc", "alg": "RSA-OAEP", "n": "...", "e": "AQAB"}]}'
+    /// inlineString: |
+    ///   {
+    ///     "keys": [
+    ///       {
+    ///         "kty": "RSA",
+    ///         "kid": "enc1",
+    ///         "use": "enc",
+    ///         …
+    ///       },
+    ///       {
+    ///         "kty": "RSA",
+    ///         "kid": "enc2",
+    ///         "alg": "RSA-OAEP",
+    ///         …
+    ///       }
+    ///     ]
+    ///   }
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    /// inlineString: '{"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "...", "e": "AQAB"}]}'
+    /// inlineString: |
+    ///   {
+    ///     "keys": [
+    ///       {
+    ///         "kty": "RSA",
+    ///         "kid": "k1",
+    ///         "use": "sig",
+    ///         "alg": "RS256",
+    ///         …
+    ///       }
+    ///     ]
+    ///   }
     /// ```
     code: "PC405",
     slug: "jwks-without-signing-key",

@@ -26,14 +26,37 @@ crate::declare_rule! {
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {"keys": [{"kty": "RSA", "kid": "k1", "n": "...", "e": "AQAB", "d": "...", "p": "..."}]}
+    ///     {
+    ///       "keys": [
+    ///         {
+    ///           "kty": "RSA",
+    ///           "kid": "k1",
+    ///           …
+    ///           "e": "AQAB",
+    ///           "d": "X4cTteJY_…",
+    ///           "p": "83i-7IvMGXoM…",
+    ///           …
+    ///         }
+    ///       ]
+    ///     }
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "n": "...", "e": "AQAB"}]}
+    ///     {
+    ///       "keys": [
+    ///         {
+    ///           "kty": "RSA",
+    ///           "kid": "k1",
+    ///           "use": "sig",
+    ///           "alg": "RS256",
+    ///           "n": "nxmG2hr_…",
+    ///           "e": "AQAB"
+    ///         }
+    ///       ]
+    ///     }
     /// ```
     code: "PC407",
     slug: "private-key-in-jwks",

@@ -19,10 +19,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// a: &a [x, x, x, x, x, x, x, x, x]
-    /// b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-    /// c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-    /// # ... and so on
+    /// x-anchors:
+    ///   l0: &l0 [x, x, x, x, x, x, x, x, x]
+    ///   l1: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]
+    ///   l2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]
+    ///   # … and so on, to l11
     /// ```
     ///
     /// ## Use instead

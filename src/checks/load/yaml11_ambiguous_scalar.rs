@@ -21,14 +21,14 @@ crate::declare_rule! {
     /// ```yaml
     /// labels:
     ///   public: yes
-    ///   mode: 0644
+    ///   mode: 0755
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// labels:
     ///   public: "yes"
-    ///   mode: "0644"
+    ///   mode: "0755"
     /// ```
     code: "PC003",
     slug: "yaml11-ambiguous-scalar",

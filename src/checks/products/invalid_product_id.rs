@@ -15,7 +15,7 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// portalMetadata:
-    ///   apiProductId: Pet Store
+    ///   apiProductId: "Pet Store"
     /// ```
     ///
     /// ## Use instead

@@ -16,13 +16,22 @@ crate::declare_rule! {
     /// the scopes (Terraform, the Okta scopes export) to know for sure.
     ///
     /// ## Example
-    /// ```yaml
-    /// scopeSources: [idp/openid-configuration.json]   # scopes_supported lacks "tracks"
+    /// The provider's only source, `idp/openid-configuration.json`, does not publish `tracks`:
+    /// ```json
+    /// {
+    ///   "issuer": "https://idp.example.com",
+    ///   "scopes_supported": ["openid", "profile"]
+    /// }
     /// ```
     ///
     /// ## Use instead
-    /// ```yaml
-    /// scopeSources: [idp/okta-scopes.json]
+    /// Publish the scope in the metadata (Okta: `metadataPublish: ALL_CLIENTS`), or list a source
+    /// that declares every scope, such as the Okta scopes export:
+    /// ```json
+    /// {
+    ///   "issuer": "https://idp.example.com",
+    ///   "scopes_supported": ["openid", "profile", "tracks"]
+    /// }
     /// ```
     code: "PC307",
     slug: "product-missing-from-metadata",

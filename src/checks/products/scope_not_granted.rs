@@ -14,12 +14,22 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// AllowedOAuthScopes: [openid, https://api.example.com/pets]   # no .../tracks
+    /// # idp/cognito.yaml: the resource server declares tracks, the portal's client may not request it
+    /// Portal:
+    ///   Type: AWS::Cognito::UserPoolClient
+    ///   Properties:
+    ///     AllowedOAuthScopes:
+    ///       - openid
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    /// AllowedOAuthScopes: [openid, https://api.example.com/pets, https://api.example.com/tracks]
+    /// Portal:
+    ///   Type: AWS::Cognito::UserPoolClient
+    ///   Properties:
+    ///     AllowedOAuthScopes:
+    ///       - openid
+    ///       - !Sub "${Api}/tracks"
     /// ```
     code: "PC309",
     slug: "scope-not-granted",

@@ -22,15 +22,19 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
+    /// # portico.yaml: a file that does not exist, one that does not parse, one in no format
     /// identityProviders:
-    ///   - name: cognito
-    ///     type: cognito
-    ///     scopeSources: [infra/cognito.tf]   # the file is infra/cognito/main.tf
+    ///   - name: okta
+    ///     type: okta
+    ///     scopeSources: [idp/missing.json, idp/broken.tf, idp/notes.json]
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    ///     scopeSources: [infra/cognito/main.tf]
+    /// identityProviders:
+    ///   - name: okta
+    ///     type: okta
+    ///     scopeSources: [idp/scopes.tf]
     /// ```
     code: "PC306",
     slug: "scope-source-unreadable",

@@ -21,7 +21,9 @@ crate::declare_rule! {
     /// # petstore-rt (apiProductId: petstore); the policy selects usagePlans: dev-portal
     /// http:
     ///   - name: store-api
-    ///     forwardTo: {destinations: [{ref: {name: store}, port: {number: 8080}}]}
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/store
     /// ```
     ///
     /// ## Use instead
@@ -30,7 +32,9 @@ crate::declare_rule! {
     ///   - name: store-api
     ///     labels:
     ///       usagePlans: dev-portal
-    ///     forwardTo: {destinations: [{ref: {name: store}, port: {number: 8080}}]}
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/store
     /// ```
     code: "PC301",
     slug: "unprotected-product-route",

@@ -16,7 +16,8 @@ crate::declare_rule! {
     /// ```yaml
     /// # petstore-rt, delegated to from api-example-com
     /// spec:
-    ///   hosts: [api.example.com]
+    ///   hosts:
+    ///     - api.example.com
     ///   http:
     ///     - name: pets-api
     /// ```

@@ -14,12 +14,12 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// # tracks-rt
+    /// # pets-rt, delegated to from petstore-rt
     /// http:
     ///   - name: back
     ///     delegate:
     ///       routeTables:
-    ///         - name: api-example-com
+    ///         - name: petstore-rt
     /// ```
     ///
     /// ## Use instead

@@ -17,18 +17,26 @@ crate::declare_rule! {
     /// ```yaml
     /// http:
     ///   - name: pets-api
-    ///     matchers: [{uri: {prefix: /petstore/pets}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/pets
     ///   - name: pets-api
-    ///     matchers: [{uri: {prefix: /petstore/users}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/users
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// http:
     ///   - name: pets-api
-    ///     matchers: [{uri: {prefix: /petstore/pets}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/pets
     ///   - name: users-api
-    ///     matchers: [{uri: {prefix: /petstore/users}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/users
     /// ```
     code: "PC207",
     slug: "duplicate-route-name",

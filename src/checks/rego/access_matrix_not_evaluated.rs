@@ -19,15 +19,20 @@ crate::declare_rule! {
     /// ## Example
     /// ```rego
     /// allow if {
-    ///     [_, payload, _] := io.jwt.decode(input.http_request.headers.authorization)
-    ///     payload.scope == "tracks"
+    ///     …
+    ///     bearer := substring(input.http_request.headers.authorization, 7, -1)
+    ///     [_, payload, _] := io.jwt.decode(bearer)
+    ///     product in payload.scp
     /// }
     /// ```
     ///
     /// ## Use instead
     /// ```rego
     /// # The ext auth service has already validated the token: read its claims.
-    /// allow if "tracks" in split(input.state.jwtAccessToken.scope, " ")
+    /// allow if {
+    ///     …
+    ///     product in input.state.jwtAccessToken.scp
+    /// }
     /// ```
     code: "PC514",
     slug: "access-matrix-not-evaluated",

@@ -15,18 +15,28 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// opaAuth:
-    ///   modules:
-    ///     - name: scopes-policy      # data: {policy.rego: …}
-    ///     - name: headers-policy     # data: {policy.rego: …}
+    /// # ConfigMap scope-policy
+    /// data:
+    ///   policy.rego: |
+    ///     package test
+    /// ---
+    /// # ConfigMap method-policy, in the same opaAuth step
+    /// data:
+    ///   policy.rego: |
+    ///     package test.method
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    /// opaAuth:
-    ///   modules:
-    ///     - name: scopes-policy      # data: {scopes.rego: …}
-    ///     - name: headers-policy     # data: {headers.rego: …}
+    /// # ConfigMap scope-policy
+    /// data:
+    ///   scopes.rego: |
+    ///     package test
+    /// ---
+    /// # ConfigMap method-policy
+    /// data:
+    ///   method.rego: |
+    ///     package test.method
     /// ```
     code: "PC504",
     slug: "duplicate-module-key",

@@ -15,7 +15,7 @@ crate::declare_rule! {
     /// ```yaml
     /// opaAuth:
     ///   modules:
-    ///     - name: okta-scope-policy
+    ///     - name: scope-policy
     ///   query: "data.test.allow = = true"
     /// ```
     ///
@@ -23,7 +23,7 @@ crate::declare_rule! {
     /// ```yaml
     /// opaAuth:
     ///   modules:
-    ///     - name: okta-scope-policy
+    ///     - name: scope-policy
     ///   query: "data.test.allow == true"
     /// ```
     code: "PC505",

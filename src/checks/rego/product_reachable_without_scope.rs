@@ -23,8 +23,9 @@ crate::declare_rule! {
     /// ## Example
     /// ```rego
     /// allow if {
-    ///     product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
-    ///     some scope in input.state.jwtAccessToken.scp
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     some scope in array.concat(input.state.jwtAccessToken.scp, [""])
     ///     startswith(product, scope)   # "" or a shorter product's scope also matches
     /// }
     /// ```
@@ -32,7 +33,9 @@ crate::declare_rule! {
     /// ## Use instead
     /// ```rego
     /// allow if {
-    ///     product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     product != ""
     ///     product in input.state.jwtAccessToken.scp
     /// }
     /// ```

@@ -23,13 +23,22 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// # Okta tokens carry "scp": ["tracks"], not a "scope" string
-    /// allow if product in split(input.state.jwtAccessToken.scope, " ")
+    /// allow if {
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     # the field is `api_product_id`: `product` is undefined, so no token is granted
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product
+    ///     product in input.state.jwtAccessToken.scp
+    /// }
     /// ```
     ///
     /// ## Use instead
     /// ```rego
-    /// allow if product in input.state.jwtAccessToken.scp
+    /// allow if {
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     …
+    ///     product in input.state.jwtAccessToken.scp
+    /// }
     /// ```
     code: "PC512",
     slug: "product-unreachable-with-scope",

@@ -20,8 +20,12 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## Use instead
+    /// Query a boolean rule built on the set:
     /// ```yaml
-    /// query: "count(data.test.deny) == 0"
+    /// query: "data.test.allow"
+    /// ```
+    /// ```rego
+    /// allow if count(deny) == 0
     /// ```
     code: "PC507",
     slug: "query-result-not-boolean",

@@ -24,16 +24,26 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// allow := true if input.http_request.method == "GET"
-    /// allow := false if input.http_request.path == "/pets"   # both hold: conflict
+    /// # a token with scopes, on a GET: both definitions hold, with different values
+    /// decision := "scope" if {
+    ///     count(input.state.jwtAccessToken.scp) > 0
+    /// }
+    ///
+    /// decision := "method" if {
+    ///     input.http_request.method == "GET"
+    /// }
+    ///
+    /// allow if decision == "scope"
     /// ```
     ///
     /// ## Use instead
+    /// Decide in one rule, so that no two definitions can hold at once with different values:
     /// ```rego
-    /// default allow := false
     /// allow if {
-    ///     input.http_request.method == "GET"
-    ///     input.http_request.path != "/pets"
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     product != ""
+    ///     product in input.state.jwtAccessToken.scp
     /// }
     /// ```
     code: "PC513",

@@ -22,8 +22,13 @@ crate::declare_rule! {
     /// data:
     ///   policy.rego: |
     ///     package test
+    ///
+    ///     import rego.v1
+    ///
+    ///     default allow := false
+    ///
     ///     allow if {
-    ///         input.state.jwtAccessToken.scope !== ""
+    ///         input.http_request.method !== "GET"
     ///     }
     /// ```
     ///
@@ -32,8 +37,13 @@ crate::declare_rule! {
     /// data:
     ///   policy.rego: |
     ///     package test
+    ///
+    ///     import rego.v1
+    ///
+    ///     default allow := false
+    ///
     ///     allow if {
-    ///         input.state.jwtAccessToken.scope != ""
+    ///         input.http_request.method == "GET"
     ///     }
     /// ```
     code: "PC501",

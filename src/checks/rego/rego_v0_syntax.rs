@@ -16,21 +16,22 @@ crate::declare_rule! {
     /// ## Example
     /// ```rego
     /// package test
+    ///
     /// default allow = false
+    ///
     /// allow {
-    ///     input.state.jwtAccessToken.scope != ""
+    ///     input.http_request.method == "GET"
     /// }
     /// ```
     ///
     /// ## Use instead
-    /// ```rego
-    /// package test
-    /// import rego.v1
-    /// default allow := false
-    /// allow if {
-    ///     input.state.jwtAccessToken.scope != ""
-    /// }
+    /// When the ext auth service runs OPA in v0-compatibility mode, say so in `portico.yaml`:
+    /// ```yaml
+    /// rego:
+    ///   version: v0
     /// ```
+    /// Otherwise rewrite the module in v1 syntax (`opa fmt --v0-v1`): `import rego.v1`,
+    /// `default allow := false`, `allow if { … }`.
     code: "PC502",
     slug: "rego-v0-syntax",
     severity: Info,

@@ -23,17 +23,13 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// # Okta access token: {"scp": ["openid", "tracks"]}
-    /// allow if {
-    ///     product in split(input.state.jwtAccessToken.scope, " ")
-    /// }
+    /// # Okta access tokens carry {"scp": ["openid", "tracks"]}, no `scope`
+    /// allow if product in split(input.state.jwtAccessToken.scope, " ")
     /// ```
     ///
     /// ## Use instead
     /// ```rego
-    /// allow if {
-    ///     product in input.state.jwtAccessToken.scp
-    /// }
+    /// allow if product in input.state.jwtAccessToken.scp
     /// ```
     code: "PC510",
     slug: "scope-claim-shape",

@@ -22,7 +22,9 @@ crate::declare_rule! {
     /// http:
     ///   - name: pets-api
     ///     forwardTo:
-    ///       destinations: [{ref: {name: pets}, port: {number: 8080}}]
+    ///       destinations:
+    ///         - ref: {name: pets, namespace: petstore}
+    ///           port: {number: 8080}
     ///     redirect:
     ///       hostRedirect: pets.example.com
     /// ```
@@ -32,7 +34,9 @@ crate::declare_rule! {
     /// http:
     ///   - name: pets-api
     ///     forwardTo:
-    ///       destinations: [{ref: {name: pets}, port: {number: 8080}}]
+    ///       destinations:
+    ///         - ref: {name: pets, namespace: petstore}
+    ///           port: {number: 8080}
     /// ```
     code: "PC105",
     slug: "conflicting-fields",

@@ -13,16 +13,21 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// spec:
-    ///   defaultDestination: {ref: {name: pets}, port: {number: 8080}}
+    ///   defaultDestination:
+    ///     ref: {name: pets, namespace: petstore}
+    ///     port: {number: 8080}
     ///   http:
-    ///     - name: old
-    ///       redirect: {hostRedirect: pets.example.com}
+    ///     - name: old-pets
+    ///       redirect:
+    ///         hostRedirect: pets.example.com
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// spec:
-    ///   defaultDestination: {ref: {name: pets}, port: {number: 8080}}
+    ///   defaultDestination:
+    ///     ref: {name: pets, namespace: petstore}
+    ///     port: {number: 8080}
     ///   http:
     ///     - name: pets
     ///       forwardTo: {}

@@ -14,18 +14,22 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// destinations:
-    ///   - ref: {name: pets-v1}
+    ///   - ref: {name: pets-v1, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 80
-    ///   - ref: {name: pets-v2}
+    ///   - ref: {name: pets-v2, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 30
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// destinations:
-    ///   - ref: {name: pets-v1}
+    ///   - ref: {name: pets-v1, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 70
-    ///   - ref: {name: pets-v2}
+    ///   - ref: {name: pets-v2, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 30
     /// ```
     code: "PC111",

@@ -13,16 +13,18 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// http:
-    ///   - name: pets-api
+    ///   - name: pets
     ///     forwardTo: {}
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// http:
-    ///   - name: pets-api
+    ///   - name: pets
     ///     forwardTo:
-    ///       destinations: [{ref: {name: pets}, port: {number: 8080}}]
+    ///       destinations:
+    ///         - ref: {name: pets, namespace: petstore}
+    ///           port: {number: 8080}
     /// ```
     code: "PC108",
     slug: "forward-without-destination",
