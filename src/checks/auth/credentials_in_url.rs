@@ -65,7 +65,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                          JWKS or issuer URL needs none, and Gloo reads the secrets it needs from \
                          Kubernetes Secrets",
                     )
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
                 );
             }
         });

@@ -51,7 +51,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "use `https://{}`",
                 value.trim_start_matches("http://")
             ))
-            .resource(meta.id.to_string()),
+            .about(&meta.id),
         );
     }
 }

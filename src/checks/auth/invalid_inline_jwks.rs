@@ -70,7 +70,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(problem.message, Span::new(meta.file, start..end))
                     .help(problem.help)
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
             );
         }
     }

@@ -58,7 +58,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(message, ctx.span(meta, &path))
                     .help(help)
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
             );
         }
     }

@@ -72,6 +72,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !analysis.problems.is_empty() || analysis.keys == 0 || analysis.signing_keys > 0 {
             continue;
         }
-        out.push(finding(analysis.keys, ctx.span(meta, &path)).resource(meta.id.to_string()));
+        out.push(finding(analysis.keys, ctx.span(meta, &path)).about(&meta.id));
     }
 }

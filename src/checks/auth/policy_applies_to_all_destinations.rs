@@ -55,6 +55,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let span = ctx.key_span(&policy.meta, "/spec");
-        out.push(finding(&policy.meta.id, span).resource(policy.meta.id.to_string()));
+        out.push(finding(&policy.meta.id, span).about(&policy.meta.id));
     }
 }

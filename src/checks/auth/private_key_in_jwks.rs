@@ -129,7 +129,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
             let span = Span::new(meta.file, start..end);
-            out.push(finding(&which, &names, span).resource(meta.id.to_string()));
+            out.push(finding(&which, &names, span).about(&meta.id));
         }
     }
 }

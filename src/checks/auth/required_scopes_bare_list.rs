@@ -49,7 +49,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "write `requiredScopes: {{scope: [{}]}}`",
                 scopes.join(", ")
             ))
-            .resource(meta.id.to_string()),
+            .about(&meta.id),
         );
     }
 }

@@ -159,7 +159,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 .finding(&namespace, &name, span, other)
                 // The policy's: its AuthConfig is the artifact in question, so the build
                 // refuses however this is quieted (findings about hand-kept AuthConfigs do not).
-                .resource(policy.meta.id.to_string()),
+                .about(&policy.meta.id),
         );
     }
     for ((namespace, name), mut policies) in by_id {
@@ -188,7 +188,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 collision
                     .finding(&namespace, &name, span, other)
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
             );
         }
     }

@@ -82,7 +82,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let parent_path = format!("/spec/http/{}/matchers", conflict.parent.route);
             let span = ctx.span(&child.meta, &child_path);
             let parent = ctx.span(&parent.meta, &parent_path);
-            out.push(finding(&conflict.message, span, parent).resource(child.meta.id.to_string()));
+            out.push(finding(&conflict.message, span, parent).about(&child.meta.id));
         }
     }
 }

@@ -174,7 +174,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut reported: BTreeSet<(usize, String)> = BTreeSet::new();
     let mut report = |meta: &Meta, path: &str, finding: Finding| {
         if reported.insert((meta.doc, meta.pointer(path))) {
-            out.push(finding.resource(meta.id.to_string()));
+            out.push(finding.about(&meta.id));
         }
     };
     for policy in &ctx.model.ext_auth_policies {

@@ -48,15 +48,14 @@ const SKIPPED_KEYS: &[&str] = &[
     "query",
 ];
 
-/// The finding for the placeholder `found` at `span` in the resource `resource`.
-fn finding(found: &str, span: Span, resource: String) -> Finding {
+/// The finding for the placeholder `found` at `span`.
+fn finding(found: &str, span: Span) -> Finding {
     Finding::new(format!("`{found}` is a placeholder, not a value"), span)
         .label("placeholder")
         .help(
             "substitute the real value before committing (run envsubst, helm template or \
              kustomize first, and check the output)",
         )
-        .resource(resource)
 }
 
 fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
@@ -91,7 +90,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                         node.span.end()
                     };
                     let span = Span::new(meta.file, start..end);
-                    out.push(finding(&found, span, meta.id.to_string()));
+                    out.push(finding(&found, span).about(&meta.id));
                 }
             });
     }

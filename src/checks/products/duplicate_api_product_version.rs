@@ -87,7 +87,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let first_span = ctx.span(&other.meta, path);
                 out.push(
                     finding(product, &version, &other.meta.id, span, first_span)
-                        .resource(table.meta.id.to_string()),
+                        .about(&table.meta.id),
                 );
             }
         }

@@ -77,6 +77,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .collect::<String>()
             .to_lowercase();
         let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
-        out.push(finding(id, &bad, &suggestion, span).resource(table.meta.id.to_string()));
+        out.push(finding(id, &bad, &suggestion, span).about(&table.meta.id));
     }
 }

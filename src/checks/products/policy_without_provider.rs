@@ -65,7 +65,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 urls.join(", ")
             )
         })
-        .resource(meta.id.to_string());
+        .about(&meta.id);
         if let (Some(file), Some(range)) =
             (ctx.config.file, ctx.config.key_span("/identityProviders"))
         {

@@ -71,8 +71,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         let closest = near_miss(product, &inventory.tokens);
         let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
-        out.push(
-            finding(product, &provider.name, closest, span).resource(table.meta.id.to_string()),
-        );
+        out.push(finding(product, &provider.name, closest, span).about(&table.meta.id));
     }
 }

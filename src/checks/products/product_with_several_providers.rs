@@ -65,7 +65,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter_map(|(p, _)| providers.get(*p).map(|x| format!("`{}`", x.name)))
             .collect();
         let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
-        let mut finding = finding(product, &names, span).resource(table.meta.id.to_string());
+        let mut finding = finding(product, &names, span).about(&table.meta.id);
         for (p, policy) in served {
             if let (Some(policy), Some(provider)) =
                 (ctx.model.ext_auth_policies.get(policy), providers.get(p))

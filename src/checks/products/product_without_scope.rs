@@ -123,8 +123,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             (help, related)
         };
         let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
-        let mut finding =
-            finding(product, provider, span, help).resource(table.meta.id.to_string());
+        let mut finding = finding(product, provider, span, help).about(&table.meta.id);
         // The other end: where the closest scope is declared, or the inline scope list.
         if let Some((span, message)) = related {
             finding = finding.related(span, message);

@@ -66,6 +66,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
-        out.push(finding(product, &provider.name, span).resource(table.meta.id.to_string()));
+        out.push(finding(product, &provider.name, span).about(&table.meta.id));
     }
 }

@@ -116,7 +116,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "API product declared here",
             )
             .help(help)
-            .resource(table.meta.id.to_string()),
+            .about(&table.meta.id),
         );
     }
 }

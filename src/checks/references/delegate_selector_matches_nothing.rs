@@ -252,6 +252,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             Unmatched::NoTableMatchesAll.finding(ctx.span(meta, &base))
         };
-        out.push(finding.resource(meta.id.to_string()));
+        out.push(finding.about(&meta.id));
     }
 }

@@ -55,7 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "remove `{field}`: a delegated table inherits it from the parent"
             ))
-            .resource(table.meta.id.to_string());
+            .about(&table.meta.id);
             if let Some(parent_table) =
                 parent.and_then(|e| ctx.model.route_tables.get(e.parent.table).map(|p| (p, e)))
             {

@@ -70,9 +70,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             &format!("/spec/http/{}/delegate", cycle.route.route),
         );
         let target_span = ctx.span(&target.meta, "/metadata/name");
-        out.push(
-            delegates_back(&target.meta.id, span, target_span).resource(parent.meta.id.to_string()),
-        );
+        out.push(delegates_back(&target.meta.id, span, target_span).about(&parent.meta.id));
     }
     if ctx.index.truncated
         && let Some(table) = ctx.model.route_tables.first()

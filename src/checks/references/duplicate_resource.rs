@@ -51,7 +51,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             Some(earlier) => {
                 let span = ctx.span(meta, "/metadata/name");
                 let first = ctx.span(earlier, "/metadata/name");
-                out.push(finding(&meta.id, span, first).resource(meta.id.to_string()));
+                out.push(finding(&meta.id, span, first).about(&meta.id));
             }
         }
     }

@@ -67,9 +67,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             if let Some(&first) = seen.get(name) {
                 let span = ctx.span(&table.meta, &format!("/spec/http/{i}/name"));
                 let first = ctx.span(&table.meta, &format!("/spec/http/{first}/name"));
-                out.push(
-                    finding(name, &table.meta.id, span, first).resource(table.meta.id.to_string()),
-                );
+                out.push(finding(name, &table.meta.id, span, first).about(&table.meta.id));
             } else {
                 seen.insert(name, i);
             }

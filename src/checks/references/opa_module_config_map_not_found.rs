@@ -96,7 +96,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                     f
                 };
-                finding = finding.resource(meta.id.to_string());
+                finding = finding.about(&meta.id);
                 out.push(finding);
             }
         }

@@ -148,8 +148,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             route: ctx.span(&table.meta, &route_path),
         };
         out.push(
-            finding(&name, &table.meta.id, &more, &a.meta.id, &b.meta.id, ends)
-                .resource(b.meta.id.to_string()),
+            finding(&name, &table.meta.id, &more, &a.meta.id, &b.meta.id, ends).about(&b.meta.id),
         );
     }
 }

@@ -210,7 +210,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             } else {
                 Unmatched::NoRouteHasAll.finding(ctx.span(meta, &format!("{base}/labels")))
             };
-            out.push(finding.resource(meta.id.to_string()));
+            out.push(finding.about(&meta.id));
         }
     }
 }

@@ -103,10 +103,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((span, _)) = policy_anchor(ctx, d.policy) else {
             continue;
         };
+        let Some(policy) = ctx.model.ext_auth_policies.get(d.policy) else {
+            continue;
+        };
         out.push(
             not_evaluated
                 .finding(&d.policy_name, span)
-                .resource(format!("ExtAuthPolicy/{}", d.policy_name)),
+                .about(&policy.meta.id),
         );
     }
 }

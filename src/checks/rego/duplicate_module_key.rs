@@ -98,7 +98,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         ctx.key_span(&first_map.meta, &key_path),
                         ctx.key_span(&config_map.meta, &key_path),
                     )
-                    .resource(step.meta.id.to_string()),
+                    .about(&step.meta.id),
                 );
             }
         }

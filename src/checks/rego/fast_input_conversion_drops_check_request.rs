@@ -50,7 +50,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .help("remove `fastInputConversion`, or read the same data from `input.http_request`")
-            .resource(step.meta.id.to_string())
+            .about(&step.meta.id)
             .related(module.span(&read.range), "reads `input.check_request`"),
         );
     }

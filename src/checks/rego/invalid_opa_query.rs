@@ -42,7 +42,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ctx.span(&step.meta, &format!("{}/query", step.path)),
                 )
                 .help("name the rule that decides, e.g. `query: \"data.test.allow == true\"`")
-                .resource(step.meta.id.to_string()),
+                .about(&step.meta.id),
             ),
             None => {}
             Some(Err(error)) => out.push(
@@ -51,7 +51,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     query_span(ctx, step, &error.range),
                 )
                 .help("a query is a Rego expression such as `data.test.allow == true`")
-                .resource(step.meta.id.to_string()),
+                .about(&step.meta.id),
             ),
             Some(Ok(_)) => {}
         }

@@ -81,9 +81,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((span, _)) = policy_anchor(ctx, policy) else {
             continue;
         };
+        let Some(resource) = ctx.model.ext_auth_policies.get(policy) else {
+            continue;
+        };
         let profile = describe_profile(leak);
         let mut finding = finding(product, &profile, &leak.policy_name, &leak.route, span)
-            .resource(format!("ExtAuthPolicy/{}", leak.policy_name));
+            .about(&resource.meta.id);
         if let Some(at) = product_span(ctx, leak) {
             finding = finding.related(at, format!("API product `{product}`"));
         }

@@ -85,6 +85,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((span, step)) = policy_anchor(ctx, policy) else {
             continue;
         };
+        let Some(resource) = ctx.model.ext_auth_policies.get(policy) else {
+            continue;
+        };
         let Some(denied) = with_scope.first() else {
             continue;
         };
@@ -133,8 +136,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .map(str::to_string)
             })
             .unwrap_or_else(|| "the policy denies it".to_string());
-        let mut finding = finding(product, &reason, &denied.route, span)
-            .resource(format!("ExtAuthPolicy/{}", denied.policy_name));
+        let mut finding = finding(product, &reason, &denied.route, span).about(&resource.meta.id);
         if let Some((_, at)) = claim_cause {
             finding = finding.related(at, "claim read here");
         } else if let Some(module) = step

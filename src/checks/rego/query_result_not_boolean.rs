@@ -166,7 +166,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             query_span(ctx, step, &reference.range),
         )
         .help(problem.help(&text))
-        .resource(step.meta.id.to_string());
+        .about(&step.meta.id);
         if let Some(at) = related {
             finding = finding.related(at, "rule defined here");
         }

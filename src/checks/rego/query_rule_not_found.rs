@@ -119,7 +119,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 }
             };
             let finding = missing.finding(query_span(ctx, step, &reference.range));
-            let mut finding = finding.resource(step.meta.id.to_string());
+            let mut finding = finding.about(&step.meta.id);
             for (_, module, facts) in ctx.rego.step_facts(step) {
                 finding = finding.related(
                     module.span(&facts.package_range),

@@ -81,13 +81,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((query, _)) = policy_anchor(ctx, d.policy) else {
             continue;
         };
+        let Some(policy) = ctx.model.ext_auth_policies.get(d.policy) else {
+            continue;
+        };
         let located = error
             .location
             .as_ref()
             .and_then(|(m, range)| Some(ctx.rego.modules.get(*m)?.span(range)));
         let span = located.clone().unwrap_or_else(|| query.clone());
-        let mut finding = finding(&d.policy_name, &d.route, &error.message, span)
-            .resource(format!("ExtAuthPolicy/{}", d.policy_name));
+        let mut finding =
+            finding(&d.policy_name, &d.route, &error.message, span).about(&policy.meta.id);
         if located.is_some() {
             finding = finding.related(query, "the query evaluated");
         }

@@ -122,7 +122,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let mut finding = compile
             .finding(located.clone().unwrap_or_else(|| query.clone()))
-            .resource(step.meta.id.to_string());
+            .about(&step.meta.id);
         if located.is_some() {
             finding = finding.related(query, "compiled for this query");
         }

@@ -254,7 +254,7 @@ fn finding(
         );
     Finding::new(misread.message(issued), span)
         .help(misread.help(issued))
-        .resource(step.meta.id.to_string())
+        .about(&step.meta.id)
         .related(
             ctx.span(&step.meta, &reference),
             "the policy that runs this module",

@@ -53,7 +53,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                 ctx.key_span(&table.meta, "/spec/defaultDestination"),
             )
             .help("remove `defaultDestination`, or add a `forwardTo` route")
-            .resource(table.meta.id.to_string()),
+            .about(&table.meta.id),
         );
     }
 }

@@ -74,7 +74,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             let span = ctx.span(&table.meta, &format!("{base}/{last}/weight"));
-            out.push(finding(total, span).resource(table.meta.id.to_string()));
+            out.push(finding(total, span).about(&table.meta.id));
         }
     }
 }

@@ -51,7 +51,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                     ctx.key_span(&table.meta, &format!("/spec/http/{i}/forwardTo")),
                 )
                 .help("list the destinations, or set `spec.defaultDestination`")
-                .resource(table.meta.id.to_string()),
+                .about(&table.meta.id),
             );
         }
     }

@@ -62,7 +62,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         )
         .help(help_for(&problem.error.message));
         if let Some(id) = &problem.id {
-            finding = finding.resource(id.to_string());
+            finding = finding.about(id);
         }
         out.push(finding);
     }

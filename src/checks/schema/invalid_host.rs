@@ -40,7 +40,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         for (i, host) in table.spec.hosts.iter().enumerate() {
             if let Some(problem) = host_problem(host) {
                 let span = ctx.span(&table.meta, &format!("/spec/hosts/{i}"));
-                out.push(finding(host, &problem, span).resource(table.meta.id.to_string()));
+                out.push(finding(host, &problem, span).about(&table.meta.id));
             }
         }
     }

@@ -61,7 +61,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         ctx.key_span(&table.meta, &path),
                     )
                     .help(format!("add `hosts` (a root table), or remove `{field}`"))
-                    .resource(table.meta.id.to_string()),
+                    .about(&table.meta.id),
                 );
             }
         }
