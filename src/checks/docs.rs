@@ -1,6 +1,5 @@
 //! Rule documentation generated from the rules themselves: `docs/rules/<CODE>.md` and the
-//! index `docs/rules/README.md` (a test keeps the committed pages equal to these), and what
-//! `portico explain` and `portico rules` print.
+//! index `docs/rules/README.md`. A test keeps the committed pages equal to these.
 
 use super::registry::RULES;
 use super::{Rule, Status};
@@ -38,32 +37,6 @@ pub fn rule_page(rule: &Rule) -> String {
         since = rule.since,
         body = rule.markdown()
     )
-}
-
-/// What `portico explain` prints: the rule's metadata and documentation.
-#[must_use]
-pub fn explain(rule: &Rule) -> String {
-    let note = status_note(rule)
-        .map(|n| format!("\n\n{n}"))
-        .unwrap_or_default();
-    format!(
-        "# {} {}\n\nDefault severity: {}\nStatus: {}, since {}{note}\n\n{}",
-        rule.code,
-        rule.slug,
-        rule.default_severity,
-        rule.status,
-        rule.since,
-        rule.markdown()
-    )
-}
-
-/// The summary as `portico rules` lists it: a preview rule's is marked.
-#[must_use]
-pub fn listed_summary(rule: &Rule) -> String {
-    match rule.status {
-        Status::Stable => rule.summary(),
-        Status::Preview => format!("(preview) {}", rule.summary()),
-    }
 }
 
 /// The index of every rule.

@@ -118,7 +118,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                     .unwrap_or_default();
                 format!("unknown rule code `{code}`{suggestion} (`portico rules` lists them)")
             })?;
-            write_stdout(&portico::checks::docs::explain(rule))?;
+            let text = format!(
+                "# {} {}\n\nDefault severity: {}\n\n{}",
+                rule.code,
+                rule.slug,
+                rule.default_severity,
+                rule.markdown()
+            );
+            write_stdout(&text)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema { kind, out } => {
@@ -176,7 +183,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                             rule.code,
                             rule.default_severity.as_str(),
                             rule.slug,
-                            portico::checks::docs::listed_summary(rule)
+                            rule.summary()
                         ));
                     }
                     out
@@ -189,8 +196,6 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                                 "code": r.code,
                                 "slug": r.slug,
                                 "severity": r.default_severity.as_str(),
-                                "status": r.status.as_str(),
-                                "since": r.since,
                                 "summary": r.summary(),
                                 "helpUri": portico::report::help_uri(r.code),
                             })
