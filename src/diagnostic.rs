@@ -135,10 +135,11 @@ impl Finding {
         self
     }
 
-    /// Names the resource the finding is about.
+    /// Names the resource the finding is about, as its id displays (`Kind/namespace/name`):
+    /// the one way a rule sets [`Finding::resource`], which reports and baselines print.
     #[must_use]
-    pub fn resource(mut self, resource: impl Into<String>) -> Self {
-        self.resource = Some(resource.into());
+    pub fn about(mut self, resource: &impl fmt::Display) -> Self {
+        self.resource = Some(resource.to_string());
         self
     }
 

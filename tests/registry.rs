@@ -2,24 +2,25 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod doc_excerpt;
 
 use std::collections::BTreeSet;
+use std::fmt::Write;
 
 use portico::checks::docs::{index_page, rule_page};
-use portico::checks::registry::RULES;
+use portico::checks::registry::{RETIRED, RULES};
+
+/// `PC` and three digits.
+fn is_code(code: &str) -> bool {
+    code.len() == 5 && code.starts_with("PC") && code[2..].chars().all(|c| c.is_ascii_digit())
+}
 
 #[test]
 fn codes_are_unique_well_formed_and_ordered() {
     let mut seen = BTreeSet::new();
     let mut previous = "";
     for rule in RULES {
-        assert!(
-            rule.code.len() == 5
-                && rule.code.starts_with("PC")
-                && rule.code[2..].chars().all(|c| c.is_ascii_digit()),
-            "bad code {}",
-            rule.code
-        );
+        assert!(is_code(rule.code), "bad code {}", rule.code);
         assert!(seen.insert(rule.code), "duplicate code {}", rule.code);
         assert!(
             rule.code > previous,
@@ -46,6 +47,68 @@ fn codes_are_unique_well_formed_and_ordered() {
     assert_eq!(slugs.len(), RULES.len(), "duplicate slug");
 }
 
+/// A retired code is well formed, listed once with what became of it, and used by no rule.
+#[test]
+fn retired_codes_stay_retired() {
+    let mut seen = BTreeSet::new();
+    for (code, why) in RETIRED {
+        assert!(is_code(code), "bad retired code {code}");
+        assert!(seen.insert(*code), "{code} is retired twice");
+        assert!(!why.trim().is_empty(), "{code} is retired without a reason");
+        assert!(
+            RULES.iter().all(|r| r.code != *code),
+            "{code} is retired but a rule uses it again"
+        );
+    }
+}
+
+/// Every code, live and retired, with what identifies and governs it: a rule removed,
+/// renumbered, renamed, moved between preview and stable or given another default severity
+/// shows in review as a change to this table (cargo-deny's `codes_unique`).
+#[test]
+fn code_table() {
+    let mut table = String::new();
+    for rule in RULES {
+        writeln!(
+            table,
+            "{:<6} {:<44} {:<8} {:<8} {}",
+            rule.code,
+            rule.slug,
+            rule.default_severity.as_str(),
+            rule.status.as_str(),
+            rule.since
+        )
+        .unwrap();
+    }
+    for (code, why) in RETIRED {
+        writeln!(table, "{code:<6} retired: {why}").unwrap();
+    }
+    insta::with_settings!({snapshot_path => "snapshots/registry", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!("codes", table);
+    });
+}
+
+/// Every rule names the release that added it: a version, and none later than this crate's.
+#[test]
+fn every_rule_says_which_release_added_it() {
+    let version = |text: &str| -> Option<(u64, u64, u64)> {
+        let mut parts = text.split('.').map(|p| p.parse().ok());
+        let v = (parts.next()??, parts.next()??, parts.next()??);
+        parts.next().is_none().then_some(v)
+    };
+    let current = version(env!("CARGO_PKG_VERSION")).unwrap();
+    for rule in RULES {
+        let since = version(rule.since)
+            .unwrap_or_else(|| panic!("{}: since `{}` is not X.Y.Z", rule.code, rule.since));
+        assert!(
+            since <= current,
+            "{}: since {} is after this release",
+            rule.code,
+            rule.since
+        );
+    }
+}
+
 #[test]
 fn every_rule_is_documented() {
     for rule in RULES {
@@ -59,6 +122,130 @@ fn every_rule_is_documented() {
             assert!(md.contains(heading), "{} lacks `{heading}`", rule.code);
         }
         assert!(!rule.summary().is_empty(), "{} has no summary", rule.code);
+    }
+}
+
+/// Each code block of a rule's `## Example` is an excerpt of its `fail/` fixture, and of
+/// `## Use instead` of its `pass/` fixture (see `doc_excerpt` for what an excerpt may leave
+/// out), so the documentation shows what the rule is tested on.
+#[test]
+fn rule_examples_are_excerpts_of_their_fixtures() {
+    use doc_excerpt::{Item, Outcome, blocks, find, fixture_files, items, parts};
+    let mut compared = 0;
+    let mut problems = Vec::new();
+    for rule in RULES {
+        let markdown = rule.markdown();
+        let fixture = common::root()
+            .join("testdata/rules")
+            .join(format!("{}-{}", rule.code, rule.slug));
+        for (heading, side) in [("## Example", "fail"), ("## Use instead", "pass")] {
+            for block in blocks(&markdown, heading) {
+                let files = fixture_files(&fixture.join(side), &block.lang);
+                for part in parts(items(&block.text, &block.lang, true)) {
+                    compared += 1;
+                    // The file that holds the most of the part names the line that differs.
+                    let mut closest: Option<(usize, &str)> = None;
+                    for (name, lines) in &files {
+                        match find(&part, lines) {
+                            Outcome::Found => {
+                                closest = None;
+                                break;
+                            }
+                            Outcome::Missing(k) => {
+                                if closest.is_none_or(|(best, _)| k > best) {
+                                    closest = Some((k, name));
+                                }
+                            }
+                        }
+                    }
+                    let Some((k, name)) = closest else {
+                        continue;
+                    };
+                    let Item::Line(line) = &part[k] else {
+                        unreachable!("a part is missing at one of its lines")
+                    };
+                    problems.push(format!(
+                        "{} {heading}: line {} of the `{}` block, `{}`, is in no file of {side}/ \
+                         where the lines before it are (closest: {side}/{name})",
+                        rule.code, line.number, block.lang, line.text
+                    ));
+                }
+            }
+        }
+    }
+    assert!(compared > 100, "only {compared} example blocks found");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The excerpt matching itself: what it lets documentation leave out, and what it catches.
+#[test]
+fn excerpt_matching_allows_omissions_and_catches_drift() {
+    use doc_excerpt::{Item, Outcome, find, items};
+    let fixture = "\
+# a comment
+spec:
+  hosts: [api.example.com]
+  http:
+    - name: pets-api
+      matchers:
+        - uri: {prefix: /pets}
+      forwardTo:
+        destinations:
+          - ref: {name: pets, namespace: petstore}
+    - name: users-api # portico-ignore: PC201 -- kept
+      matchers:
+        - uri: {prefix: /users}
+";
+    let lines: Vec<_> = items(fixture, "yaml", false)
+        .into_iter()
+        .filter_map(|i| match i {
+            Item::Line(line) => Some(line),
+            Item::Gap => None,
+        })
+        .collect();
+    let missing = |doc: &str| {
+        let part = items(doc, "yaml", true);
+        match find(&part, &lines) {
+            Outcome::Found => None,
+            Outcome::Missing(k) => match &part[k] {
+                Item::Line(line) => Some(line.text.clone()),
+                Item::Gap => Some("…".to_owned()),
+            },
+        }
+    };
+    // Siblings left out, a block that starts inside a list item, comments, elisions.
+    for excerpt in [
+        "http:\n  - name: users-api # portico-ignore: PC201 -- kept\n    matchers:\n",
+        "name: pets-api\nforwardTo:\n  destinations:\n",
+        "spec:   # the table\n  http:\n    - name: pets-api\n",
+        "- ref: {name: pets, …}\n",
+        "spec:\n  hosts: […]\n  # …\n        - uri: {prefix: /users}\n",
+    ] {
+        assert_eq!(missing(excerpt), None, "{excerpt}");
+    }
+    // A changed value, a missing or changed directive, lines out of order, a line under the
+    // wrong parent, a flow mapping that is not the fixture's.
+    for (drift, line) in [
+        (
+            "http:\n  - name: pets-api\n    matchers:\n      - uri: {prefix: /users}\n",
+            "uri: {prefix: /users}",
+        ),
+        ("- name: users-api\n  matchers:\n", "name: users-api"),
+        (
+            "name: users-api # portico-ignore: PC202 -- kept\n",
+            "name: users-api # portico-ignore: PC202 -- kept",
+        ),
+        ("- name: pets-api\n  forwardTo:\n  matchers:\n", "matchers:"),
+        (
+            "spec:\n  http:\n  hosts: [api.example.com]\n",
+            "hosts: [api.example.com]",
+        ),
+        (
+            "destinations:\n  - ref: {name: pets}\n",
+            "ref: {name: pets}",
+        ),
+    ] {
+        assert_eq!(missing(drift).as_deref(), Some(line), "{drift}");
     }
 }
 

@@ -39,10 +39,40 @@ pub struct Rule {
     pub slug: &'static str,
     /// Severity unless configured otherwise.
     pub default_severity: Severity,
+    /// Whether the rule is settled or still being tuned.
+    pub status: Status,
+    /// The release that added the rule.
+    pub since: &'static str,
     /// The doc comment: What it does / Why is this bad? / Example / Use instead.
     pub docs: &'static str,
     /// What finds it, and when.
     pub check: Check,
+}
+
+/// How settled a rule is (ruff's `RuleGroup`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// What it reports is settled.
+    Stable,
+    /// Still being tuned on real repositories: what it reports may change in any release.
+    Preview,
+}
+
+impl Status {
+    /// The lowercase name used in listings and documentation.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Stable => "stable",
+            Status::Preview => "preview",
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What finds a rule's findings, and when.
@@ -98,34 +128,32 @@ impl Rule {
     }
 }
 
-/// Declares a rule: its doc comment becomes [`Rule::docs`]. The file defines `fn check`
-/// unless the rule says `phase: Triage`; `phase:` is optional (see [`Check`]): `Trees` for a
-/// rule that reads whole trees, `Triage` for one the triage pass reports, else [`Check::Repo`].
+/// Declares a rule: its doc comment becomes [`Rule::docs`]. `since:` (the release that added
+/// the rule) is required; `status:` is optional and defaults to [`Status::Stable`]; `phase:`
+/// is optional (see [`Check`]): `Trees` for a rule that reads whole trees, `Triage` for one
+/// the triage pass reports, else [`Check::Repo`]. The file defines `fn check` unless the rule
+/// says `phase: Triage`.
 #[macro_export]
 macro_rules! declare_rule {
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident $(,)?) => {
-        $crate::declare_rule! {
-            @rule $(#[doc = $doc])* $code, $slug, $sev, $crate::checks::Check::Repo(check)
-        }
-    };
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: Trees $(,)?) => {
-        $crate::declare_rule! {
-            @rule $(#[doc = $doc])* $code, $slug, $sev, $crate::checks::Check::Trees(check)
-        }
-    };
-    ($(#[doc = $doc:literal])* code: $code:literal, slug: $slug:literal, severity: $sev:ident, phase: Triage $(,)?) => {
-        $crate::declare_rule! {
-            @rule $(#[doc = $doc])* $code, $slug, $sev, $crate::checks::Check::Triage
-        }
-    };
-    (@rule $(#[doc = $doc:literal])* $code:literal, $slug:literal, $sev:ident, $check:expr) => {
+    (@status) => { $crate::checks::Status::Stable };
+    (@status $status:ident) => { $crate::checks::Status::$status };
+    (@check) => { $crate::checks::Check::Repo(check) };
+    (@check Trees) => { $crate::checks::Check::Trees(check) };
+    (@check Triage) => { $crate::checks::Check::Triage };
+    (
+        $(#[doc = $doc:literal])*
+        code: $code:literal, slug: $slug:literal, severity: $sev:ident, since: $since:literal
+        $(, status: $status:ident)? $(, phase: $phase:ident)? $(,)?
+    ) => {
         $(#[doc = $doc])*
         pub const RULE: $crate::checks::Rule = $crate::checks::Rule {
             code: $code,
             slug: $slug,
             default_severity: $crate::diagnostic::Severity::$sev,
+            status: $crate::declare_rule!(@status $($status)?),
+            since: $since,
             docs: concat!($($doc, "\n"),*),
-            check: $check,
+            check: $crate::declare_rule!(@check $($phase)?),
         };
     };
 }

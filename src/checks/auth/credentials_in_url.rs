@@ -19,17 +19,19 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// remoteJwks:
-    ///   url: https://portal:s3cr3t@idp.example.com/oauth2/v1/keys
+    ///   url: https://portal:s3cr3t@dev-1234567.okta.com/oauth2/default/v1/keys
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// remoteJwks:
-    ///   url: https://idp.example.com/oauth2/v1/keys
+    ///   # an `@` after the host (here in the query) is not user information
+    ///   url: https://dev-1234567.okta.com/oauth2/default/v1/keys?user=@me
     /// ```
     code: "PC408",
     slug: "credentials-in-url",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 
@@ -63,7 +65,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                          JWKS or issuer URL needs none, and Gloo reads the secrets it needs from \
                          Kubernetes Secrets",
                     )
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
                 );
             }
         });

@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC403",
     slug: "insecure-token-url",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -50,7 +51,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "use `https://{}`",
                 value.trim_start_matches("http://")
             ))
-            .resource(meta.id.to_string()),
+            .about(&meta.id),
         );
     }
 }

@@ -22,18 +22,32 @@ crate::declare_rule! {
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {keys: [{kty: RSA, kid: k1, n: "...", e: AQAB}]}
+    ///     {keys: [{kty: RSA, kid: k1, use: sig, alg: RS256,
+    ///       n: "nxmG2hr_…",
+    ///       e: AQAB}]}
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "n": "...", "e": "AQAB"}]}
+    ///     {
+    ///       "keys": [
+    ///         {
+    ///           "kty": "RSA",
+    ///           "kid": "k1",
+    ///           "use": "sig",
+    ///           "alg": "RS256",
+    ///           "n": "nxmG2hr_…",
+    ///           "e": "AQAB"
+    ///         }
+    ///       ]
+    ///     }
     /// ```
     code: "PC404",
     slug: "invalid-inline-jwks",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -58,7 +72,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(problem.message.clone(), Span::new(meta.file, start..end))
                     .help(problem.help.clone())
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
             );
         }
     }

@@ -29,6 +29,7 @@ crate::declare_rule! {
     code: "PC402",
     slug: "invalid-token-url",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -57,7 +58,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(
                 Finding::new(message, ctx.span(meta, &path))
                     .help(help)
-                    .resource(meta.id.to_string()),
+                    .about(&meta.id),
             );
         }
     }

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::model::jwks::inline_jwks;
 
 crate::declare_rule! {
@@ -14,16 +14,56 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// inlineString: '{"keys": [{"kty": "RSA", "kid": "k1", "use": "enc", "alg": "RSA-OAEP", "n": "...", "e": "AQAB"}]}'
+    /// inlineString: |
+    ///   {
+    ///     "keys": [
+    ///       {
+    ///         "kty": "RSA",
+    ///         "kid": "enc1",
+    ///         "use": "enc",
+    ///         …
+    ///       },
+    ///       {
+    ///         "kty": "RSA",
+    ///         "kid": "enc2",
+    ///         "alg": "RSA-OAEP",
+    ///         …
+    ///       }
+    ///     ]
+    ///   }
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    /// inlineString: '{"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": "...", "e": "AQAB"}]}'
+    /// inlineString: |
+    ///   {
+    ///     "keys": [
+    ///       {
+    ///         "kty": "RSA",
+    ///         "kid": "k1",
+    ///         "use": "sig",
+    ///         "alg": "RS256",
+    ///         …
+    ///       }
+    ///     ]
+    ///   }
     /// ```
     code: "PC405",
     slug: "jwks-without-signing-key",
     severity: Warning,
+    since: "0.1.0",
+}
+
+/// The finding for the inline JWKS at `span`, whose `keys` keys all encrypt.
+fn finding(keys: usize, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "none of the {keys} key(s) of the inline JWKS can verify signatures: all are \
+             encryption keys"
+        ),
+        span,
+    )
+    .help("copy the provider's signing key (`\"use\": \"sig\"`, an alg such as RS256 or ES256)")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -34,13 +74,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !analysis.problems.is_empty() || analysis.keys == 0 || analysis.signing_keys > 0 {
             continue;
         }
-        out.push(
-            Finding::new(
-                format!("none of the {} key(s) of the inline JWKS can verify signatures: all are encryption keys", analysis.keys),
-                ctx.span(meta, &path),
-            )
-            .help("copy the provider's signing key (`\"use\": \"sig\"`, an alg such as RS256 or ES256)")
-            .resource(meta.id.to_string()),
-        );
+        out.push(finding(analysis.keys, ctx.span(meta, &path)).about(&meta.id));
     }
 }

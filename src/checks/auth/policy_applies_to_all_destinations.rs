@@ -1,5 +1,6 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
+use crate::model::ResourceId;
 
 crate::declare_rule! {
     /// ## What it does
@@ -30,6 +31,22 @@ crate::declare_rule! {
     code: "PC401",
     slug: "policy-applies-to-all-destinations",
     severity: Warning,
+    since: "0.1.0",
+}
+
+/// The finding for `policy`, whose `spec` key is at `span`.
+fn finding(policy: &ResourceId, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "{policy} has neither applyToRoutes nor applyToDestinations: it applies to every \
+             destination in its workspace"
+        ),
+        span,
+    )
+    .help(
+        "add `applyToRoutes` with a route label selector (or `applyToDestinations`) to say what \
+         it protects",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -37,13 +54,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else {
             continue;
         };
-        out.push(
-            Finding::new(
-                format!("{} has neither applyToRoutes nor applyToDestinations: it applies to every destination in its workspace", policy.meta.id),
-                ctx.key_span(&policy.meta, "/spec"),
-            )
-            .help("add `applyToRoutes` with a route label selector (or `applyToDestinations`) to say what it protects")
-            .resource(policy.meta.id.to_string()),
-        );
+        let span = ctx.key_span(&policy.meta, "/spec");
+        out.push(finding(&policy.meta.id, span).about(&policy.meta.id));
     }
 }

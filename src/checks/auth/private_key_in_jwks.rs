@@ -25,18 +25,68 @@ crate::declare_rule! {
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {"keys": [{"kty": "RSA", "kid": "k1", "n": "...", "e": "AQAB", "d": "...", "p": "..."}]}
+    ///     {
+    ///       "keys": [
+    ///         {
+    ///           "kty": "RSA",
+    ///           "kid": "k1",
+    ///           …
+    ///           "e": "AQAB",
+    ///           "d": "X4cTteJY_…",
+    ///           "p": "83i-7IvMGXoM…",
+    ///           …
+    ///         }
+    ///       ]
+    ///     }
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// localJwks:
     ///   inlineString: |
-    ///     {"keys": [{"kty": "RSA", "kid": "k1", "use": "sig", "n": "...", "e": "AQAB"}]}
+    ///     {
+    ///       "keys": [
+    ///         {
+    ///           "kty": "RSA",
+    ///           "kid": "k1",
+    ///           "use": "sig",
+    ///           "alg": "RS256",
+    ///           "n": "nxmG2hr_…",
+    ///           "e": "AQAB"
+    ///         }
+    ///       ]
+    ///     }
     /// ```
     code: "PC407",
     slug: "private-key-in-jwks",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for `which` key of an inline JWKS (`key 0 (`kid`)`, `the JWK Set object`), whose
+/// private members `names` start at `span`.
+fn finding(which: &str, names: &[&str], span: Span) -> Finding {
+    let listed = names
+        .iter()
+        .map(|m| format!("`{m}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let help = if names.contains(&"k") {
+        "an `oct` key is a shared secret: anyone who reads it can sign tokens. Rotate it, sign \
+         with an asymmetric key (RS256, ES256) and put only its public half here"
+    } else {
+        "keep only the public members (RSA: `kty`, `kid`, `n`, `e`; EC: `crv`, `x`, `y`; OKP: \
+         `crv`, `x`), and rotate this key: whoever reads the repository can sign tokens with it"
+    };
+    Finding::new(
+        format!(
+            "{which} of the inline JWKS holds private key material ({listed}): a private key is \
+             committed to the repository"
+        ),
+        span,
+    )
+    .label("private")
+    .help(help)
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -77,25 +127,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 which.push_str(&format!(" (`{kid}`)"));
             }
             let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-            let listed = names
-                .iter()
-                .map(|m| format!("`{m}`"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let help = if names.contains(&"k") {
-                "an `oct` key is a shared secret: anyone who reads it can sign tokens. Rotate it, sign with an asymmetric key (RS256, ES256) and put only its public half here"
-            } else {
-                "keep only the public members (RSA: `kty`, `kid`, `n`, `e`; EC: `crv`, `x`, `y`; OKP: `crv`, `x`), and rotate this key: whoever reads the repository can sign tokens with it"
-            };
-            out.push(
-                Finding::new(
-                    format!("{which} of the inline JWKS holds private key material ({listed}): a private key is committed to the repository"),
-                    Span::new(meta.file, start..end),
-                )
-                .label("private")
-                .help(help)
-                .resource(meta.id.to_string()),
-            );
+            let span = Span::new(meta.file, start..end);
+            out.push(finding(&which, &names, span).about(&meta.id));
         }
     }
 }

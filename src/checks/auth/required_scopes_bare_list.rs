@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC406",
     slug: "required-scopes-bare-list",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -48,7 +49,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "write `requiredScopes: {{scope: [{}]}}`",
                 scopes.join(", ")
             ))
-            .resource(meta.id.to_string()),
+            .about(&meta.id),
         );
     }
 }

@@ -13,20 +13,29 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// identityProvider:
-    ///   - name: okta
-    ///     type: okta
+    /// identityProviders:
+    ///   - name: okta-default
+    ///     type: okra
+    ///     jwksUrl: https://dev-1234567.okta.com/oauth2/default/v1/keys
+    /// rule:
+    ///   PC403: warning
+    /// ignore: vendor/**
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// identityProviders:
-    ///   - name: okta
+    ///   - name: okta-default
     ///     type: okta
+    ///     jwksUri: https://dev-1234567.okta.com/oauth2/default/v1/keys
+    /// rules:
+    ///   PC403: warning
+    /// ignore: ["vendor/**"]
     /// ```
     code: "PC901",
     slug: "invalid-config",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -14,23 +14,18 @@ crate::declare_rule! {
     /// {
     ///   "version": 1,
     ///   "entries": [
-    ///     {"fingerprint": "5f0c1e2d3a4b6978", "code": "PC403", "resource": "ExtAuthPolicy/gloo-mesh/oauth-okta", "pointer": "/spec/config/glooAuth/configs/0/oauth2/accessTokenValidation/jwt/remoteJwks/url", "message": "remote JWKS URL uses plain http"}
+    ///     {"fingerprint":"4ee91b11cc573e77","code":"PC201","resource":"ExtAuthPolicy/gloo-mesh/oauth-okta",…}
     ///   ]
     /// }
     /// ```
-    /// after the JWKS URL was changed to `https`.
+    /// after the selector's typo (`usagePlans: dev-portl`) was fixed.
     ///
     /// ## Use instead
-    /// ```json
-    /// {
-    ///   "version": 1,
-    ///   "entries": []
-    /// }
-    /// ```
-    /// Rewrite the baseline with `portico check --write-baseline FILE`, or delete the line.
+    /// Rewrite the baseline with `portico check --write-baseline FILE`, or delete the entry.
     code: "PC906",
     slug: "stale-baseline-entry",
     severity: Info,
+    since: "0.1.0",
     phase: Triage,
 }
 

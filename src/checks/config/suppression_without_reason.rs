@@ -11,11 +11,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
+    /// metadata:
+    ///   annotations:
+    ///     portico.dev/ignore: "PC201"
     /// spec:
     ///   applyToRoutes:
     ///     - route:
     ///         labels:
-    ///           usagePlans: legacy-portal # portico-ignore: PC201
+    ///           usagePlans: partner-portal # portico-ignore: PC201
     /// ```
     ///
     /// ## Use instead
@@ -24,11 +27,12 @@ crate::declare_rule! {
     ///   applyToRoutes:
     ///     - route:
     ///         labels:
-    ///           usagePlans: legacy-portal # portico-ignore: PC201 -- routes arrive with the Q3 migration
+    ///           usagePlans: partner-portal # portico-ignore: PC201 -- partner routes arrive with the Q3 release
     /// ```
     code: "PC903",
     slug: "suppression-without-reason",
     severity: Warning,
+    since: "0.1.0",
     phase: Triage,
 }
 

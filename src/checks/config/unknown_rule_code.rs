@@ -18,24 +18,18 @@ crate::declare_rule! {
     /// ```yaml
     /// rules:
     ///   PC2011: warning
-    /// suppressions:
-    ///   - path: vendor/**
-    ///     codes: [PC2011]
-    ///     reason: upstream chart
+    ///   route-selector-matches-nothing: warning
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// rules:
     ///   PC201: warning
-    /// suppressions:
-    ///   - path: vendor/**
-    ///     codes: [PC201]
-    ///     reason: upstream chart
     /// ```
     code: "PC902",
     slug: "unknown-rule-code",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

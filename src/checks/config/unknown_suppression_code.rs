@@ -13,18 +13,24 @@ crate::declare_rule! {
     /// ```yaml
     /// metadata:
     ///   annotations:
-    ///     portico.dev/ignore: "PC2011: selected by the platform team's chart"
+    ///     portico.dev/ignore: "route-selector-matches-nothing: selected by the platform chart"
+    /// spec:
+    ///   applyToRoutes:
+    ///     - route:
+    ///         labels:
+    ///           usagePlans: dev-portal # portico-ignore: PC2011 -- partner routes arrive with the Q3 release
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// metadata:
     ///   annotations:
-    ///     portico.dev/ignore: "PC201: selected by the platform team's chart"
+    ///     portico.dev/ignore: "PC201: partner routes arrive with the Q3 release"
     /// ```
     code: "PC905",
     slug: "unknown-suppression-code",
     severity: Error,
+    since: "0.1.0",
     phase: Triage,
 }
 

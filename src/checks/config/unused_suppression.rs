@@ -17,20 +17,23 @@ crate::declare_rule! {
     ///   applyToRoutes:
     ///     - route:
     ///         labels:
-    ///           usagePlans: dev-portal # portico-ignore: PC201 -- old typo, fixed since
+    ///           usagePlans: dev-portal # portico-ignore: PC201 -- typo in the label, fixed since
     /// ```
     ///
     /// ## Use instead
+    /// Delete a suppression once its finding is fixed; keep those that still suppress something:
     /// ```yaml
     /// spec:
     ///   applyToRoutes:
     ///     - route:
     ///         labels:
-    ///           usagePlans: dev-portal
+    ///           # portico-ignore: PC201 -- partner routes arrive with the Q3 release
+    ///           usagePlans: partner-portal
     /// ```
     code: "PC904",
     slug: "unused-suppression",
     severity: Warning,
+    since: "0.1.0",
     phase: Triage,
 }
 

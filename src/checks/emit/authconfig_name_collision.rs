@@ -1,10 +1,10 @@
 use std::collections::BTreeMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::model::artifacts::auth_config::{compile_from, id_of};
 use crate::model::kinds::ExtAuthPolicySpec;
-use crate::model::{Meta, Resource};
+use crate::model::{Meta, Resource, ResourceId};
 
 crate::declare_rule! {
     /// ## What it does
@@ -48,6 +48,70 @@ crate::declare_rule! {
     code: "PC602",
     slug: "authconfig-name-collision",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// What else has the name of the AuthConfig compiled for a policy.
+enum Collision<'a> {
+    /// The AuthConfig `config`, kept by hand, has the name compiled for `policy`.
+    KeptByHand {
+        config: &'a ResourceId,
+        policy: &'a ResourceId,
+    },
+    /// `policy` compiles to the same AuthConfig name as `first`.
+    TwoPolicies {
+        policy: &'a ResourceId,
+        first: &'a ResourceId,
+    },
+}
+
+impl Collision<'_> {
+    /// The message about the AuthConfig `name` in `namespace`.
+    fn message(&self, namespace: &str, name: &str) -> String {
+        match self {
+            Self::KeptByHand { config, policy } => format!(
+                "{config} is kept by hand under the name of the AuthConfig compiled for {policy} \
+                 (`{name}` in namespace `{namespace}`): whichever is applied last decides how the \
+                 tokens of the policy's routes are checked"
+            ),
+            Self::TwoPolicies { policy, first } => format!(
+                "{policy} and {first} both compile to AuthConfig `{name}` in namespace \
+                 `{namespace}`"
+            ),
+        }
+    }
+
+    fn help(&self) -> &'static str {
+        match self {
+            Self::KeptByHand { .. } => {
+                "rename or remove the AuthConfig kept by hand (Gloo names the policy's \
+                 `<policy>-<policyNamespace>-<cluster>-<extAuthService>`); if it is the output of \
+                 an earlier `portico build`, build again"
+            }
+            Self::TwoPolicies { .. } => {
+                "Gloo names the AuthConfig \
+                 `<policy>-<policyNamespace>-<cluster>-<extAuthService>`, so the routes of both \
+                 policies would be checked against one config: rename one of the policies"
+            }
+        }
+    }
+
+    /// The label of the other end: the policy.
+    fn other(&self) -> &'static str {
+        match self {
+            Self::KeptByHand { .. } => "the policy whose AuthConfig has this name",
+            Self::TwoPolicies { .. } => "the other policy",
+        }
+    }
+
+    /// The finding about the AuthConfig `name` in `namespace`, at `span`; `other` is the
+    /// policy's name.
+    fn finding(&self, namespace: &str, name: &str, span: Span, other: Span) -> Finding {
+        Finding::new(self.message(namespace, name), span)
+            .label("same AuthConfig name")
+            .related(other, self.other())
+            .help(self.help())
+    }
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -84,20 +148,18 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         let (namespace, name) = id;
+        let collision = Collision::KeptByHand {
+            config: &config.meta.id,
+            policy: &policy.meta.id,
+        };
+        let span = ctx.span(&config.meta, "/metadata/name");
+        let other = ctx.span(&policy.meta, "/metadata/name");
         out.push(
-            Finding::new(
-                format!(
-                    "{} is kept by hand under the name of the AuthConfig compiled for {} (`{name}` in namespace `{namespace}`): whichever is applied last decides how the tokens of the policy's routes are checked",
-                    config.meta.id, policy.meta.id
-                ),
-                ctx.span(&config.meta, "/metadata/name"),
-            )
-            .label("same AuthConfig name")
-            .related(ctx.span(&policy.meta, "/metadata/name"), "the policy whose AuthConfig has this name")
-            .help("rename or remove the AuthConfig kept by hand (Gloo names the policy's `<policy>-<policyNamespace>-<cluster>-<extAuthService>`); if it is the output of an earlier `portico build`, build again")
-            // The policy's: its AuthConfig is the artifact in question, so the build refuses
-            // however this is quieted (findings about hand-kept AuthConfigs do not).
-            .resource(policy.meta.id.to_string()),
+            collision
+                .finding(&namespace, &name, span, other)
+                // The policy's: its AuthConfig is the artifact in question, so the build
+                // refuses however this is quieted (findings about hand-kept AuthConfigs do not).
+                .about(&policy.meta.id),
         );
     }
     for ((namespace, name), mut policies) in by_id {
@@ -117,18 +179,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let first = &model.ext_auth_policies[first].meta;
         for &other in others {
             let meta = &model.ext_auth_policies[other].meta;
+            let collision = Collision::TwoPolicies {
+                policy: &meta.id,
+                first: &first.id,
+            };
+            let span = ctx.span(meta, "/metadata/name");
+            let other = ctx.span(first, "/metadata/name");
             out.push(
-                Finding::new(
-                    format!(
-                        "{} and {} both compile to AuthConfig `{name}` in namespace `{namespace}`",
-                        meta.id, first.id
-                    ),
-                    ctx.span(meta, "/metadata/name"),
-                )
-                .label("same AuthConfig name")
-                .related(ctx.span(first, "/metadata/name"), "the other policy")
-                .help("Gloo names the AuthConfig `<policy>-<policyNamespace>-<cluster>-<extAuthService>`, so the routes of both policies would be checked against one config: rename one of the policies")
-                .resource(meta.id.to_string()),
+                collision
+                    .finding(&namespace, &name, span, other)
+                    .about(&meta.id),
             );
         }
     }

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::model::flatten::flatten_all;
 
 crate::declare_rule! {
@@ -33,6 +33,26 @@ crate::declare_rule! {
     code: "PC601",
     slug: "delegated-matcher-conflict",
     severity: Error,
+    since: "0.1.0",
+    // Since Gloo Platform 2.4 a delegated route inherits its parent's matchers (the docs page
+    // "Route matcher inheritance", 2.4, 2.5 and latest; shared/reference/gloo-api.md), so a
+    // child path is relative to the parent's prefix: all 7 findings on real-world-2
+    // (DuncanDoyle/gg-graphql-demo, solo-io/aoa-catalog@2.3.x) are such children.
+    status: Preview,
+}
+
+/// The finding for the child's matcher at `span` that `conflict` describes; `parent` is the
+/// delegating route's matchers.
+fn finding(conflict: &str, span: Span, parent: Span) -> Finding {
+    Finding::new(
+        format!("delegated route matcher conflicts with its parent: {conflict}"),
+        span,
+    )
+    .help(
+        "a delegated route must match a subset of what the delegating route matches: extend the \
+         parent's path, or move the child under it",
+    )
+    .related(parent, "the delegating route's matchers")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -47,17 +67,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             "/spec/http/{}/matchers/{}",
             conflict.child.route, conflict.matcher
         );
-        out.push(
-            Finding::new(
-                format!("delegated route matcher conflicts with its parent: {}", conflict.message),
-                ctx.span(&child.meta, &child_path),
-            )
-            .help("a delegated route must match a subset of what the delegating route matches: extend the parent's path, or move the child under it")
-            .resource(child.meta.id.to_string())
-            .related(
-                ctx.span(&parent.meta, &format!("/spec/http/{}/matchers", conflict.parent.route)),
-                "the delegating route's matchers",
-            ),
-        );
+        let parent_path = format!("/spec/http/{}/matchers", conflict.parent.route);
+        let span = ctx.span(&child.meta, &child_path);
+        let parent = ctx.span(&parent.meta, &parent_path);
+        out.push(finding(&conflict.message, span, parent).about(&child.meta.id));
     }
 }

@@ -2,10 +2,10 @@ use std::collections::BTreeSet;
 
 use crate::checks::Context;
 use crate::checks::load::unresolved_placeholder::find_placeholders;
-use crate::diagnostic::Finding;
-use crate::model::Meta;
+use crate::diagnostic::{Finding, Span};
 use crate::model::artifacts::auth_config::{Origin, id_parts};
 use crate::model::artifacts::kubernetes_name::NameForm;
+use crate::model::{Meta, ResourceId};
 
 crate::declare_rule! {
     /// ## What it does
@@ -47,6 +47,116 @@ crate::declare_rule! {
     code: "PC603",
     slug: "invalid-generated-name",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// A name Kubernetes refuses; `problem` says why (see [`NameForm::problem`]).
+enum InvalidName<'a> {
+    /// The namespace `namespace` of the AuthConfig compiled for `policy`.
+    AuthConfigNamespace {
+        policy: &'a ResourceId,
+        namespace: &'a str,
+        problem: String,
+    },
+    /// The name `name` of the AuthConfig compiled for `policy`.
+    AuthConfigName {
+        policy: &'a ResourceId,
+        name: &'a str,
+        problem: String,
+    },
+    /// The `what` name (`Service`, `destination`, `namespace`) `value` of a destination, which
+    /// must have the form `form`.
+    Destination {
+        what: &'a str,
+        value: &'a str,
+        form: NameForm,
+        problem: String,
+    },
+    /// The `what` (`name` or `namespace`) `value` of an object of kind `kind`, which must have
+    /// the form `form`.
+    Object {
+        kind: &'a str,
+        what: &'a str,
+        value: &'a str,
+        form: NameForm,
+        problem: String,
+    },
+}
+
+impl InvalidName<'_> {
+    fn message(&self) -> String {
+        match self {
+            Self::AuthConfigNamespace {
+                policy,
+                namespace,
+                problem,
+            } => format!(
+                "the AuthConfig of {policy} would be in namespace `{namespace}`, which is not a \
+                 valid namespace name: it {problem}"
+            ),
+            Self::AuthConfigName {
+                policy,
+                name,
+                problem,
+            } => format!(
+                "the AuthConfig name `{name}` that {policy} compiles to is not a valid Kubernetes \
+                 name: it {problem}"
+            ),
+            Self::Destination {
+                what,
+                value,
+                problem,
+                ..
+            } => format!(
+                "`{value}` is not a valid {what} name (it {problem}): the Envoy cluster built from \
+                 it addresses a host that cannot exist"
+            ),
+            Self::Object {
+                kind,
+                what,
+                value,
+                problem,
+                ..
+            } => format!(
+                "{kind} {what} `{value}` is not a valid Kubernetes {what}: it {problem}; the API \
+                 server refuses the manifest"
+            ),
+        }
+    }
+
+    fn label(&self) -> String {
+        match self {
+            Self::AuthConfigNamespace { .. } => "the AuthConfig's namespace".to_string(),
+            Self::AuthConfigName { .. } => "part of the AuthConfig name".to_string(),
+            Self::Destination { what, .. } => format!("{what} name"),
+            Self::Object { kind, what, .. } => format!("{kind} {what}"),
+        }
+    }
+
+    fn help(&self) -> String {
+        match self {
+            Self::AuthConfigNamespace { .. } => {
+                format!("a namespace name is {}", NameForm::Dns1123Label.describe())
+            }
+            Self::AuthConfigName { .. } => format!(
+                "Gloo names the AuthConfig \
+                 `<policy>-<policyNamespace>-<cluster>-<extAuthService>`; a name is {}",
+                NameForm::Dns1123Subdomain.describe()
+            ),
+            Self::Destination { what, form, .. } => {
+                format!("a {what} name is {}", form.describe())
+            }
+            Self::Object { what, form, .. } => {
+                format!("a custom resource's {what} is {}", form.describe())
+            }
+        }
+    }
+
+    fn finding(&self, span: Span) -> Finding {
+        Finding::new(self.message(), span)
+            .label(self.label())
+            .help(self.help())
+    }
 }
 
 /// A value the check already reports as a placeholder (PC006).
@@ -64,7 +174,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut reported: BTreeSet<(crate::load::DocId, String)> = BTreeSet::new();
     let mut report = |meta: &Meta, path: &str, finding: Finding| {
         if reported.insert((meta.doc, meta.pointer(path))) {
-            out.push(finding.resource(meta.id.to_string()));
+            out.push(finding.about(&meta.id));
         }
     };
     for policy in &ctx.model.ext_auth_policies {
@@ -77,19 +187,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             && let Origin::Value(meta, path) = parts.namespace.origin
             && !has_placeholder(&id.namespace)
         {
-            report(
-                meta,
-                path,
-                Finding::new(
-                    format!(
-                        "the AuthConfig of {} would be in namespace `{}`, which is not a valid namespace name: it {problem}",
-                        policy.meta.id, id.namespace
-                    ),
-                    ctx.span(meta, path),
-                )
-                .label("the AuthConfig's namespace")
-                .help(format!("a namespace name is {}", NameForm::Dns1123Label.describe())),
-            );
+            let invalid = InvalidName::AuthConfigNamespace {
+                policy: &policy.meta.id,
+                namespace: &id.namespace,
+                problem,
+            };
+            report(meta, path, invalid.finding(ctx.span(meta, path)));
         }
         let Some(problem) = NameForm::Dns1123Subdomain.problem(&id.name) else {
             continue;
@@ -113,22 +216,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .chars()
             .find(|&c| !name_char(c))
             .map_or(problem, |c| format!("holds `{c}`"));
-        report(
-            meta,
-            path,
-            Finding::new(
-                format!(
-                    "the AuthConfig name `{}` that {} compiles to is not a valid Kubernetes name: it {why}",
-                    id.name, policy.meta.id
-                ),
-                ctx.span(meta, path),
-            )
-            .label("part of the AuthConfig name")
-            .help(format!(
-                "Gloo names the AuthConfig `<policy>-<policyNamespace>-<cluster>-<extAuthService>`; a name is {}",
-                NameForm::Dns1123Subdomain.describe()
-            )),
-        );
+        let invalid = InvalidName::AuthConfigName {
+            policy: &policy.meta.id,
+            name: &id.name,
+            problem: why,
+        };
+        report(meta, path, invalid.finding(ctx.span(meta, path)));
     }
     // The hosts of the Envoy clusters: `<service>.<namespace>.svc.cluster.local`.
     let mut destination =
@@ -164,16 +257,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     continue;
                 }
                 let path = format!("{base}/ref/{field}");
-                report(
-                meta,
-                &path,
-                Finding::new(
-                    format!("`{value}` is not a valid {what} name (it {problem}): the Envoy cluster built from it addresses a host that cannot exist"),
-                    ctx.span(meta, &path),
-                )
-                .label(format!("{what} name"))
-                .help(format!("a {what} name is {}", form.describe())),
-            );
+                let invalid = InvalidName::Destination {
+                    what,
+                    value,
+                    form,
+                    problem,
+                };
+                report(meta, &path, invalid.finding(ctx.span(meta, &path)));
             }
         };
     for table in &ctx.model.route_tables {
@@ -230,19 +320,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
             let kind = meta.id.kind.as_str();
-            report(
-                meta,
-                path,
-                Finding::new(
-                    format!("{kind} {what} `{value}` is not a valid Kubernetes {what}: it {problem}; the API server refuses the manifest"),
-                    ctx.span(meta, path),
-                )
-                .label(format!("{kind} {what}"))
-                .help(format!(
-                    "a custom resource's {what} is {}",
-                    form.describe()
-                )),
-            );
+            let invalid = InvalidName::Object {
+                kind,
+                what,
+                value,
+                form,
+                problem,
+            };
+            report(meta, path, invalid.finding(ctx.span(meta, path)));
         }
     }
 }

@@ -19,10 +19,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// a: &a [x, x, x, x, x, x, x, x, x]
-    /// b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
-    /// c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
-    /// # ... and so on
+    /// x-anchors:
+    ///   l0: &l0 [x, x, x, x, x, x, x, x, x]
+    ///   l1: &l1 [*l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0, *l0]
+    ///   l2: &l2 [*l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1, *l1]
+    ///   # … and so on, to l11
     /// ```
     ///
     /// ## Use instead
@@ -30,6 +31,19 @@ crate::declare_rule! {
     code: "PC004",
     slug: "alias-expansion-limit",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for a file whose aliases expand past `limit` nodes at `span`.
+fn finding(limit: usize, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "aliases in this file expand to more than {limit} nodes; the document was not read"
+        ),
+        span,
+    )
+    .label("expansion passed the limit here")
+    .help("this looks like an alias bomb; write the values out instead of nesting aliases")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -41,13 +55,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        out.push(
-            Finding::new(
-                format!("aliases in this file expand to more than {limit} nodes; the document was not read"),
-                Span::new(*file, span.clone()),
-            )
-            .label("expansion passed the limit here")
-            .help("this looks like an alias bomb; write the values out instead of nesting aliases"),
-        );
+        out.push(finding(*limit, Span::new(*file, span.clone())));
     }
 }

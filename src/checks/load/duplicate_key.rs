@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC002",
     slug: "duplicate-key",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

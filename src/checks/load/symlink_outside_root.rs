@@ -20,6 +20,7 @@ crate::declare_rule! {
     code: "PC007",
     slug: "symlink-outside-root",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

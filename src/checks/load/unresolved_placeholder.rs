@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC006",
     slug: "unresolved-placeholder",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 
@@ -47,6 +48,16 @@ const SKIPPED_KEYS: &[&str] = &[
     "query",
 ];
 
+/// The finding for the placeholder `found` at `span`.
+fn finding(found: &str, span: Span) -> Finding {
+    Finding::new(format!("`{found}` is a placeholder, not a value"), span)
+        .label("placeholder")
+        .help(
+            "substitute the real value before committing (run envsubst, helm template or \
+             kustomize first, and check the output)",
+        )
+}
+
 fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
     for meta in ctx.model.all_documents_meta() {
         let Some(object) = ctx.root(meta).and_then(|root| root.pointer(&meta.base)) else {
@@ -54,30 +65,34 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
         };
         let file = ctx.source;
         let mut pointer = String::new();
-        object.node.walk_strings(&mut pointer, &mut |path, node, value| {
-            let last = path.rsplit('/').next().unwrap_or("");
-            if SKIPPED_KEYS.contains(&last)
-                || path.starts_with("/metadata/annotations")
-                || (meta.id.kind == Kind::ConfigMap && (path.starts_with("/data/") || path.starts_with("/binaryData/")))
-            {
-                return;
-            }
-            let found_all = find_placeholders(value);
-            if found_all.is_empty() {
-                return;
-            }
-            let map = map_scalar(file, node);
-            for (range, found) in found_all {
-            let start = map.file_offset(range.start);
-            let end = if map.is_exact() { map.file_offset(range.end) } else { node.span.end() };
-            out.push(
-                Finding::new(format!("`{found}` is a placeholder, not a value"), Span::new(meta.file, start..end))
-                    .label("placeholder")
-                    .help("substitute the real value before committing (run envsubst, helm template or kustomize first, and check the output)")
-                    .resource(meta.id.to_string()),
-            );
-            }
-        });
+        object
+            .node
+            .walk_strings(&mut pointer, &mut |path, node, value| {
+                let last = path.rsplit('/').next().unwrap_or("");
+                let config_map_data = meta.id.kind == Kind::ConfigMap
+                    && (path.starts_with("/data/") || path.starts_with("/binaryData/"));
+                if SKIPPED_KEYS.contains(&last)
+                    || path.starts_with("/metadata/annotations")
+                    || config_map_data
+                {
+                    return;
+                }
+                let found_all = find_placeholders(value);
+                if found_all.is_empty() {
+                    return;
+                }
+                let map = map_scalar(file, node);
+                for (range, found) in found_all {
+                    let start = map.file_offset(range.start);
+                    let end = if map.is_exact() {
+                        map.file_offset(range.end)
+                    } else {
+                        node.span.end()
+                    };
+                    let span = Span::new(meta.file, start..end);
+                    out.push(finding(&found, span).about(&meta.id));
+                }
+            });
     }
 }
 

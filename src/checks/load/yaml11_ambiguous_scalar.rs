@@ -1,6 +1,8 @@
 use crate::checks::TreeContext;
 use crate::diagnostic::{Finding, Span};
 use crate::load::scalar::Yaml11Reading;
+use crate::load::source::FileId;
+use crate::load::yaml::Yaml11Scalar;
 use crate::model::modelled_kind;
 
 crate::declare_rule! {
@@ -19,19 +21,37 @@ crate::declare_rule! {
     /// ```yaml
     /// labels:
     ///   public: yes
-    ///   mode: 0644
+    ///   mode: 0755
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// labels:
     ///   public: "yes"
-    ///   mode: "0644"
+    ///   mode: "0755"
     /// ```
     code: "PC003",
     slug: "yaml11-ambiguous-scalar",
     severity: Warning,
+    since: "0.1.0",
     phase: Trees,
+}
+
+/// The finding for `scalar`, which Kubernetes reads as YAML 1.1, in `file`.
+fn finding(scalar: &Yaml11Scalar, file: FileId) -> Finding {
+    let what = if scalar.is_key { "key" } else { "value" };
+    let text = &scalar.text;
+    let message = match &scalar.reading {
+        Yaml11Reading::Bool(b) => format!(
+            "unquoted {what} `{text}` is a string in YAML 1.2, but Kubernetes (YAML 1.1) reads it \
+             as the boolean {b}"
+        ),
+        Yaml11Reading::Number(n) => {
+            format!("Kubernetes (YAML 1.1) reads the unquoted {what} `{text}` as the number {n}")
+        }
+    };
+    Finding::new(message, Span::new(file, scalar.span.clone()))
+        .help(format!("quote it: `\"{text}\"`"))
 }
 
 fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
@@ -42,21 +62,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
         .map(|d| (d.file, &d.doc));
     for (file, doc) in docs {
         for scalar in doc.yaml11() {
-            let what = if scalar.is_key { "key" } else { "value" };
-            let message = match &scalar.reading {
-                Yaml11Reading::Bool(b) => format!(
-                    "unquoted {what} `{}` is a string in YAML 1.2, but Kubernetes (YAML 1.1) reads it as the boolean {b}",
-                    scalar.text
-                ),
-                Yaml11Reading::Number(n) => format!(
-                    "Kubernetes (YAML 1.1) reads the unquoted {what} `{}` as the number {n}",
-                    scalar.text
-                ),
-            };
-            out.push(
-                Finding::new(message, Span::new(file, scalar.span.clone()))
-                    .help(format!("quote it: `\"{}\"`", scalar.text)),
-            );
+            out.push(finding(scalar, file));
         }
     }
 }

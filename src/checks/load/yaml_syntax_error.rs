@@ -26,6 +26,20 @@ crate::declare_rule! {
     code: "PC001",
     slug: "yaml-syntax-error",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for a syntax error the parser reports with `message` at `span`.
+fn syntax_error(message: &str, span: Span) -> Finding {
+    Finding::new(format!("invalid YAML: {message}"), span)
+        .label("the parser stopped here")
+        .help("fix the syntax; the rest of this document was not checked")
+}
+
+/// The finding for an alias at `span` with no anchor before it.
+fn unknown_alias(span: Span) -> Finding {
+    Finding::new("alias refers to no anchor defined before it", span)
+        .help("define the anchor (`&name`) before using the alias (`*name`) in the same document")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -34,15 +48,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         match problem {
-            YamlProblem::Syntax { span, message } => out.push(
-                Finding::new(format!("invalid YAML: {message}"), Span::new(*file, span.clone()))
-                    .label("the parser stopped here")
-                    .help("fix the syntax; the rest of this document was not checked"),
-            ),
-            YamlProblem::UnknownAlias { span } => out.push(
-                Finding::new("alias refers to no anchor defined before it", Span::new(*file, span.clone()))
-                    .help("define the anchor (`&name`) before using the alias (`*name`) in the same document"),
-            ),
+            YamlProblem::Syntax { span, message } => {
+                out.push(syntax_error(message, Span::new(*file, span.clone())));
+            }
+            YamlProblem::UnknownAlias { span } => {
+                out.push(unknown_alias(Span::new(*file, span.clone())));
+            }
             YamlProblem::DuplicateKey { .. } | YamlProblem::AliasBudget { .. } => {}
         }
     }

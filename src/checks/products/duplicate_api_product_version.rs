@@ -1,7 +1,8 @@
 use std::collections::BTreeMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
+use crate::model::ResourceId;
 
 crate::declare_rule! {
     /// ## What it does
@@ -25,6 +26,28 @@ crate::declare_rule! {
     code: "PC302",
     slug: "duplicate-api-product-version",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for API product `product` with `version` (`apiVersion `v1`` or `no apiVersion`)
+/// declared again at `span`, after `first` declared it at `first_span`.
+fn finding(
+    product: &str,
+    version: &str,
+    first: &ResourceId,
+    span: Span,
+    first_span: Span,
+) -> Finding {
+    Finding::new(
+        format!("API product `{product}` with {version} is also declared by {first}"),
+        span,
+    )
+    .label("declared again here")
+    .related(first_span, "first declared here")
+    .help(
+        "each (apiProductId, apiVersion) pair must belong to one route table: bump the version or \
+         merge the tables",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -60,12 +83,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     || "no apiVersion".to_owned(),
                     |v| format!("apiVersion `{v}`"),
                 );
+                let span = ctx.span(&table.meta, path);
+                let first_span = ctx.span(&other.meta, path);
                 out.push(
-                    Finding::new(format!("API product `{product}` with {version} is also declared by {}", other.meta.id), ctx.span(&table.meta, path))
-                        .label("declared again here")
-                        .related(ctx.span(&other.meta, path), "first declared here")
-                        .help("each (apiProductId, apiVersion) pair must belong to one route table: bump the version or merge the tables")
-                        .resource(table.meta.id.to_string()),
+                    finding(product, &version, &other.meta.id, span, first_span)
+                        .about(&table.meta.id),
                 );
             }
         }

@@ -12,17 +12,20 @@ crate::declare_rule! {
     /// scopes) or a declaration portico could not recognise.
     ///
     /// ## Example
-    /// ```yaml
-    /// scopeSources: [infra/user-pool.tf]   # declares the pool, not the resource server
+    /// A Cognito export (`idp/resource-servers.json`) that lists no resource server:
+    /// ```json
+    /// {"ResourceServers": []}
     /// ```
     ///
     /// ## Use instead
-    /// ```yaml
-    /// scopeSources: [infra/resource-server.tf]
+    /// List the export that holds the resource server and its scopes:
+    /// ```json
+    /// {"ResourceServers": [{… "Identifier": "https://api.example.com", … "Scopes": [{"ScopeName": "tracks", …}]}]}
     /// ```
     code: "PC310",
     slug: "empty-scope-source",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -15,7 +15,7 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// portalMetadata:
-    ///   apiProductId: Pet Store
+    ///   apiProductId: "Pet Store"
     /// ```
     ///
     /// ## Use instead
@@ -26,6 +26,29 @@ crate::declare_rule! {
     code: "PC305",
     slug: "invalid-product-id",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for the product id `id` at `span`, which holds the characters `bad` (or is
+/// empty); `suggestion` is the id with them dropped, when anything is left.
+fn finding(id: &str, bad: &[char], suggestion: &str, span: Span) -> Finding {
+    let message = if id.is_empty() {
+        "`apiProductId` is empty".to_owned()
+    } else {
+        let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
+        format!(
+            "`apiProductId` `{id}` holds characters a scope cannot: {}",
+            shown.join(", ")
+        )
+    };
+    let help = if suggestion.is_empty() {
+        "give the product an id made of letters, digits, `-`, `.`, `:` or `/`".to_owned()
+    } else {
+        format!(
+            "use an id such as `{suggestion}` (and declare that scope at the identity provider)"
+        )
+    };
+    Finding::new(message, span).help(help)
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -46,15 +69,6 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if !id.is_empty() && bad.is_empty() {
             continue;
         }
-        let message = if id.is_empty() {
-            "`apiProductId` is empty".to_owned()
-        } else {
-            let shown: Vec<String> = bad.iter().map(|c| format!("{c:?}")).collect();
-            format!(
-                "`apiProductId` `{id}` holds characters a scope cannot: {}",
-                shown.join(", ")
-            )
-        };
         let suggestion: String = id
             .trim()
             .chars()
@@ -62,14 +76,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .filter(|c| c.is_ascii() && !c.is_ascii_control() && *c != '"' && *c != '\\')
             .collect::<String>()
             .to_lowercase();
-        out.push(
-            Finding::new(message, ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"))
-                .help(if suggestion.is_empty() {
-                    "give the product an id made of letters, digits, `-`, `.`, `:` or `/`".to_owned()
-                } else {
-                    format!("use an id such as `{suggestion}` (and declare that scope at the identity provider)")
-                })
-                .resource(table.meta.id.to_string()),
-        );
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        out.push(finding(id, &bad, &suggestion, span).about(&table.meta.id));
     }
 }

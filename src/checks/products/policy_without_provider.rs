@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC304",
     slug: "policy-without-provider",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -63,7 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 urls.join(", ")
             )
         })
-        .resource(meta.id.to_string());
+        .about(&meta.id);
         if let (Some(file), Some(range)) =
             (ctx.config.file, ctx.config.key_span("/identityProviders"))
         {

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::model::identity::near_miss;
 
 crate::declare_rule! {
@@ -15,17 +15,46 @@ crate::declare_rule! {
     /// the scopes (Terraform, the Okta scopes export) to know for sure.
     ///
     /// ## Example
-    /// ```yaml
-    /// scopeSources: [idp/openid-configuration.json]   # scopes_supported lacks "tracks"
+    /// The provider's only source, `idp/openid-configuration.json`, does not publish `tracks`:
+    /// ```json
+    /// {
+    ///   "issuer": "https://idp.example.com",
+    ///   "scopes_supported": ["openid", "profile"]
+    /// }
     /// ```
     ///
     /// ## Use instead
-    /// ```yaml
-    /// scopeSources: [idp/okta-scopes.json]
+    /// Publish the scope in the metadata (Okta: `metadataPublish: ALL_CLIENTS`), or list a source
+    /// that declares every scope, such as the Okta scopes export:
+    /// ```json
+    /// {
+    ///   "issuer": "https://idp.example.com",
+    ///   "scopes_supported": ["openid", "profile", "tracks"]
+    /// }
     /// ```
     code: "PC307",
     slug: "product-missing-from-metadata",
     severity: Warning,
+    since: "0.1.0",
+}
+
+/// The finding for API product `product` at `span`, missing from the discovery metadata of
+/// `provider`; `closest` is the closest published scope and why, if any is close.
+fn finding(product: &str, provider: &str, closest: Option<(String, &str)>, span: Span) -> Finding {
+    let hint = closest
+        .map(|(s, why)| format!("; the closest published scope is `{s}` ({why})"))
+        .unwrap_or_default();
+    Finding::new(
+        format!(
+            "API product `{product}` is not among the scopes {provider} publishes in its \
+             discovery metadata"
+        ),
+        span,
+    )
+    .help(format!(
+        "metadata may omit unpublished scopes: list a source that declares them to check for \
+         sure{hint}"
+    ))
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -39,16 +68,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if inventory.tokens.contains(product) {
             continue;
         }
-        let hint = near_miss(product, &inventory.tokens)
-            .map(|(s, why)| format!("; the closest published scope is `{s}` ({why})"))
-            .unwrap_or_default();
-        out.push(
-            Finding::new(
-                format!("API product `{product}` is not among the scopes {} publishes in its discovery metadata", provider.name),
-                ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
-            )
-            .help(format!("metadata may omit unpublished scopes: list a source that declares them to check for sure{hint}"))
-            .resource(table.meta.id.to_string()),
-        );
+        let closest = near_miss(product, &inventory.tokens);
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        out.push(finding(product, &provider.name, closest, span).about(&table.meta.id));
     }
 }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -24,6 +24,23 @@ crate::declare_rule! {
     code: "PC311",
     slug: "product-with-several-providers",
     severity: Warning,
+    since: "0.1.0",
+}
+
+/// The finding for API product `product` at `span`, protected by policies of the providers
+/// `names` (each quoted).
+fn finding(product: &str, names: &[String], span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "API product `{product}` is protected by policies of several identity providers: {}",
+            names.join(", ")
+        ),
+        span,
+    )
+    .help(
+        "protect all routes of a product with policies of one provider, so one token opens all \
+         of it",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -46,12 +63,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .iter()
             .filter_map(|(p, _)| providers.get(*p).map(|x| format!("`{}`", x.name)))
             .collect();
-        let mut finding = Finding::new(
-            format!("API product `{product}` is protected by policies of several identity providers: {}", names.join(", ")),
-            ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
-        )
-        .help("protect all routes of a product with policies of one provider, so one token opens all of it")
-        .resource(table.meta.id.to_string());
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        let mut finding = finding(product, &names, span).about(&table.meta.id);
         for (p, policy) in served {
             if let (Some(policy), Some(provider)) =
                 (ctx.model.ext_auth_policies.get(policy), providers.get(p))

@@ -45,6 +45,20 @@ crate::declare_rule! {
     code: "PC303",
     slug: "product-without-scope",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for API product `product` at `span`, which no scope of `provider` matches;
+/// `help` names the scope it most likely meant or what to declare.
+fn finding(product: &str, provider: &IdentityProvider, span: Span, help: String) -> Finding {
+    let provider = &provider.name;
+    let message = format!(
+        "API product `{product}` has no scope at identity provider `{provider}`: no token can \
+         carry it"
+    );
+    Finding::new(message, span)
+        .label("no declared scope matches")
+        .help(help)
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -76,7 +90,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let (help, related) = if let Some(value) = inventory.entra_bare_value(provider, product) {
             let help = format!(
-                "write `apiProductId: {value}`: Entra access tokens carry the bare scope value `{value}` in `scp`, and `{product}` is only the form a client requests it in"
+                "write `apiProductId: {value}`: Entra access tokens carry the bare scope value \
+                 `{value}` in `scp`, and `{product}` is only the form a client requests it in"
             );
             let declared = inventory.declared_at.get(&value).cloned().flatten();
             (
@@ -106,13 +121,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             };
             (help, related)
         };
-        let mut finding = Finding::new(
-            format!("API product `{product}` has no scope at identity provider `{}`: no token can carry it", provider.name),
-            ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
-        )
-        .label("no declared scope matches")
-        .help(help)
-        .resource(table.meta.id.to_string());
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        let mut finding = finding(product, provider, span, help).about(&table.meta.id);
         // The other end: where the closest scope is declared, or the inline scope list.
         if let Some((span, message)) = related {
             finding = finding.related(span, message);
@@ -158,7 +168,8 @@ fn near_miss_help(
     let suggestion = named.or_else(|| near_miss(product, &inventory.tokens));
     let help = match (suggestion.clone(), declarable) {
         (Some((scope, why)), true) => format!(
-            "the closest declared scope is `{scope}` ({why}): write `apiProductId: {scope}`, or declare `{product}` at {}",
+            "the closest declared scope is `{scope}` ({why}): write `apiProductId: {scope}`, or \
+             declare `{product}` at {}",
             provider.name
         ),
         (Some((scope, why)), false) => format!("write `apiProductId: {scope}` ({why})"),
@@ -166,7 +177,9 @@ fn near_miss_help(
             "declare the scope `{product}` at {} and list it under `scopes:` in portico.yaml",
             provider.name
         ),
-        (None, false) => "Cognito tokens carry `<resource server identifier>/<scope>`: write the full form as `apiProductId`".to_owned(),
+        (None, false) => "Cognito tokens carry `<resource server identifier>/<scope>`: write the \
+                          full form as `apiProductId`"
+            .to_owned(),
     };
     (help, suggestion.map(|(scope, _)| scope))
 }
@@ -199,19 +212,23 @@ fn other_application_help(
     if inventory.app_id_uris.contains(configured) {
         // The configured application exists: the scope is in the wrong one.
         return format!(
-            "`{scope}` is declared by {owner}, not by the one with `{configured}` (resourceServer of {}); a token is issued for one resource and never carries another application's scopes: declare `{scope}` in the application with `{configured}`{bare}",
+            "`{scope}` is declared by {owner}, not by the one with `{configured}` (resourceServer \
+             of {}); a token is issued for one resource and never carries another application's \
+             scopes: declare `{scope}` in the application with `{configured}`{bare}",
             provider.name
         );
     }
     // No application has the configured App ID URI: most likely `resourceServer` is wrong.
     let fix = match app.app_id_uris.first() {
         Some(uri) => format!(
-            "write `resourceServer: {uri}` in portico.yaml, or add `{configured}` to that application's identifierUris"
+            "write `resourceServer: {uri}` in portico.yaml, or add `{configured}` to that \
+             application's identifierUris"
         ),
         None => format!("give that application the App ID URI `{configured}`"),
     };
     format!(
-        "`{scope}` is declared by {owner}, but {} is configured with resourceServer `{configured}`, which no application in its scope sources has: {fix}{bare}",
+        "`{scope}` is declared by {owner}, but {} is configured with resourceServer \
+         `{configured}`, which no application in its scope sources has: {fix}{bare}",
         provider.name
     )
 }

@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -13,16 +13,39 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// AllowedOAuthScopes: [openid, https://api.example.com/pets]   # no .../tracks
+    /// # idp/cognito.yaml: the resource server declares tracks, the portal's client may not request it
+    /// Portal:
+    ///   Type: AWS::Cognito::UserPoolClient
+    ///   Properties:
+    ///     AllowedOAuthScopes:
+    ///       - openid
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    /// AllowedOAuthScopes: [openid, https://api.example.com/pets, https://api.example.com/tracks]
+    /// Portal:
+    ///   Type: AWS::Cognito::UserPoolClient
+    ///   Properties:
+    ///     AllowedOAuthScopes:
+    ///       - openid
+    ///       - !Sub "${Api}/tracks"
     /// ```
     code: "PC309",
     slug: "scope-not-granted",
     severity: Warning,
+    since: "0.1.0",
+}
+
+/// The finding for the scope `product` at `span`, which `provider` grants no client.
+fn finding(product: &str, provider: &str, span: Span) -> Finding {
+    Finding::new(
+        format!("scope `{product}` is declared at {provider} but no client is granted it"),
+        span,
+    )
+    .help(
+        "grant the scope to the portal's client (Okta policy rule, Cognito AllowedOAuthScopes, \
+         Keycloak client scopes)",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -41,13 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         {
             continue;
         }
-        out.push(
-            Finding::new(
-                format!("scope `{product}` is declared at {} but no client is granted it", provider.name),
-                ctx.span(&table.meta, "/spec/portalMetadata/apiProductId"),
-            )
-            .help("grant the scope to the portal's client (Okta policy rule, Cognito AllowedOAuthScopes, Keycloak client scopes)")
-            .resource(table.meta.id.to_string()),
-        );
+        let span = ctx.span(&table.meta, "/spec/portalMetadata/apiProductId");
+        out.push(finding(product, &provider.name, span).about(&table.meta.id));
     }
 }

@@ -22,19 +22,76 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
+    /// # portico.yaml: a file that does not exist, one that does not parse, one in no format
     /// identityProviders:
-    ///   - name: cognito
-    ///     type: cognito
-    ///     scopeSources: [infra/cognito.tf]   # the file is infra/cognito/main.tf
+    ///   - name: okta
+    ///     type: okta
+    ///     scopeSources: [idp/missing.json, idp/broken.tf, idp/notes.json]
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    ///     scopeSources: [infra/cognito/main.tf]
+    /// identityProviders:
+    ///   - name: okta
+    ///     type: okta
+    ///     scopeSources: [idp/scopes.tf]
     /// ```
     code: "PC306",
     slug: "scope-source-unreadable",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// Why a scope source cannot be used.
+enum Unusable<'a> {
+    /// The file does not exist.
+    Missing,
+    /// The entry names a file outside the repository; `name` is the entry, quoted after a
+    /// space, or empty when it is not known.
+    OutsideRoot { name: String },
+    /// The file cannot be read; `regular` when it is a regular file (PC005 says why).
+    Unreadable { regular: bool },
+    /// The file does not parse: the parser's `message`.
+    Syntax { message: &'a str },
+    /// The file is in no format portico reads.
+    UnknownFormat,
+}
+
+impl Unusable<'_> {
+    fn message(&self) -> String {
+        match self {
+            Self::Missing => "scope source file not found".to_owned(),
+            Self::OutsideRoot { name } => {
+                format!("scope source{name} lies outside the repository; not read")
+            }
+            Self::Unreadable { .. } => "scope source cannot be read".to_owned(),
+            Self::Syntax { message } => format!("scope source does not parse: {message}"),
+            Self::UnknownFormat => "scope source is not a format portico reads".to_owned(),
+        }
+    }
+
+    fn help(&self) -> &'static str {
+        match self {
+            Self::Missing => "paths in `scopeSources` are relative to portico.yaml",
+            Self::OutsideRoot { .. } => {
+                "`scopeSources` name files inside the repository (the directory of portico.yaml): \
+                 commit a copy of the export there"
+            }
+            Self::Unreadable { regular: true } => "PC005 on the file says why",
+            Self::Unreadable { regular: false } => {
+                "it is not a regular file (a FIFO, socket or device)"
+            }
+            Self::Syntax { .. } => "fix the syntax; until then this provider's scopes are unknown",
+            Self::UnknownFormat => {
+                "portico reads Terraform, CloudFormation, Cognito CLI, Okta scopes, OIDC metadata, \
+                 Keycloak realm, Auth0 Deploy CLI and Entra manifest files"
+            }
+        }
+    }
+
+    fn finding(&self, span: Span) -> Finding {
+        Finding::new(self.message(), span).help(self.help())
+    }
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -54,8 +111,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             (SourceState::Read(_), _) => continue,
             (SourceState::Missing, _) => {
                 let Some(span) = config_span else { continue };
-                Finding::new("scope source file not found", span)
-                    .help("paths in `scopeSources` are relative to portico.yaml")
+                Unusable::Missing.finding(span)
             }
             (SourceState::OutsideRoot, _) => {
                 let Some(span) = config_span else { continue };
@@ -66,36 +122,23 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .get(loaded.provider)
                     .and_then(|p| p.scope_sources.get(loaded.entry))
                     .map_or_else(String::new, |e| format!(" `{e}`"));
-                Finding::new(
-                    format!("scope source{name} lies outside the repository; not read"),
-                    span,
-                )
-                .help("`scopeSources` name files inside the repository (the directory of portico.yaml): commit a copy of the export there")
+                Unusable::OutsideRoot { name }.finding(span)
             }
             (SourceState::Unreadable, file) => {
                 let Some(span) = config_span else { continue };
-                let help = if file.is_some() {
-                    "PC005 on the file says why"
-                } else {
-                    "it is not a regular file (a FIFO, socket or device)"
-                };
-                Finding::new("scope source cannot be read", span).help(help)
+                let regular = file.is_some();
+                Unusable::Unreadable { regular }.finding(span)
             }
             (SourceState::Failed(SourceError::Syntax(range, message)), Some(file)) => {
-                let mut f = Finding::new(
-                    format!("scope source does not parse: {message}"),
-                    Span::new(file, range.clone()),
-                )
-                .help("fix the syntax; until then this provider's scopes are unknown");
+                let span = Span::new(file, range.clone());
+                let mut f = Unusable::Syntax { message }.finding(span);
                 if let Some(span) = config_span {
                     f = f.related(span, "listed here");
                 }
                 f
             }
             (SourceState::Failed(SourceError::UnknownFormat), Some(file)) => {
-                let mut f = Finding::new("scope source is not a format portico reads", Span::new(file, 0..0)).help(
-                    "portico reads Terraform, CloudFormation, Cognito CLI, Okta scopes, OIDC metadata, Keycloak realm, Auth0 Deploy CLI and Entra manifest files",
-                );
+                let mut f = Unusable::UnknownFormat.finding(Span::new(file, 0..0));
                 if let Some(span) = config_span {
                     f = f.related(span, "listed here");
                 }

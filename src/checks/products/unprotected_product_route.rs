@@ -21,7 +21,9 @@ crate::declare_rule! {
     /// # petstore-rt (apiProductId: petstore); the policy selects usagePlans: dev-portal
     /// http:
     ///   - name: store-api
-    ///     forwardTo: {destinations: [{ref: {name: store}, port: {number: 8080}}]}
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/store
     /// ```
     ///
     /// ## Use instead
@@ -30,11 +32,14 @@ crate::declare_rule! {
     ///   - name: store-api
     ///     labels:
     ///       usagePlans: dev-portal
-    ///     forwardTo: {destinations: [{ref: {name: store}, port: {number: 8080}}]}
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/store
     /// ```
     code: "PC301",
     slug: "unprotected-product-route",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -111,7 +116,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "API product declared here",
             )
             .help(help)
-            .resource(table.meta.id.to_string()),
+            .about(&table.meta.id),
         );
     }
 }

@@ -15,17 +15,27 @@ crate::declare_rule! {
     /// its scope was not, or the scope was declared with a typo. Info only.
     ///
     /// ## Example
-    /// ```yaml
-    /// scope { scope_name = "trakcs" }   # no product `trakcs`
+    /// An Okta scopes export (`idp/okta-scopes.json`) that declares `trakcs-old`, which no API
+    /// product uses:
+    /// ```json
+    /// [
+    ///   {"name": "openid", "system": true},
+    ///   {"name": "tracks", "system": false, "metadataPublish": "ALL_CLIENTS"},
+    ///   {"name": "trakcs-old", "system": false, "metadataPublish": "NO_CLIENTS"}
+    /// ]
     /// ```
     ///
     /// ## Use instead
-    /// ```yaml
-    /// scope { scope_name = "tracks" }
+    /// ```json
+    /// [
+    ///   {"name": "openid", "system": true},
+    ///   {"name": "tracks", "system": false, "metadataPublish": "ALL_CLIENTS"}
+    /// ]
     /// ```
     code: "PC308",
     slug: "unused-scope",
     severity: Info,
+    since: "0.1.0",
 }
 
 const STANDARD: &[&str] = &[

@@ -2,7 +2,7 @@ use compact_str::CompactString;
 use std::collections::BTreeSet;
 
 use crate::checks::{Context, did_you_mean};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
 use crate::suggest::closest;
 
@@ -34,6 +34,95 @@ crate::declare_rule! {
     code: "PC202",
     slug: "delegate-selector-matches-nothing",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// Why a delegate selector matches no route table; `closest` is the did-you-mean candidate.
+enum Unmatched<'a> {
+    /// It names a table that does not exist.
+    NoTable {
+        name: &'a str,
+        closest: Option<&'a str>,
+    },
+    /// It names a table in `namespace`, and the tables of that name are all elsewhere.
+    OtherNamespace {
+        name: &'a str,
+        namespace: &'a str,
+        closest: Option<&'a str>,
+    },
+    /// It names a table that lacks the selector's labels.
+    LabelsDiffer { name: &'a str },
+    /// No table has a label `key`.
+    NoLabelKey {
+        key: &'a str,
+        closest: Option<&'a str>,
+    },
+    /// No table has the label `key: value`.
+    NoLabel {
+        key: &'a str,
+        value: &'a str,
+        closest: Option<&'a str>,
+    },
+    /// Each field matches some table, but no table matches them all.
+    NoTableMatchesAll,
+}
+
+impl Unmatched<'_> {
+    fn message(&self) -> String {
+        match self {
+            Self::NoTable { name, .. } => {
+                format!("delegates to route table `{name}`, which does not exist")
+            }
+            Self::OtherNamespace {
+                name, namespace, ..
+            } => format!(
+                "delegates to route table `{name}` in namespace `{namespace}`, but that table is \
+                 in another namespace"
+            ),
+            Self::LabelsDiffer { name } => format!(
+                "delegates to route table `{name}`, but that table does not carry the selector's \
+                 labels"
+            ),
+            Self::NoLabelKey { key, .. } => {
+                format!("delegate selector matches no route table: no table has a label `{key}`")
+            }
+            Self::NoLabel { key, value, .. } => format!(
+                "delegate selector matches no route table: no table has label `{key}: {value}`"
+            ),
+            Self::NoTableMatchesAll => "delegate selector matches no route table".to_owned(),
+        }
+    }
+
+    fn label(&self) -> Option<&'static str> {
+        match self {
+            Self::NoTable { .. } => Some("no route table has this name"),
+            Self::OtherNamespace { .. } => Some("no table of that name here"),
+            _ => None,
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            Self::NoTable { closest, .. }
+            | Self::OtherNamespace { closest, .. }
+            | Self::NoLabelKey { closest, .. }
+            | Self::NoLabel { closest, .. } => did_you_mean(*closest),
+            Self::LabelsDiffer { .. } => None,
+            Self::NoTableMatchesAll => Some(
+                "no single table matches every field of this selector (labels and namespace \
+                 together)"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    fn finding(&self, span: Span) -> Finding {
+        let finding = Finding::new(self.message(), span).maybe_help(self.help());
+        match self.label() {
+            Some(label) => finding.label(label),
+            None => finding,
+        }
+    }
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -80,12 +169,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             let same_name: Vec<_> = tables.iter().filter(|t| &t.meta.id.name == name).collect();
             if same_name.is_empty() {
                 let suggestion = closest(name, tables.iter().map(|t| t.meta.id.name.as_str()));
-                let mut f = Finding::new(
-                    format!("delegates to route table `{name}`, which does not exist"),
-                    ctx.span(meta, &format!("{base}/name")),
-                )
-                .label("no route table has this name")
-                .maybe_help(did_you_mean(suggestion));
+                let unmatched = Unmatched::NoTable {
+                    name,
+                    closest: suggestion,
+                };
+                let mut f = unmatched.finding(ctx.span(meta, &format!("{base}/name")));
                 if let Some(t) =
                     suggestion.and_then(|s| tables.iter().find(|t| t.meta.id.name == s))
                 {
@@ -103,12 +191,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .collect();
                 let suggestion = closest(ns, namespaces.iter().copied())
                     .or_else(|| namespaces.iter().next().copied());
-                let mut f = Finding::new(
-                    format!("delegates to route table `{name}` in namespace `{ns}`, but that table is in another namespace"),
-                    ctx.span(meta, &format!("{base}/namespace")),
-                )
-                .label("no table of that name here")
-                .maybe_help(did_you_mean(suggestion));
+                let unmatched = Unmatched::OtherNamespace {
+                    name,
+                    namespace: ns,
+                    closest: suggestion,
+                };
+                let mut f = unmatched.finding(ctx.span(meta, &format!("{base}/namespace")));
                 if let Some(t) = same_name.first() {
                     f = f.related(
                         ctx.span(&t.meta, "/metadata/namespace"),
@@ -125,12 +213,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     || base.clone(),
                     |(k, _)| format!("{base}/labels/{}", escape_token(k)),
                 );
-                let mut f = Finding::new(
-                    format!(
-                        "delegates to route table `{name}`, but that table does not carry the selector's labels"
-                    ),
-                    ctx.span(meta, &path),
-                );
+                let mut f = Unmatched::LabelsDiffer { name }.finding(ctx.span(meta, &path));
                 if let Some(t) = same_name.first() {
                     f = f.related(ctx.span(&t.meta, "/metadata/labels"), "the table's labels");
                 }
@@ -153,24 +236,22 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .flat_map(|t| t.meta.labels.keys())
                     .map(CompactString::as_str)
                     .collect();
-                Finding::new(
-                    format!(
-                        "delegate selector matches no route table: no table has a label `{key}`"
-                    ),
-                    ctx.key_span(meta, &path),
-                )
-                .maybe_help(did_you_mean(closest(key, keys)))
+                let unmatched = Unmatched::NoLabelKey {
+                    key,
+                    closest: closest(key, keys),
+                };
+                unmatched.finding(ctx.key_span(meta, &path))
             } else {
-                Finding::new(
-                    format!("delegate selector matches no route table: no table has label `{key}: {value}`"),
-                    ctx.span(meta, &path),
-                )
-                .maybe_help(did_you_mean(closest(value, values)))
+                let unmatched = Unmatched::NoLabel {
+                    key,
+                    value,
+                    closest: closest(value, values),
+                };
+                unmatched.finding(ctx.span(meta, &path))
             }
         } else {
-            Finding::new("delegate selector matches no route table", ctx.span(meta, &base))
-                .help("no single table matches every field of this selector (labels and namespace together)")
+            Unmatched::NoTableMatchesAll.finding(ctx.span(meta, &base))
         };
-        out.push(finding.resource(meta.id.to_string()));
+        out.push(finding.about(&meta.id));
     }
 }

@@ -16,7 +16,8 @@ crate::declare_rule! {
     /// ```yaml
     /// # petstore-rt, delegated to from api-example-com
     /// spec:
-    ///   hosts: [api.example.com]
+    ///   hosts:
+    ///     - api.example.com
     ///   http:
     ///     - name: pets-api
     /// ```
@@ -30,6 +31,7 @@ crate::declare_rule! {
     code: "PC208",
     slug: "delegated-table-sets-hosts",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -53,7 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .help(format!(
                 "remove `{field}`: a delegated table inherits it from the parent"
             ))
-            .resource(table.meta.id.to_string());
+            .about(&table.meta.id);
             if let Some(parent_table) =
                 parent.and_then(|e| ctx.model.route_tables.get(e.parent.table).map(|p| (p, e)))
             {

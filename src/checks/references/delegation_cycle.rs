@@ -1,5 +1,6 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
+use crate::model::ResourceId;
 use crate::model::index::{MAX_DEPTH, MAX_INSTANCES};
 
 crate::declare_rule! {
@@ -13,12 +14,12 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// # tracks-rt
+    /// # pets-rt, delegated to from petstore-rt
     /// http:
     ///   - name: back
     ///     delegate:
     ///       routeTables:
-    ///         - name: api-example-com
+    ///         - name: petstore-rt
     /// ```
     ///
     /// ## Use instead
@@ -26,6 +27,34 @@ crate::declare_rule! {
     code: "PC209",
     slug: "delegation-cycle",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for the route at `span` that delegates to `target`, already on the chain at
+/// `target_span`.
+fn delegates_back(target: &ResourceId, span: Span, target_span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "delegation cycle: this route delegates to {target}, which is already on the \
+             delegation chain"
+        ),
+        span,
+    )
+    .label("delegates back up the chain")
+    .related(target_span, "table already on the chain")
+    .help("delegate only from parent tables to child tables")
+}
+
+/// The finding, at the first table's name (`span`), that delegation was not expanded in full.
+fn truncated(span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "delegation is deeper than {MAX_DEPTH} levels or expands to more than \
+             {MAX_INSTANCES} routes; the rest was not analysed"
+        ),
+        span,
+    )
+    .help("check for delegation that selects many tables at every level")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -36,26 +65,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         ) else {
             continue;
         };
-        out.push(
-            Finding::new(
-                format!("delegation cycle: this route delegates to {}, which is already on the delegation chain", target.meta.id),
-                ctx.span(&parent.meta, &format!("/spec/http/{}/delegate", cycle.route.route)),
-            )
-            .label("delegates back up the chain")
-            .related(ctx.span(&target.meta, "/metadata/name"), "table already on the chain")
-            .help("delegate only from parent tables to child tables")
-            .resource(parent.meta.id.to_string()),
+        let span = ctx.span(
+            &parent.meta,
+            &format!("/spec/http/{}/delegate", cycle.route.route),
         );
+        let target_span = ctx.span(&target.meta, "/metadata/name");
+        out.push(delegates_back(&target.meta.id, span, target_span).about(&parent.meta.id));
     }
     if ctx.index.truncated
         && let Some(table) = ctx.model.route_tables.first()
     {
-        out.push(
-                Finding::new(
-                    format!("delegation is deeper than {MAX_DEPTH} levels or expands to more than {MAX_INSTANCES} routes; the rest was not analysed"),
-                    ctx.span(&table.meta, "/metadata/name"),
-                )
-                .help("check for delegation that selects many tables at every level"),
-            );
+        out.push(truncated(ctx.span(&table.meta, "/metadata/name")));
     }
 }

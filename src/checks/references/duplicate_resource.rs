@@ -1,7 +1,7 @@
 use std::collections::HashMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::model::{Meta, ResourceId};
 
 crate::declare_rule! {
@@ -21,6 +21,15 @@ crate::declare_rule! {
     code: "PC206",
     slug: "duplicate-resource",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for `id`, defined again at `span` after its first definition at `first`.
+fn finding(id: &ResourceId, span: Span, first: Span) -> Finding {
+    Finding::new(format!("{id} is defined more than once"), span)
+        .label("defined again here")
+        .related(first, "first defined here")
+        .help("objects are identified by kind, namespace and name: rename one or remove the copy")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -39,13 +48,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             None => {
                 first.insert(&meta.id, meta);
             }
-            Some(earlier) => out.push(
-                Finding::new(format!("{} is defined more than once", meta.id), ctx.span(meta, "/metadata/name"))
-                    .label("defined again here")
-                    .related(ctx.span(earlier, "/metadata/name"), "first defined here")
-                    .help("objects are identified by kind, namespace and name: rename one or remove the copy")
-                    .resource(meta.id.to_string()),
-            ),
+            Some(earlier) => {
+                let span = ctx.span(meta, "/metadata/name");
+                let first = ctx.span(earlier, "/metadata/name");
+                out.push(finding(&meta.id, span, first).about(&meta.id));
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 use std::collections::HashMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
+use crate::model::ResourceId;
 
 crate::declare_rule! {
     /// ## What it does
@@ -16,22 +17,44 @@ crate::declare_rule! {
     /// ```yaml
     /// http:
     ///   - name: pets-api
-    ///     matchers: [{uri: {prefix: /petstore/pets}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/pets
     ///   - name: pets-api
-    ///     matchers: [{uri: {prefix: /petstore/users}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/users
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// http:
     ///   - name: pets-api
-    ///     matchers: [{uri: {prefix: /petstore/pets}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/pets
     ///   - name: users-api
-    ///     matchers: [{uri: {prefix: /petstore/users}}]
+    ///     matchers:
+    ///       - uri:
+    ///           prefix: /petstore/users
     /// ```
     code: "PC207",
     slug: "duplicate-route-name",
     severity: Warning,
+    since: "0.1.0",
+}
+
+/// The finding for the route name `name`, used again in `table` at `span` after `first`.
+fn finding(name: &str, table: &ResourceId, span: Span, first: Span) -> Finding {
+    Finding::new(
+        format!("route name `{name}` is used twice in {table}"),
+        span,
+    )
+    .label("used again here")
+    .related(first, "first used here")
+    .help(format!(
+        "Gloo renames this route `duplicate-{name}-…`; give each route a unique name"
+    ))
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -42,13 +65,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             if let Some(&first) = seen.get(name) {
-                out.push(
-                    Finding::new(format!("route name `{name}` is used twice in {}", table.meta.id), ctx.span(&table.meta, &format!("/spec/http/{i}/name")))
-                        .label("used again here")
-                        .related(ctx.span(&table.meta, &format!("/spec/http/{first}/name")), "first used here")
-                        .help(format!("Gloo renames this route `duplicate-{name}-…`; give each route a unique name"))
-                        .resource(table.meta.id.to_string()),
-                );
+                let span = ctx.span(&table.meta, &format!("/spec/http/{i}/name"));
+                let first = ctx.span(&table.meta, &format!("/spec/http/{first}/name"));
+                out.push(finding(name, &table.meta.id, span, first).about(&table.meta.id));
             } else {
                 seen.insert(name, i);
             }

@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC203",
     slug: "ext-auth-server-not-found",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -91,7 +92,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             }
             f
         };
-        finding = finding.resource(meta.id.to_string());
+        finding = finding.about(&meta.id);
         out.push(finding);
     }
 }

@@ -33,6 +33,7 @@ crate::declare_rule! {
     code: "PC204",
     slug: "opa-module-config-map-not-found",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -95,7 +96,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                     f
                 };
-                finding = finding.resource(meta.id.to_string());
+                finding = finding.about(&meta.id);
                 out.push(finding);
             }
         }

@@ -2,7 +2,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks::Context;
 use crate::checks::references::route_name;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
+use crate::model::ResourceId;
 use crate::model::index::RouteRef;
 use crate::model::selection::Selected;
 
@@ -38,6 +39,43 @@ crate::declare_rule! {
     code: "PC205",
     slug: "route-selected-by-several-policies",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// Where the two policies' selectors and the route are.
+struct Ends {
+    /// The later policy's selector.
+    second: Span,
+    /// The earlier policy's selector.
+    first: Span,
+    /// The route (its name, when it has one).
+    route: Span,
+}
+
+/// The finding for route `name` of `table` (`more` counts the other routes, ` and 2 more
+/// routes`, or is empty), selected by both `first` and `second`.
+fn finding(
+    name: &str,
+    table: &ResourceId,
+    more: &str,
+    first: &ResourceId,
+    second: &ResourceId,
+    ends: Ends,
+) -> Finding {
+    Finding::new(
+        format!(
+            "route `{name}` of {table}{more} is selected by both {first} and {second}; only one \
+             ExtAuthPolicy applies to a route"
+        ),
+        ends.second,
+    )
+    .label("this policy selects it")
+    .related(ends.first, "this policy selects it too")
+    .related(ends.route, "the route")
+    .help(
+        "Gloo keeps the older policy and marks the other FAILED; make the selectors disjoint or \
+         merge the policies",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -104,19 +142,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else {
             format!("/spec/http/{}", route.route)
         };
+        let ends = Ends {
+            second: ctx.span(&b.meta, &format!("/spec/applyToRoutes/{second_sel}")),
+            first: ctx.span(&a.meta, &format!("/spec/applyToRoutes/{first_sel}")),
+            route: ctx.span(&table.meta, &route_path),
+        };
         out.push(
-            Finding::new(
-                format!(
-                    "route `{name}` of {}{more} is selected by both {} and {}; only one ExtAuthPolicy applies to a route",
-                    table.meta.id, a.meta.id, b.meta.id
-                ),
-                ctx.span(&b.meta, &format!("/spec/applyToRoutes/{second_sel}")),
-            )
-            .label("this policy selects it")
-            .related(ctx.span(&a.meta, &format!("/spec/applyToRoutes/{first_sel}")), "this policy selects it too")
-            .related(ctx.span(&table.meta, &route_path), "the route")
-            .help("Gloo keeps the older policy and marks the other FAILED; make the selectors disjoint or merge the policies")
-            .resource(b.meta.id.to_string()),
+            finding(&name, &table.meta.id, &more, &a.meta.id, &b.meta.id, ends).about(&b.meta.id),
         );
     }
 }

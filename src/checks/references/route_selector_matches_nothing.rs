@@ -2,7 +2,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks::references::label_source;
 use crate::checks::{Context, did_you_mean};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
 use crate::model::selection::Selected;
 use crate::suggest::closest;
@@ -36,6 +36,88 @@ crate::declare_rule! {
     code: "PC201",
     slug: "route-selector-matches-nothing",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// Why a route selector matches no route; `closest` is the did-you-mean candidate.
+enum Unmatched<'a> {
+    /// No route has the label `key: value`; `carried` lists values routes do carry for `key`.
+    NoLabel {
+        key: &'a str,
+        value: &'a str,
+        closest: Option<&'a str>,
+        carried: String,
+    },
+    /// No route has a label `key`.
+    NoLabelKey {
+        key: &'a str,
+        closest: Option<&'a str>,
+    },
+    /// No route of `namespace` matches; `elsewhere` lists the namespaces where routes do.
+    OtherNamespace {
+        namespace: &'a str,
+        elsewhere: String,
+    },
+    /// Each label is on some route, but no route carries them all.
+    NoRouteHasAll,
+}
+
+impl Unmatched<'_> {
+    fn message(&self) -> String {
+        match self {
+            Self::NoLabel { key, value, .. } => {
+                format!("selector matches no route: no route has label `{key}: {value}`")
+            }
+            Self::NoLabelKey { key, .. } => {
+                format!("selector matches no route: no route has a label `{key}`")
+            }
+            Self::OtherNamespace { namespace, .. } => {
+                format!("selector matches no route in namespace `{namespace}`")
+            }
+            Self::NoRouteHasAll => {
+                "selector matches no route: no single route carries all of these labels".to_owned()
+            }
+        }
+    }
+
+    fn label(&self) -> Option<&'static str> {
+        match self {
+            Self::NoLabel { .. } => Some("no route carries this value"),
+            Self::NoLabelKey { .. } => Some("no route carries this label key"),
+            _ => None,
+        }
+    }
+
+    fn help(&self) -> Option<String> {
+        match self {
+            Self::NoLabel {
+                key,
+                closest,
+                carried,
+                ..
+            } => did_you_mean(*closest)
+                .or_else(|| Some(format!("routes carry `{key}` with {carried}"))),
+            Self::NoLabelKey { closest, .. } => did_you_mean(*closest),
+            Self::OtherNamespace { elsewhere, .. } if elsewhere.is_empty() => None,
+            Self::OtherNamespace { elsewhere, .. } => Some(format!(
+                "routes with these labels exist in namespace {elsewhere}"
+            )),
+            Self::NoRouteHasAll => Some(
+                "each label exists on some route, but never all together; check the effective \
+                 labels of the routes you meant"
+                    .to_owned(),
+            ),
+        }
+    }
+
+    fn finding(&self, span: Span) -> Finding {
+        let finding = Finding::new(self.message(), span);
+        let finding = match self.label() {
+            Some(label) => finding.label(label),
+            None => finding,
+        };
+        finding.maybe_help(self.help())
+    }
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -74,17 +156,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let path = format!("{base}/labels/{}", escape_token(key));
                 if let Some(values) = values_by_key.get(key.as_str()) {
                     let suggestion = closest(value, values.iter().copied());
-                    let mut f = Finding::new(
-                        format!("selector matches no route: no route has label `{key}: {value}`"),
-                        ctx.span(meta, &path),
-                    )
-                    .label("no route carries this value")
-                    .maybe_help(did_you_mean(suggestion).or_else(|| {
-                        Some(format!(
-                            "routes carry `{key}` with {}",
-                            list(values.iter().copied())
-                        ))
-                    }));
+                    let unmatched = Unmatched::NoLabel {
+                        key,
+                        value,
+                        closest: suggestion,
+                        carried: list(values.iter().copied()),
+                    };
+                    let mut f = unmatched.finding(ctx.span(meta, &path));
                     if let Some(s) = suggestion
                         && let Some(inst) = first_with
                             .get(&(key.as_str(), s))
@@ -96,12 +174,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     f
                 } else {
                     let suggestion = closest(key, values_by_key.keys().copied());
-                    let mut f = Finding::new(
-                        format!("selector matches no route: no route has a label `{key}`"),
-                        ctx.key_span(meta, &path),
-                    )
-                    .label("no route carries this label key")
-                    .maybe_help(did_you_mean(suggestion));
+                    let unmatched = Unmatched::NoLabelKey {
+                        key,
+                        closest: suggestion,
+                    };
+                    let mut f = unmatched.finding(ctx.key_span(meta, &path));
                     if let Some(s) = suggestion {
                         let inst = values_by_key
                             .get(s)
@@ -125,25 +202,15 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .filter_map(|inst| ctx.model.route_tables.get(inst.route.table))
                     .map(|t| t.meta.id.namespace.as_str())
                     .collect();
-                let mut f = Finding::new(
-                    format!("selector matches no route in namespace `{ns}`"),
-                    ctx.span(meta, &format!("{base}/namespace")),
-                );
-                if !elsewhere.is_empty() {
-                    f = f.help(format!(
-                        "routes with these labels exist in namespace {}",
-                        list(elsewhere.into_iter())
-                    ));
-                }
-                f
+                let unmatched = Unmatched::OtherNamespace {
+                    namespace: ns,
+                    elsewhere: list(elsewhere.into_iter()),
+                };
+                unmatched.finding(ctx.span(meta, &format!("{base}/namespace")))
             } else {
-                Finding::new(
-                    "selector matches no route: no single route carries all of these labels",
-                    ctx.span(meta, &format!("{base}/labels")),
-                )
-                .help("each label exists on some route, but never all together; check the effective labels of the routes you meant")
+                Unmatched::NoRouteHasAll.finding(ctx.span(meta, &format!("{base}/labels")))
             };
-            out.push(finding.resource(meta.id.to_string()));
+            out.push(finding.about(&meta.id));
         }
     }
 }

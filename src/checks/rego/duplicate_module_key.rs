@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
 
 crate::declare_rule! {
@@ -15,22 +15,57 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```yaml
-    /// opaAuth:
-    ///   modules:
-    ///     - name: scopes-policy      # data: {policy.rego: …}
-    ///     - name: headers-policy     # data: {policy.rego: …}
+    /// # ConfigMap scope-policy
+    /// data:
+    ///   policy.rego: |
+    ///     package test
+    /// ---
+    /// # ConfigMap method-policy, in the same opaAuth step
+    /// data:
+    ///   policy.rego: |
+    ///     package test.method
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
-    /// opaAuth:
-    ///   modules:
-    ///     - name: scopes-policy      # data: {scopes.rego: …}
-    ///     - name: headers-policy     # data: {headers.rego: …}
+    /// # ConfigMap scope-policy
+    /// data:
+    ///   scopes.rego: |
+    ///     package test
+    /// ---
+    /// # ConfigMap method-policy
+    /// data:
+    ///   method.rego: |
+    ///     package test.method
     /// ```
     code: "PC504",
     slug: "duplicate-module-key",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for the module `key` in the ConfigMaps `first` and `second` (names), at the
+/// step's module reference `span`; `first_key` and `second_key` are the two data keys.
+fn finding(
+    key: &str,
+    first: &str,
+    second: &str,
+    span: Span,
+    first_key: Span,
+    second_key: Span,
+) -> Finding {
+    Finding::new(
+        format!(
+            "module `{key}` is in two ConfigMaps of this opaAuth step (`{first}` and `{second}`): \
+             the ext auth service rejects duplicate module names"
+        ),
+        span,
+    )
+    .help(format!(
+        "rename the data key `{key}` in one of the ConfigMaps"
+    ))
+    .related(first_key, format!("first `{key}`"))
+    .related(second_key, format!("second `{key}`"))
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -53,18 +88,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     continue;
                 };
                 let key_path = format!("/data/{}", escape_token(key));
+                let span = ctx.span(&step.meta, &format!("{}/modules/{reference}", step.path));
                 out.push(
-                    Finding::new(
-                        format!(
-                            "module `{key}` is in two ConfigMaps of this opaAuth step (`{}` and `{}`): the ext auth service rejects duplicate module names",
-                            first_map.meta.id.name, config_map.meta.id.name
-                        ),
-                        ctx.span(&step.meta, &format!("{}/modules/{reference}", step.path)),
+                    finding(
+                        key,
+                        &first_map.meta.id.name,
+                        &config_map.meta.id.name,
+                        span,
+                        ctx.key_span(&first_map.meta, &key_path),
+                        ctx.key_span(&config_map.meta, &key_path),
                     )
-                    .help(format!("rename the data key `{key}` in one of the ConfigMaps"))
-                    .resource(step.meta.id.to_string())
-                    .related(ctx.key_span(&first_map.meta, &key_path), format!("first `{key}`"))
-                    .related(ctx.key_span(&config_map.meta, &key_path), format!("second `{key}`")),
+                    .about(&step.meta.id),
                 );
             }
         }

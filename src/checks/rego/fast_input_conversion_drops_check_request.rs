@@ -28,6 +28,7 @@ crate::declare_rule! {
     code: "PC509",
     slug: "fast-input-conversion-drops-check-request",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -49,7 +50,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 ),
             )
             .help("remove `fastInputConversion`, or read the same data from `input.http_request`")
-            .resource(step.meta.id.to_string())
+            .about(&step.meta.id)
             .related(module.span(&read.range), "reads `input.check_request`"),
         );
     }

@@ -22,16 +22,25 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// product := input.check_request.attributes.metadata_context.filterMetadata["io.solo.gloo.apimanagement"].api_product_id
+    /// allow if {
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filterMetadata
+    ///     …
+    ///     input.http_request.verb == "GET"
+    /// }
     /// ```
     ///
     /// ## Use instead
     /// ```rego
-    /// product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    /// allow if {
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     …
+    ///     input.http_request.method == "GET"
+    /// }
     /// ```
     code: "PC508",
     slug: "input-path-outside-contract",
     severity: Warning,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

@@ -15,7 +15,7 @@ crate::declare_rule! {
     /// ```yaml
     /// opaAuth:
     ///   modules:
-    ///     - name: okta-scope-policy
+    ///     - name: scope-policy
     ///   query: "data.test.allow = = true"
     /// ```
     ///
@@ -23,12 +23,13 @@ crate::declare_rule! {
     /// ```yaml
     /// opaAuth:
     ///   modules:
-    ///     - name: okta-scope-policy
+    ///     - name: scope-policy
     ///   query: "data.test.allow == true"
     /// ```
     code: "PC505",
     slug: "invalid-opa-query",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -41,7 +42,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     ctx.span(&step.meta, &format!("{}/query", step.path)),
                 )
                 .help("name the rule that decides, e.g. `query: \"data.test.allow == true\"`")
-                .resource(step.meta.id.to_string()),
+                .about(&step.meta.id),
             ),
             None => {}
             Some(Err(error)) => out.push(
@@ -50,7 +51,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     query_span(ctx, step, &error.range),
                 )
                 .help("a query is a Rego expression such as `data.test.allow == true`")
-                .resource(step.meta.id.to_string()),
+                .about(&step.meta.id),
             ),
             Some(Ok(_)) => {}
         }

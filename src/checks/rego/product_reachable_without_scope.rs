@@ -1,6 +1,6 @@
 use crate::checks::Context;
 use crate::checks::rego::{by_policy_product, describe_profile, policy_anchor, product_span};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -23,8 +23,9 @@ crate::declare_rule! {
     /// ## Example
     /// ```rego
     /// allow if {
-    ///     product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
-    ///     some scope in input.state.jwtAccessToken.scp
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     some scope in array.concat(input.state.jwtAccessToken.scp, [""])
     ///     startswith(product, scope)   # "" or a shorter product's scope also matches
     /// }
     /// ```
@@ -32,13 +33,32 @@ crate::declare_rule! {
     /// ## Use instead
     /// ```rego
     /// allow if {
-    ///     product := input.check_request.attributes.metadata_context.filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     product != ""
     ///     product in input.state.jwtAccessToken.scp
     /// }
     /// ```
     code: "PC511",
     slug: "product-reachable-without-scope",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for API product `product`, granted by `policy` (`namespace/name`) on `route` to
+/// `profile` (see [`describe_profile`]), at `span`.
+fn finding(product: &str, profile: &str, policy: &str, route: &str, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "API product `{product}` is granted to {profile}: policy `{policy}` does not require \
+             the product's scope"
+        ),
+        span,
+    )
+    .help(format!(
+        "grant only when the token's scopes contain the product id exactly (`product in \
+         <scopes>`); route `{route}` was evaluated"
+    ))
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -63,19 +83,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((span, _)) = policy_anchor(ctx, policy) else {
             continue;
         };
-        let mut finding = Finding::new(
-            format!(
-                "API product `{product}` is granted to {}: policy `{}` does not require the product's scope",
-                describe_profile(leak),
-                leak.policy_name
-            ),
-            span,
-        )
-        .help(format!(
-            "grant only when the token's scopes contain the product id exactly (`product in <scopes>`); route `{}` was evaluated",
-            leak.route
-        ))
-        .resource(format!("ExtAuthPolicy/{}", leak.policy_name));
+        let Some(resource) = ctx.model.ext_auth_policies.get(policy) else {
+            continue;
+        };
+        let profile = describe_profile(leak);
+        let mut finding = finding(product, &profile, &leak.policy_name, &leak.route, span)
+            .about(&resource.meta.id);
         if let Some(at) = product_span(ctx, leak) {
             finding = finding.related(at, format!("API product `{product}`"));
         }

@@ -1,7 +1,8 @@
 use crate::checks::Context;
 use crate::checks::rego::scope_claim_shape::{issued_claim, provider_label};
 use crate::checks::rego::{by_policy_product, policy_anchor, product_span};
-use crate::diagnostic::Finding;
+use crate::config::IdentityProvider;
+use crate::diagnostic::{Finding, Span};
 use crate::rego::facts::Segment;
 
 crate::declare_rule! {
@@ -21,17 +22,46 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// # Okta tokens carry "scp": ["tracks"], not a "scope" string
-    /// allow if product in split(input.state.jwtAccessToken.scope, " ")
+    /// allow if {
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     # the field is `api_product_id`: `product` is undefined, so no token is granted
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product
+    ///     product in input.state.jwtAccessToken.scp
+    /// }
     /// ```
     ///
     /// ## Use instead
     /// ```rego
-    /// allow if product in input.state.jwtAccessToken.scp
+    /// allow if {
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     …
+    ///     product in input.state.jwtAccessToken.scp
+    /// }
     /// ```
     code: "PC512",
     slug: "product-unreachable-with-scope",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for API product `product`, denied on `route` even with its scope: `reason` says
+/// why, as far as portico can tell.
+fn finding(product: &str, reason: &str, route: &str, span: Span) -> Finding {
+    let message = format!(
+        "API product `{product}` is denied even to a token holding its scope `{product}`: \
+         {reason}"
+    );
+    Finding::new(message, span).help(format!(
+        "evaluated route `{route}` with the token the linked identity provider issues; fix the \
+         policy so that a token holding `{product}` is granted"
+    ))
+}
+
+/// The most common cause: the Rego reads the scope claim `read`, the provider issues `claim`.
+fn other_claim(read: &str, provider: &IdentityProvider, claim: &str) -> String {
+    let provider = provider_label(provider);
+    format!("the Rego reads the `{read}` claim, but {provider} issues scopes in `{claim}`")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -54,6 +84,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((span, step)) = policy_anchor(ctx, policy) else {
             continue;
         };
+        let Some(resource) = ctx.model.ext_auth_policies.get(policy) else {
+            continue;
+        };
         let Some(denied) = with_scope.first() else {
             continue;
         };
@@ -65,21 +98,31 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         // The most common cause: the Rego reads a claim the provider does not issue.
         let claim_cause = provider.and_then(|provider| {
             let (claim, _) = issued_claim(provider.provider_type);
-            ctx.rego.steps.iter().filter(|s| s.policy == Some(policy)).find_map(|s| {
-                ctx.rego.step_facts(s).find_map(|(_, module, facts)| {
-                    facts.input_reads.iter().find_map(|r| match r.path.as_slice() {
-                        [Segment::Key(a), Segment::Key(b), Segment::Key(c), ..]
-                            if a == "state" && b == "jwtAccessToken" && ["scope", "scp"].contains(&c.as_str()) && c != claim =>
-                        {
-                            Some((
-                                format!("the Rego reads the `{c}` claim, but {} issues scopes in `{claim}`", provider_label(provider)),
-                                module.span(r.segment_ranges.get(2).unwrap_or(&r.range)),
-                            ))
-                        }
-                        _ => None,
+            ctx.rego
+                .steps
+                .iter()
+                .filter(|s| s.policy == Some(policy))
+                .find_map(|s| {
+                    ctx.rego.step_facts(s).find_map(|(_, module, facts)| {
+                        facts
+                            .input_reads
+                            .iter()
+                            .find_map(|r| match r.path.as_slice() {
+                                [Segment::Key(a), Segment::Key(b), Segment::Key(c), ..]
+                                    if a == "state"
+                                        && b == "jwtAccessToken"
+                                        && ["scope", "scp"].contains(&c.as_str())
+                                        && c != claim =>
+                                {
+                                    Some((
+                                        other_claim(c, provider, claim),
+                                        module.span(r.segment_ranges.get(2).unwrap_or(&r.range)),
+                                    ))
+                                }
+                                _ => None,
+                            })
                     })
                 })
-            })
         });
         let reason = claim_cause
             .as_ref()
@@ -92,17 +135,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     .map(str::to_string)
             })
             .unwrap_or_else(|| "the policy denies it".to_string());
-        let mut finding = Finding::new(
-            format!(
-                "API product `{product}` is denied even to a token holding its scope `{product}`: {reason}"
-            ),
-            span,
-        )
-        .help(format!(
-            "evaluated route `{}` with the token the linked identity provider issues; fix the policy so that a token holding `{product}` is granted",
-            denied.route
-        ))
-        .resource(format!("ExtAuthPolicy/{}", denied.policy_name));
+        let mut finding = finding(product, &reason, &denied.route, span).about(&resource.meta.id);
         if let Some((_, at)) = claim_cause {
             finding = finding.related(at, "claim read here");
         } else if let Some(module) = step

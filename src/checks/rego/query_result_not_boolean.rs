@@ -20,12 +20,109 @@ crate::declare_rule! {
     /// ```
     ///
     /// ## Use instead
+    /// Query a boolean rule built on the set:
     /// ```yaml
-    /// query: "count(data.test.deny) == 0"
+    /// query: "data.test.allow"
+    /// ```
+    /// ```rego
+    /// allow if count(deny) == 0
     /// ```
     code: "PC507",
     slug: "query-result-not-boolean",
     severity: Error,
+    since: "0.1.0",
+    // Its one finding on real-world-2 is wrong: solo-io/aoa-catalog's portal module builds
+    // `result` rule by rule with `result["allow"] := allow`, an object with the `allow` field
+    // this rule says grants (the dynamic-metadata pattern), and is reported as never granting.
+    status: Preview,
+}
+
+/// What an `opaAuth` query yields when the ext auth service never reads it as a grant.
+enum NotBoolean {
+    /// A whole package: an object of all its rules.
+    Package(String),
+    /// A rule whose value is of a kind that never grants.
+    Rule(String, RuleKind),
+}
+
+/// The kinds of rule value the ext auth service does not read as a decision.
+#[derive(Clone, Copy)]
+enum RuleKind {
+    Set,
+    PartialObject,
+    Function,
+    Scalar,
+    ArrayWithoutBooleanFirst,
+    ObjectWithoutAllow,
+}
+
+impl RuleKind {
+    /// The kind of `value`, or `None` when the service can read it as a decision (or the
+    /// head does not tell).
+    fn of(value: &RuleValue) -> Option<Self> {
+        match value {
+            RuleValue::Set => Some(Self::Set),
+            RuleValue::PartialObject => Some(Self::PartialObject),
+            RuleValue::Function => Some(Self::Function),
+            RuleValue::Scalar => Some(Self::Scalar),
+            RuleValue::Array {
+                first_is_bool: false,
+            } => Some(Self::ArrayWithoutBooleanFirst),
+            RuleValue::Object(keys) if !keys.iter().any(|k| k == "allow" || k == "allowed") => {
+                Some(Self::ObjectWithoutAllow)
+            }
+            _ => None,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Self::Set => "a set",
+            Self::PartialObject => "an object built rule by rule",
+            Self::Function => "a function, which a query cannot call without arguments",
+            Self::Scalar => "a string, number or null",
+            Self::ArrayWithoutBooleanFirst => "an array whose first element is not a boolean",
+            Self::ObjectWithoutAllow => "an object without an `allow` or `allowed` field",
+        }
+    }
+}
+
+impl NotBoolean {
+    /// The message about the query `text` (`data.…`).
+    fn message(&self, text: &str) -> String {
+        let what = match self {
+            Self::Package(package) => {
+                format!("a whole package (`{package}`), an object of all its rules")
+            }
+            Self::Rule(rule, kind) => format!("{} (rule `{rule}`)", kind.what()),
+        };
+        format!(
+            "the opaAuth query `{text}` yields {what}: the ext auth service grants only on \
+             `true`, `[true, …]` or an object with `allow`"
+        )
+    }
+
+    /// How to query a decision instead.
+    fn help(&self, text: &str) -> String {
+        match self {
+            Self::Package(_) => format!("name the deciding rule: `{text}.allow == true`"),
+            Self::Rule(rule, kind) => match kind {
+                RuleKind::Set => format!("`count({text}) == 0` grants when the set is empty"),
+                RuleKind::PartialObject => format!("compare a field: `{text}.allow == true`"),
+                RuleKind::Function => "query a rule, not a function".to_string(),
+                RuleKind::Scalar => {
+                    format!("make `{rule}` a boolean rule, or compare it: `{text} == \"…\"`")
+                }
+                RuleKind::ArrayWithoutBooleanFirst => format!(
+                    "return `[allowed, …]` with a boolean first, or compare: `{text}[0] == true`"
+                ),
+                RuleKind::ObjectWithoutAllow => format!(
+                    "add `\"allow\": <boolean>` to the object, or query a boolean rule such as \
+                     `{text}.allow == true`"
+                ),
+            },
+        }
+    }
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -41,12 +138,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         let facts: Vec<&ModuleFacts> = ctx.rego.step_facts(step).map(|(_, _, f)| f).collect();
         let text = format!("data.{}", reference.path.join("."));
-        let (what, help, related) = match resolve(&facts, reference) {
-            Resolved::Package(package) => (
-                format!("a whole package (`{package}`), an object of all its rules"),
-                format!("name the deciding rule: `{text}.allow == true`"),
-                None,
-            ),
+        let (problem, related) = match resolve(&facts, reference) {
+            Resolved::Package(package) => (NotBoolean::Package(package), None),
             Resolved::Rule {
                 rule, definitions, ..
             } => {
@@ -55,32 +148,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 if reference.path.last() != Some(&rule) {
                     continue;
                 }
-                let Some((what, help, at)) = definitions.iter().find_map(|f| {
+                let Some((kind, at)) = definitions.iter().find_map(|f| {
                     f.rules.iter().filter(|r| r.name == rule).find_map(|r| {
-                        let (what, help) = match &r.value {
-                            RuleValue::Set => ("a set".to_string(), format!("`count({text}) == 0` grants when the set is empty")),
-                            RuleValue::PartialObject => ("an object built rule by rule".to_string(), format!("compare a field: `{text}.allow == true`")),
-                            RuleValue::Function => ("a function, which a query cannot call without arguments".to_string(), "query a rule, not a function".to_string()),
-                            RuleValue::Scalar => ("a string, number or null".to_string(), format!("make `{rule}` a boolean rule, or compare it: `{text} == \"…\"`")),
-                            RuleValue::Array { first_is_bool: false } => ("an array whose first element is not a boolean".to_string(), format!("return `[allowed, …]` with a boolean first, or compare: `{text}[0] == true`")),
-                            RuleValue::Object(keys) if !keys.iter().any(|k| k == "allow" || k == "allowed") => ("an object without an `allow` or `allowed` field".to_string(), format!("add `\"allow\": <boolean>` to the object, or query a boolean rule such as `{text}.allow == true`")),
-                            _ => return None,
-                        };
-                        Some((what, help, ctx.rego.modules.iter().find(|m| m.facts() == Some(f)).map(|m| m.span(&r.range))))
+                        let kind = RuleKind::of(&r.value)?;
+                        let module = ctx.rego.modules.iter().find(|m| m.facts() == Some(f));
+                        Some((kind, module.map(|m| m.span(&r.range))))
                     })
                 }) else {
                     continue;
                 };
-                (format!("{what} (rule `{rule}`)"), help, at)
+                (NotBoolean::Rule(rule, kind), at)
             }
             _ => continue,
         };
         let mut finding = Finding::new(
-            format!("the opaAuth query `{text}` yields {what}: the ext auth service grants only on `true`, `[true, …]` or an object with `allow`"),
+            problem.message(&text),
             query_span(ctx, step, &reference.range),
         )
-        .help(help)
-        .resource(step.meta.id.to_string());
+        .help(problem.help(&text))
+        .about(&step.meta.id);
         if let Some(at) = related {
             finding = finding.related(at, "rule defined here");
         }

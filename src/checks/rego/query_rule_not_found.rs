@@ -1,6 +1,6 @@
 use crate::checks::rego::{Resolved, query_span, resolve};
 use crate::checks::{Context, did_you_mean};
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::rego::facts::ModuleFacts;
 use crate::suggest::closest;
 
@@ -26,6 +26,64 @@ crate::declare_rule! {
     code: "PC506",
     slug: "query-rule-not-found",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// What a `data` reference of the query misses.
+enum Missing<'a> {
+    /// Package `package` has no rule `rule`; it defines `rules`.
+    Rule {
+        package: String,
+        rule: String,
+        rules: Vec<&'a str>,
+    },
+    /// No module declares package `wanted`; they declare `packages`.
+    Package {
+        wanted: String,
+        packages: Vec<&'a str>,
+    },
+}
+
+impl Missing<'_> {
+    fn message(&self) -> String {
+        match self {
+            Self::Rule { package, rule, .. } => format!(
+                "the query reads `data.{package}.{rule}`, but package `{package}` has no rule \
+                 `{rule}`"
+            ),
+            Self::Package { wanted, .. } => format!(
+                "the query reads package `{wanted}`, which no module of this opaAuth step declares"
+            ),
+        }
+    }
+
+    /// The closest name, or every name there is.
+    fn help(&self) -> String {
+        let quoted = |names: &[&str], prefix: &str| {
+            names
+                .iter()
+                .map(|n| format!("`{prefix}{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        match self {
+            Self::Rule {
+                package,
+                rule,
+                rules,
+            } => did_you_mean(closest(rule, rules.iter().copied()))
+                .unwrap_or_else(|| format!("package `{package}` defines: {}", quoted(rules, ""))),
+            Self::Package { wanted, packages } => {
+                did_you_mean(closest(wanted, packages.iter().copied())).unwrap_or_else(|| {
+                    format!("the modules declare: {}", quoted(packages, "package "))
+                })
+            }
+        }
+    }
+
+    fn finding(&self, span: Span) -> Finding {
+        Finding::new(self.message(), span).help(self.help())
+    }
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -44,23 +102,24 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         }
         for reference in &query.data_refs {
-            let finding = match resolve(&facts, reference) {
+            // Located only once it is known to be missing: locating may parse the file again.
+            let missing = match resolve(&facts, reference) {
                 Resolved::Rule { .. } | Resolved::Package(_) => continue,
-                Resolved::MissingRule { package, rule, rules } => Finding::new(
-                    format!("the query reads `data.{package}.{rule}`, but package `{package}` has no rule `{rule}`"),
-                    query_span(ctx, step, &reference.range),
-                )
-                .help(did_you_mean(closest(&rule, rules.iter().copied())).unwrap_or_else(|| {
-                    format!("package `{package}` defines: {}", rules.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", "))
-                })),
-                Resolved::MissingPackage { wanted, packages } => Finding::new(
-                    format!("the query reads package `{wanted}`, which no module of this opaAuth step declares"),
-                    query_span(ctx, step, &reference.range),
-                )
-                .help(did_you_mean(closest(&wanted, packages.iter().copied()))
-                    .unwrap_or_else(|| format!("the modules declare: {}", packages.iter().map(|p| format!("`package {p}`")).collect::<Vec<_>>().join(", ")))),
+                Resolved::MissingRule {
+                    package,
+                    rule,
+                    rules,
+                } => Missing::Rule {
+                    package,
+                    rule,
+                    rules,
+                },
+                Resolved::MissingPackage { wanted, packages } => {
+                    Missing::Package { wanted, packages }
+                }
             };
-            let mut finding = finding.resource(step.meta.id.to_string());
+            let finding = missing.finding(query_span(ctx, step, &reference.range));
+            let mut finding = finding.about(&step.meta.id);
             for (_, module, facts) in ctx.rego.step_facts(step) {
                 finding = finding.related(
                     module.span(&facts.package_range),

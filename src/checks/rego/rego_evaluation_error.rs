@@ -2,7 +2,7 @@ use std::collections::BTreeSet;
 
 use crate::checks::Context;
 use crate::checks::rego::policy_anchor;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -24,21 +24,45 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// allow := true if input.http_request.method == "GET"
-    /// allow := false if input.http_request.path == "/pets"   # both hold: conflict
+    /// # a token with scopes, on a GET: both definitions hold, with different values
+    /// decision := "scope" if {
+    ///     count(input.state.jwtAccessToken.scp) > 0
+    /// }
+    ///
+    /// decision := "method" if {
+    ///     input.http_request.method == "GET"
+    /// }
+    ///
+    /// allow if decision == "scope"
     /// ```
     ///
     /// ## Use instead
+    /// Decide in one rule, so that no two definitions can hold at once with different values:
     /// ```rego
-    /// default allow := false
     /// allow if {
-    ///     input.http_request.method == "GET"
-    ///     input.http_request.path != "/pets"
+    ///     filter_metadata := input.check_request.attributes.metadata_context.filter_metadata
+    ///     product := filter_metadata["io.solo.gloo.apimanagement"].api_product_id
+    ///     product != ""
+    ///     product in input.state.jwtAccessToken.scp
     /// }
     /// ```
     code: "PC513",
     slug: "rego-evaluation-error",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for `policy` (`namespace/name`), whose evaluation on `route` failed with
+/// `error`, at `span`.
+fn finding(policy: &str, route: &str, error: &str, span: Span) -> Finding {
+    Finding::new(
+        format!("evaluating policy `{policy}` on route `{route}` failed: {error}"),
+        span,
+    )
+    .help(
+        "the ext auth service denies requests whose policy evaluation fails; run `portico matrix` \
+         to see every decision",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -57,16 +81,16 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some((query, _)) = policy_anchor(ctx, d.policy) else {
             continue;
         };
+        let Some(policy) = ctx.model.ext_auth_policies.get(d.policy) else {
+            continue;
+        };
         let located = error
             .location
             .as_ref()
             .and_then(|(m, range)| Some(ctx.rego.modules.get(*m)?.span(range)));
-        let mut finding = Finding::new(
-            format!("evaluating policy `{}` on route `{}` failed: {}", d.policy_name, d.route, error.message),
-            located.clone().unwrap_or_else(|| query.clone()),
-        )
-        .help("the ext auth service denies requests whose policy evaluation fails; run `portico matrix` to see every decision")
-        .resource(format!("ExtAuthPolicy/{}", d.policy_name));
+        let span = located.clone().unwrap_or_else(|| query.clone());
+        let mut finding =
+            finding(&d.policy_name, &d.route, &error.message, span).about(&policy.meta.id);
         if located.is_some() {
             finding = finding.related(query, "the query evaluated");
         }

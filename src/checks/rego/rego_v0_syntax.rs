@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::rego::parse::Syntax;
 
 crate::declare_rule! {
@@ -16,24 +16,42 @@ crate::declare_rule! {
     /// ## Example
     /// ```rego
     /// package test
+    ///
     /// default allow = false
+    ///
     /// allow {
-    ///     input.state.jwtAccessToken.scope != ""
+    ///     input.http_request.method == "GET"
     /// }
     /// ```
     ///
     /// ## Use instead
-    /// ```rego
-    /// package test
-    /// import rego.v1
-    /// default allow := false
-    /// allow if {
-    ///     input.state.jwtAccessToken.scope != ""
-    /// }
+    /// When the ext auth service runs OPA in v0-compatibility mode, say so in `portico.yaml`:
+    /// ```yaml
+    /// rego:
+    ///   version: v0
     /// ```
+    /// Otherwise rewrite the module in v1 syntax (`opa fmt --v0-v1`): `import rego.v1`,
+    /// `default allow := false`, `allow if { … }`.
     code: "PC502",
     slug: "rego-v0-syntax",
     severity: Info,
+    since: "0.1.0",
+}
+
+/// The finding for `module` (its display name), written in v0 syntax, at its package (`span`).
+fn finding(module: &str, span: Span) -> Finding {
+    Finding::new(
+        format!(
+            "{module} uses the pre-1.0 Rego syntax, which OPA 1.x rejects unless v0 compatibility \
+             is on"
+        ),
+        span,
+    )
+    .help(
+        "add `import rego.v1`, `if` before rule bodies and `contains` for multi-value rules (`opa \
+         fmt --v0-v1` does it); or set `rego.version: v0` in portico.yaml if the ext auth service \
+         runs OPA in v0 mode",
+    )
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -46,15 +64,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if parsed.syntax != Syntax::V0 {
             continue;
         }
-        out.push(
-            Finding::new(
-                format!(
-                    "{} uses the pre-1.0 Rego syntax, which OPA 1.x rejects unless v0 compatibility is on",
-                    module.display_name(ctx.model, ctx.repo)
-                ),
-                module.span(&parsed.facts.package_range),
-            )
-            .help("add `import rego.v1`, `if` before rule bodies and `contains` for multi-value rules (`opa fmt --v0-v1` does it); or set `rego.version: v0` in portico.yaml if the ext auth service runs OPA in v0 mode"),
-        );
+        let name = module.display_name(ctx.model, ctx.repo);
+        out.push(finding(&name, module.span(&parsed.facts.package_range)));
     }
 }

@@ -22,21 +22,18 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
-    /// # Okta access token: {"scp": ["openid", "tracks"]}
-    /// allow if {
-    ///     product in split(input.state.jwtAccessToken.scope, " ")
-    /// }
+    /// # Okta access tokens carry {"scp": ["openid", "tracks"]}, no `scope`
+    /// allow if product in split(input.state.jwtAccessToken.scope, " ")
     /// ```
     ///
     /// ## Use instead
     /// ```rego
-    /// allow if {
-    ///     product in input.state.jwtAccessToken.scp
-    /// }
+    /// allow if product in input.state.jwtAccessToken.scp
     /// ```
     code: "PC510",
     slug: "scope-claim-shape",
     severity: Error,
+    since: "0.1.0",
 }
 
 /// The claim a provider's access tokens carry their scopes in, and whether it is an array.
@@ -65,6 +62,87 @@ pub(crate) fn provider_label(provider: &IdentityProvider) -> String {
 
 const SCOPE_CLAIMS: &[&str] = &["scope", "scp", "scopes"];
 
+/// How the provider issues granted scopes: the claim, whether it is an array, and who the
+/// provider is (see [`provider_label`]).
+struct Issued {
+    claim: &'static str,
+    is_array: bool,
+    provider: String,
+}
+
+/// How the Rego misreads the scope claim.
+enum Misread<'a> {
+    /// Reads a scope claim the provider does not issue.
+    OtherClaim { read: &'a str },
+    /// Uses the provider's array claim as a string.
+    ArrayAsString,
+    /// Uses the provider's space-separated string claim as a collection.
+    StringAsCollection,
+    /// Splits a Cognito scope at `/` and takes a fixed part, although the resource server
+    /// `identifier` holds `/` too: for `example` (`identifier/<name>`) that part is `got`.
+    SlashSplit {
+        index: i64,
+        identifier: &'a str,
+        example: String,
+        got: String,
+    },
+}
+
+impl Misread<'_> {
+    fn message(&self, issued: &Issued) -> String {
+        let Issued {
+            claim, provider, ..
+        } = issued;
+        let misread = match self {
+            // A sentence of its own: what the fixed part holds for a real scope.
+            Self::SlashSplit {
+                index,
+                identifier,
+                example,
+                got,
+            } => {
+                return format!(
+                    "this policy's Rego splits a Cognito scope at `/` and takes part {index}, but \
+                     the resource server identifier `{identifier}` itself contains `/`: for \
+                     `{example}` that part is {got}"
+                );
+            }
+            Self::OtherClaim { read } => {
+                format!(
+                    "reads the `{read}` claim, but {provider} issues granted scopes in `{claim}`"
+                )
+            }
+            Self::ArrayAsString => {
+                format!("treats `{claim}` as a string, but {provider} issues it as a JSON array")
+            }
+            Self::StringAsCollection => format!(
+                "treats `{claim}` as a collection, but {provider} issues it as one \
+                 space-separated string"
+            ),
+        };
+        format!("this policy's Rego {misread}: the expression is undefined for every token")
+    }
+
+    fn help(&self, issued: &Issued) -> String {
+        let claim = issued.claim;
+        match self {
+            Self::SlashSplit { identifier, .. } => format!(
+                "compare whole scopes instead: `concat(\"/\", [\"{identifier}\", product]) in \
+                 split(input.state.jwtAccessToken.scope, \" \")`, or write the product ids in the \
+                 full form and test `product in split(…, \" \")`"
+            ),
+            _ if issued.is_array => format!(
+                "`{claim}` is an array: test membership directly, \
+                 `product in input.state.jwtAccessToken.{claim}`"
+            ),
+            _ => format!(
+                "`{claim}` is one space-separated string: \
+                 `product in split(input.state.jwtAccessToken.{claim}, \" \")`"
+            ),
+        }
+    }
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let providers = &ctx.config.settings.identity_providers;
     let links = &ctx.facts.links;
@@ -78,7 +156,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             continue;
         };
         let (claim, is_array) = issued_claim(provider.provider_type);
-        let label = provider_label(provider);
+        let issued = Issued {
+            claim,
+            is_array,
+            provider: provider_label(provider),
+        };
         let slash_identifier = slash_identifier(ctx, provider, p);
         for (m, module, facts) in ctx.rego.step_facts(step) {
             for read in &facts.input_reads {
@@ -87,34 +169,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 };
                 let span = module.span(claim_range);
                 let direct = read.path.len() == 3;
-                let problem = if read_claim != claim {
-                    Some((
-                        format!(
-                            "reads the `{read_claim}` claim, but {label} issues granted scopes in `{claim}`"
-                        ),
-                        fix(claim, is_array),
-                    ))
+                let misread = if read_claim != claim {
+                    Some(Misread::OtherClaim { read: read_claim })
                 } else if direct && is_array && read.usage == Usage::StringArg {
-                    Some((
-                        format!(
-                            "treats `{claim}` as a string, but {label} issues it as a JSON array"
-                        ),
-                        fix(claim, is_array),
-                    ))
+                    Some(Misread::ArrayAsString)
                 } else if direct && !is_array && read.usage == Usage::Collection {
-                    Some((
-                        format!(
-                            "treats `{claim}` as a collection, but {label} issues it as one space-separated string"
-                        ),
-                        fix(claim, is_array),
-                    ))
+                    Some(Misread::StringAsCollection)
                 } else {
                     None
                 };
-                if let Some((message, help)) = problem
+                if let Some(misread) = misread
                     && reported.insert((m, span.range.start))
                 {
-                    out.push(finding(ctx, step, m, span, format!("this policy's Rego {message}: the expression is undefined for every token"), help));
+                    out.push(finding(ctx, step, m, span, &misread, &issued));
                 }
             }
             if let Some(identifier) = &slash_identifier {
@@ -137,17 +204,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         Some(_) => "empty".to_string(),
                         None => "undefined".to_string(),
                     };
-                    out.push(finding(
-                        ctx,
-                        step,
-                        m,
-                        span,
-                        format!(
-                            "this policy's Rego splits a Cognito scope at `/` and takes part {}, but the resource server identifier `{identifier}` itself contains `/`: for `{example}` that part is {got}",
-                            index.index
-                        ),
-                        format!("compare whole scopes instead: `concat(\"/\", [\"{identifier}\", product]) in split(input.state.jwtAccessToken.scope, \" \")`, or write the product ids in the full form and test `product in split(…, \" \")`"),
-                    ));
+                    let misread = Misread::SlashSplit {
+                        index: index.index,
+                        identifier,
+                        example,
+                        got,
+                    };
+                    out.push(finding(ctx, step, m, span, &misread, &issued));
                 }
             }
         }
@@ -172,25 +235,13 @@ fn token_claim(read: &InputRead) -> Option<(&str, &std::ops::Range<usize>)> {
     }
 }
 
-fn fix(claim: &str, is_array: bool) -> String {
-    if is_array {
-        format!(
-            "`{claim}` is an array: test membership directly, `product in input.state.jwtAccessToken.{claim}`"
-        )
-    } else {
-        format!(
-            "`{claim}` is one space-separated string: `product in split(input.state.jwtAccessToken.{claim}, \" \")`"
-        )
-    }
-}
-
 fn finding(
     ctx: &Context<'_>,
     step: &crate::rego::OpaStep,
     module: usize,
     span: Span,
-    message: String,
-    help: String,
+    misread: &Misread<'_>,
+    issued: &Issued,
 ) -> Finding {
     let reference = step
         .config_maps
@@ -200,9 +251,9 @@ fn finding(
             || format!("{}/modules", step.path),
             |(r, _, _)| format!("{}/modules/{r}/name", step.path),
         );
-    Finding::new(message, span)
-        .help(help)
-        .resource(step.meta.id.to_string())
+    Finding::new(misread.message(issued), span)
+        .help(misread.help(issued))
+        .about(&step.meta.id)
         .related(
             ctx.span(&step.meta, &reference),
             "the policy that runs this module",

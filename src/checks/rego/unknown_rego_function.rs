@@ -16,20 +16,27 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```rego
+    /// has_scope(scope) if scope in splitt(input.state.jwtAccessToken.scope, " ")
+    ///
     /// allow if {
-    ///     some scope in splitt(input.state.jwtAccessToken.scope, " ")
+    ///     has_scpoe("petstore")
+    ///     startwith(input.http_request.path, "/petstore")
     /// }
     /// ```
     ///
     /// ## Use instead
     /// ```rego
+    /// has_scope(scope) if scope in split(input.state.jwtAccessToken.scope, " ")
+    ///
     /// allow if {
-    ///     some scope in split(input.state.jwtAccessToken.scope, " ")
+    ///     has_scope("petstore")
+    ///     …
     /// }
     /// ```
     code: "PC503",
     slug: "unknown-rego-function",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

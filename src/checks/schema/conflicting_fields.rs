@@ -22,7 +22,9 @@ crate::declare_rule! {
     /// http:
     ///   - name: pets-api
     ///     forwardTo:
-    ///       destinations: [{ref: {name: pets}, port: {number: 8080}}]
+    ///       destinations:
+    ///         - ref: {name: pets, namespace: petstore}
+    ///           port: {number: 8080}
     ///     redirect:
     ///       hostRedirect: pets.example.com
     /// ```
@@ -32,11 +34,14 @@ crate::declare_rule! {
     /// http:
     ///   - name: pets-api
     ///     forwardTo:
-    ///       destinations: [{ref: {name: pets}, port: {number: 8080}}]
+    ///       destinations:
+    ///         - ref: {name: pets, namespace: petstore}
+    ///           port: {number: 8080}
     /// ```
     code: "PC105",
     slug: "conflicting-fields",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 
@@ -85,7 +90,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                     ctx.key_span(&table.meta, "/spec"),
                 )
                 .help("a RouteTable needs at least one of `http`, `tcp` or `tls`")
-                .resource(table.meta.id.to_string()),
+                .about(&table.meta.id),
             );
         }
         let Some(http) = ctx.node(&table.meta, "/spec/http") else {
@@ -101,7 +106,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                 out.push(
                     Finding::new("route has no action", ctx.span(&table.meta, &path))
                         .help(format!("give it exactly one of {}", list(ROUTE_ACTIONS)))
-                        .resource(table.meta.id.to_string()),
+                        .about(&table.meta.id),
                 );
             } else {
                 conflict(
@@ -317,7 +322,7 @@ fn conflict(
                 "first member",
             )
             .help(format!("keep one of {}", list(&set)))
-            .resource(meta.id.to_string()),
+            .about(&meta.id),
         );
     }
 }

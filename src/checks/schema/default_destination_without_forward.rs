@@ -13,16 +13,21 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// spec:
-    ///   defaultDestination: {ref: {name: pets}, port: {number: 8080}}
+    ///   defaultDestination:
+    ///     ref: {name: pets, namespace: petstore}
+    ///     port: {number: 8080}
     ///   http:
-    ///     - name: old
-    ///       redirect: {hostRedirect: pets.example.com}
+    ///     - name: old-pets
+    ///       redirect:
+    ///         hostRedirect: pets.example.com
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// spec:
-    ///   defaultDestination: {ref: {name: pets}, port: {number: 8080}}
+    ///   defaultDestination:
+    ///     ref: {name: pets, namespace: petstore}
+    ///     port: {number: 8080}
     ///   http:
     ///     - name: pets
     ///       forwardTo: {}
@@ -30,6 +35,7 @@ crate::declare_rule! {
     code: "PC107",
     slug: "default-destination-without-forward",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 
@@ -47,7 +53,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                 ctx.key_span(&table.meta, "/spec/defaultDestination"),
             )
             .help("remove `defaultDestination`, or add a `forwardTo` route")
-            .resource(table.meta.id.to_string()),
+            .about(&table.meta.id),
         );
     }
 }

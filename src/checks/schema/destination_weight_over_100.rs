@@ -1,5 +1,5 @@
 use crate::checks::TreeContext;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 use crate::load::node::Value;
 
 crate::declare_rule! {
@@ -14,24 +14,38 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// destinations:
-    ///   - ref: {name: pets-v1}
+    ///   - ref: {name: pets-v1, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 80
-    ///   - ref: {name: pets-v2}
+    ///   - ref: {name: pets-v2, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 30
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// destinations:
-    ///   - ref: {name: pets-v1}
+    ///   - ref: {name: pets-v1, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 70
-    ///   - ref: {name: pets-v2}
+    ///   - ref: {name: pets-v2, namespace: petstore}
+    ///     port: {number: 8080}
     ///     weight: 30
     /// ```
     code: "PC111",
     slug: "destination-weight-over-100",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
+}
+
+/// The finding for destination weights that add up to `total`, at the last weight (`span`).
+fn finding(total: f64, span: Span) -> Finding {
+    Finding::new(
+        format!("destination weights add up to {total}, more than 100"),
+        span,
+    )
+    .help("weights are percentages of the route's traffic: make them add up to 100 at most")
 }
 
 fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
@@ -59,11 +73,8 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
             let Some(&(last, _)) = weights.last() else {
                 continue;
             };
-            out.push(
-                Finding::new(format!("destination weights add up to {total}, more than 100"), ctx.span(&table.meta, &format!("{base}/{last}/weight")))
-                    .help("weights are percentages of the route's traffic: make them add up to 100 at most")
-                    .resource(table.meta.id.to_string()),
-            );
+            let span = ctx.span(&table.meta, &format!("{base}/{last}/weight"));
+            out.push(finding(total, span).about(&table.meta.id));
         }
     }
 }

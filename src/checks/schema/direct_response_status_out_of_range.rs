@@ -22,6 +22,7 @@ crate::declare_rule! {
     code: "PC110",
     slug: "direct-response-status-out-of-range",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 
@@ -45,7 +46,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                     ctx.span(&table.meta, &path),
                 )
                 .help("use a status between 100 and 599")
-                .resource(table.meta.id.to_string()),
+                .about(&table.meta.id),
             );
         }
     }

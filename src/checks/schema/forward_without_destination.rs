@@ -13,20 +13,23 @@ crate::declare_rule! {
     /// ## Example
     /// ```yaml
     /// http:
-    ///   - name: pets-api
+    ///   - name: pets
     ///     forwardTo: {}
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// http:
-    ///   - name: pets-api
+    ///   - name: pets
     ///     forwardTo:
-    ///       destinations: [{ref: {name: pets}, port: {number: 8080}}]
+    ///       destinations:
+    ///         - ref: {name: pets, namespace: petstore}
+    ///           port: {number: 8080}
     /// ```
     code: "PC108",
     slug: "forward-without-destination",
     severity: Error,
+    since: "0.1.0",
     phase: Trees,
 }
 
@@ -48,7 +51,7 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                     ctx.key_span(&table.meta, &format!("/spec/http/{i}/forwardTo")),
                 )
                 .help("list the destinations, or set `spec.defaultDestination`")
-                .resource(table.meta.id.to_string()),
+                .about(&table.meta.id),
             );
         }
     }

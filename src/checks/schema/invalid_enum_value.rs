@@ -27,6 +27,7 @@ crate::declare_rule! {
     code: "PC103",
     slug: "invalid-enum-value",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

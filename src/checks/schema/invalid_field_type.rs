@@ -31,6 +31,7 @@ crate::declare_rule! {
     code: "PC101",
     slug: "invalid-field-type",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -51,7 +52,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let mut finding = Finding::new(problem.error.message.clone(), problem.span.clone())
             .help(help_for(&problem.error.message));
         if let Some(id) = &problem.id {
-            finding = finding.resource(id.to_string());
+            finding = finding.about(id);
         }
         out.push(finding);
     }

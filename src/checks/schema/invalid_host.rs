@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::diagnostic::Finding;
+use crate::diagnostic::{Finding, Span};
 
 crate::declare_rule! {
     /// ## What it does
@@ -26,17 +26,21 @@ crate::declare_rule! {
     code: "PC109",
     slug: "invalid-host",
     severity: Error,
+    since: "0.1.0",
+}
+
+/// The finding for `host` at `span`, invalid for the reason `problem` (see [`host_problem`]).
+fn finding(host: &str, problem: &str, span: Span) -> Finding {
+    Finding::new(format!("host `{host}` is invalid: {problem}"), span)
+        .help("hosts are DNS names; a wildcard may only open the leftmost label (`*.example.com`)")
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for table in &ctx.model.route_tables {
         for (i, host) in table.spec.hosts.iter().enumerate() {
             if let Some(problem) = host_problem(host) {
-                out.push(
-                    Finding::new(format!("host `{host}` is invalid: {problem}"), ctx.span(&table.meta, &format!("/spec/hosts/{i}")))
-                        .help("hosts are DNS names; a wildcard may only open the leftmost label (`*.example.com`)")
-                        .resource(table.meta.id.to_string()),
-                );
+                let span = ctx.span(&table.meta, &format!("/spec/hosts/{i}"));
+                out.push(finding(host, &problem, span).about(&table.meta.id));
             }
         }
     }

@@ -29,6 +29,7 @@ crate::declare_rule! {
     code: "PC104",
     slug: "missing-required-field",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {

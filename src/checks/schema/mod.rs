@@ -33,7 +33,7 @@ pub(crate) fn schema_findings(
             .label(label)
             .maybe_help(help);
         if let Some(id) = &e.id {
-            finding = finding.resource(id.to_string());
+            finding = finding.about(id);
         }
         out.push(finding);
     }

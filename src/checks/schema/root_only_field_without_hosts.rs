@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC106",
     slug: "root-only-field-without-hosts",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
@@ -60,7 +61,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         ctx.key_span(&table.meta, &path),
                     )
                     .help(format!("add `hosts` (a root table), or remove `{field}`"))
-                    .resource(table.meta.id.to_string()),
+                    .about(&table.meta.id),
                 );
             }
         }

@@ -30,6 +30,7 @@ crate::declare_rule! {
     code: "PC102",
     slug: "unknown-field",
     severity: Error,
+    since: "0.1.0",
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
