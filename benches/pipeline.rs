@@ -122,17 +122,13 @@ fn main() {
         // `portico matrix`: the check plus the JSON document.
         let (matrix, _) = best_of(runs, || {
             let result = portico::check(&request).expect("check");
-            portico::report::matrix::json(&result.matrix)
+            portico::report::matrix::json(&result.analysis.matrix)
         });
         // `portico build`: the check plus emitting, validating and writing the artifacts.
         let out = tempfile::tempdir().expect("output directory");
-        let build_request = portico::CheckRequest {
-            emit: true,
-            ..request.clone()
-        };
         let (build, artifacts) = best_of(runs, || {
-            let result = portico::check(&build_request).expect("check");
-            let artifacts = result
+            let built = portico::build(&request).expect("build");
+            let artifacts = built
                 .artifacts
                 .expect("artifacts")
                 .expect("the build succeeds");
@@ -157,7 +153,7 @@ fn main() {
             check.as_secs_f64() / parse.as_secs_f64(),
             docs as f64 / check.as_secs_f64(),
             bytes as f64 / 1e6 / check.as_secs_f64(),
-            result.matrix.decisions.len(),
+            result.analysis.matrix.decisions.len(),
             peak.map_or_else(|| "-".to_string(), |p| format!("{p:.0}")),
             peak.map_or_else(
                 || "-".to_string(),

@@ -173,6 +173,9 @@ pub struct Config {
     /// The globs of each `suppressions:` entry, compiled once: `None` for an entry with a glob
     /// that does not parse (reported as a problem; the entry is not applied).
     pub suppression_globs: Vec<Option<SuppressionGlobs>>,
+    /// The file `baseline:` names, resolved against the directory of the configuration file;
+    /// `None` without `baseline:`, or when it is a problem (PC901) and is not read.
+    pub baseline_path: Option<PathBuf>,
 }
 
 /// The compiled `path` and `resource` globs of a `suppressions:` entry.
@@ -321,7 +324,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
     }
     check_suppressions(&mut config, &doc);
     check_output(&mut config, &doc);
-    check_baseline(&mut config, &doc);
+    check_baseline(&mut config, &doc, path);
     config.doc = Some(doc);
     config
 }
@@ -436,11 +439,11 @@ fn check_output(config: &mut Config, doc: &Document) {
 
 /// `baseline:` that leads out of the repository (see [`baseline_problem`]): reported here, and
 /// the run does not read it.
-fn check_baseline(config: &mut Config, doc: &Document) {
-    let Some(baseline) = &config.settings.baseline else {
+fn check_baseline(config: &mut Config, doc: &Document, config_file: &Path) {
+    let Some(baseline) = config.settings.baseline.clone() else {
         return;
     };
-    if let Some(problem) = baseline_problem(baseline) {
+    if let Some(problem) = baseline_problem(&baseline) {
         config.problems.push(ConfigProblem {
             span: doc.root.pointer_or_parent("/baseline").node.span.range(),
             message: format!(
@@ -451,7 +454,33 @@ fn check_baseline(config: &mut Config, doc: &Document) {
                     .into(),
             ),
         });
+        return;
     }
+    let base = config_file.parent().unwrap_or(Path::new(""));
+    let path = base.join(&baseline);
+    // A symbolic link in the repository may lead the name out of it: not read either.
+    let base_dir = if base.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        base
+    };
+    if let (Ok(target), Ok(root)) = (path.canonicalize(), base_dir.canonicalize())
+        && !target.starts_with(&root)
+    {
+        config.problems.push(ConfigProblem {
+            span: doc.root.pointer_or_parent("/baseline").key_or_value_span(),
+            message: format!(
+                "invalid configuration: `baseline: {baseline}` leads outside the repository (to {}) through a symbolic link; the baseline must be a file inside the repository, and is not read",
+                target.display()
+            ),
+            help: Some(
+                "portico.yaml is part of the repository, so a pull request controls it: commit the baseline itself, or pass `--baseline FILE`"
+                    .into(),
+            ),
+        });
+        return;
+    }
+    config.baseline_path = Some(path);
 }
 
 /// Problems in `suppressions:` the schema cannot see: globs that do not parse, entries that

@@ -1,7 +1,9 @@
 //! portico: a compiler and static linter for Gloo Platform API-gateway auth configuration.
 //!
-//! The module tree is the pipeline: [`load`] → [`schema`] → [`model`] → [`checks`] → [`report`].
-//! The library never prints; the binary renders what [`check`] returns.
+//! The module tree is the pipeline: [`load`] (with [`schema`] and [`model`] per file) →
+//! [`model`] (index, selections, facts) → [`rego`] → [`access`] → [`checks`] → [`triage`] →
+//! [`emit`] → [`report`]; [`pipeline`] runs the stages in that order. The library never
+//! prints; the binary renders what [`check`] and [`build`] return.
 
 pub mod access;
 pub mod checks;
@@ -12,6 +14,7 @@ pub mod findings_cap;
 pub mod load;
 pub mod model;
 mod panic_boundary;
+pub mod pipeline;
 pub mod rego;
 pub mod report;
 pub mod schema;
@@ -22,10 +25,9 @@ use std::path::PathBuf;
 
 use config::Config;
 use diagnostic::{Diagnostic, Severity};
-use load::walk::WalkOptions;
-use load::{Input, LoadError, LoadOptions, Repo};
+use load::{Input, LoadError, Repo};
 use model::Model;
-use model::index::Index;
+use pipeline::{Analysis, Purpose};
 use triage::{baseline, suppression};
 
 /// What to check.
@@ -37,8 +39,6 @@ pub struct CheckRequest {
     pub config: Option<PathBuf>,
     /// `--no-ignore`: read what `.gitignore` excludes too.
     pub no_ignore: bool,
-    /// Also compile the artifacts (`portico build`), when the check finds no error.
-    pub emit: bool,
     /// `--select`: run only the rules these entries match. Each is a rule code (`PC201`) or a
     /// prefix of codes: `PC5` selects the whole Rego stage (the hundreds digit names the
     /// stage), `PC40` PC400–PC409. Case does not matter. Empty: every rule. Applied after
@@ -93,6 +93,8 @@ pub struct CheckResult {
     pub config: Config,
     /// The typed model.
     pub model: Model,
+    /// What rules, the access matrix and the emitter share; the access matrix.
+    pub analysis: Analysis,
     /// Diagnostics sorted by file, line, column, code: what the run reports.
     pub diagnostics: Vec<Diagnostic>,
     /// Findings a suppression removed, sorted like `diagnostics`, with the suppression.
@@ -101,14 +103,20 @@ pub struct CheckResult {
     pub baselined: Vec<Diagnostic>,
     /// Findings the cap on findings per rule left out of `diagnostics`, sorted like it.
     pub capped: Vec<Diagnostic>,
-    /// The access matrix.
-    pub matrix: access::Matrix,
     /// How long each stage took.
     pub timings: Timings,
-    /// The build, when requested and the check found no error.
-    pub artifacts: Option<Result<emit::Artifacts, emit::EmitError>>,
     /// Counts.
     pub summary: Summary,
+}
+
+/// The outcome of a build: the check, and the artifacts unless it refused them.
+#[derive(Debug)]
+pub struct Built {
+    /// The check that ran first (with the rules that break artifacts on).
+    pub result: CheckResult,
+    /// The artifacts; `None` when the check found an error, `Refused` when a finding that
+    /// breaks artifacts was suppressed, baselined or turned off.
+    pub artifacts: Option<Result<emit::Artifacts, emit::EmitError>>,
 }
 
 impl CheckResult {
@@ -134,6 +142,8 @@ impl CheckResult {
 pub struct Timings {
     /// The stages, in the order they ran.
     pub stages: Vec<Stage>,
+    /// When the run started (set by the first [`Timings::mark`] when not by [`Timings::start`]).
+    started: Option<std::time::Instant>,
     elapsed: std::time::Duration,
 }
 
@@ -150,8 +160,18 @@ pub struct Stage {
 }
 
 impl Timings {
-    /// Records that `stage` ended now (`started` is the start of the whole run).
-    fn mark(&mut self, stage: &'static str, started: std::time::Instant) {
+    /// Timings of a run starting now.
+    #[must_use]
+    pub fn start() -> Self {
+        Self {
+            started: Some(std::time::Instant::now()),
+            ..Self::default()
+        }
+    }
+
+    /// Records that `stage` ended now.
+    pub fn mark(&mut self, stage: &'static str) {
+        let started = *self.started.get_or_insert_with(std::time::Instant::now);
         let now = started.elapsed();
         self.stages.push(Stage {
             name: stage,
@@ -205,367 +225,79 @@ pub enum Error {
     Baseline(#[from] baseline::BaselineError),
 }
 
-/// Reads `select` or `ignore` entries.
-fn parse_selectors(option: &'static str, entries: &[String]) -> Result<Vec<String>, Error> {
-    entries
-        .iter()
-        .map(|code| {
-            checks::parse_selector(code).map_err(|help| Error::UnknownRuleCode {
-                option,
-                code: code.clone(),
-                help,
-            })
-        })
-        .collect()
-}
-
-/// Runs the whole pipeline: load, model, checks.
+/// Checks the repository: load, analyse, lint, triage ([`pipeline`]).
 ///
 /// # Errors
 /// When an input path, the named configuration file or the named baseline does not exist, the
 /// baseline cannot be read, or `select`/`ignore` name an unknown code.
 pub fn check(request: &CheckRequest) -> Result<CheckResult, Error> {
-    let select = parse_selectors("select", &request.select)?;
-    let ignore = parse_selectors("ignore", &request.ignore)?;
-    let inputs = if request.inputs.is_empty() {
-        vec![Input::Path(PathBuf::from("."))]
-    } else {
-        request.inputs.clone()
-    };
-    let first_path = inputs.iter().find_map(|i| match i {
-        Input::Path(p) => Some(p.as_path()),
-        Input::Stdin(_) | Input::StandardInput => None,
-    });
-    if let Some(explicit) = &request.config
-        && !explicit.is_file()
-    {
-        return Err(Error::ConfigNotFound(explicit.clone()));
-    }
-    let mut repo = Repo::default();
-    let config_path = config::locate(request.config.as_deref(), first_path);
-    let mut config = match &config_path {
-        Some(path) => {
-            let display = match (&request.config, first_path) {
-                (None, Some(root)) => load::walk::relative_name(root, path),
-                _ => path.to_string_lossy().replace('\\', "/"),
-            };
-            config::load_in(path, display, first_path, &mut repo)
-        }
-        None => Config::default(),
-    };
-    let first_root = first_path.map(std::path::Path::to_path_buf);
-    // `output:` is relative to the directory of portico.yaml, and only one inside it counts.
-    let config_dir = config_path
-        .as_deref()
-        .and_then(std::path::Path::parent)
-        .map(PathBuf::from)
-        .unwrap_or_default();
-    let walk = WalkOptions {
-        no_ignore: request.no_ignore,
-        exclude: config.settings.ignore.clone(),
-        outputs: config
-            .settings
-            .output
-            .iter()
-            .filter(|output| config::output_problem(output).is_none())
-            .map(|output| config_dir.join(output))
-            .chain(request.outputs.iter().cloned())
-            .collect(),
-    };
-    // The baseline is portico's own file, not configuration: like the configuration file it
-    // is not an input, even where a walk meets it.
-    let baseline_path = match &request.baseline {
-        Some(path) => Some(path.clone()),
-        None => config_baseline_path(&mut config, config_path.as_deref()),
-    };
-    let options = LoadOptions {
-        inputs,
-        walk,
-        max_file_bytes: request
-            .max_file_bytes
-            .or(config.settings.max_file_bytes)
-            .unwrap_or(load::DEFAULT_MAX_FILE_BYTES),
-        excluded: config_path.iter().chain(&baseline_path).cloned().collect(),
-    };
-    // Read within the run's size limit: a baseline is read like any input.
-    let requested_baseline = request
-        .baseline
-        .as_ref()
-        .map(|path| {
-            baseline::read_within(path, options.max_file_bytes)
-                .map(|(b, text)| (path.clone(), b, text))
-        })
-        .transpose()?;
-    // `build` runs the rules whose findings make artifacts wrong even where portico.yaml turns
-    // them off; what they find refuses the build instead of being reported.
-    let turned_off_codes: Vec<String> = if request.emit {
-        config
-            .settings
-            .rules
-            .iter()
-            .filter(|(code, level)| {
-                **level == config::RuleLevel::Off && emit::breaks_artifacts(code).is_some()
-            })
-            .map(|(code, _)| code.clone())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let mut rule_levels = config.settings.rules.clone();
-    rule_levels.retain(|code, _| !turned_off_codes.contains(code));
-    let levels = checks::Levels::new(rule_levels).with_selection(select, ignore);
-    let tree_rules = checks::tree_rules(&levels);
-    // The rules that read whole trees run on documents as soon as they are modelled, and the
-    // model then releases those trees: see `model::build_file`.
-    let check_trees =
-        |source: &load::source::SourceFile, documents: &[load::LoadedDocument], part: &Model| {
-            checks::run_trees(
-                &checks::TreeContext {
-                    source,
-                    documents,
-                    model: part,
-                },
-                &tree_rules,
-            )
+    let mut timings = Timings::start();
+    let (loaded, analysis, outcome) = run(request, Purpose::Check, &mut timings)?;
+    Ok(CheckResult::new(loaded, analysis, outcome, timings))
+}
+
+/// Checks the repository with the rules that break artifacts on, then compiles the
+/// artifacts unless the check refuses them ([`pipeline::emit`]).
+///
+/// # Errors
+/// As [`check`].
+pub fn build(request: &CheckRequest) -> Result<Built, Error> {
+    let mut timings = Timings::start();
+    let (loaded, analysis, outcome) = run(request, Purpose::Build, &mut timings)?;
+    let artifacts = pipeline::emit(&loaded, &analysis, &outcome, &mut timings);
+    let result = CheckResult::new(loaded, analysis, outcome, timings);
+    Ok(Built { result, artifacts })
+}
+
+/// The stages every run has, in order.
+fn run(
+    request: &CheckRequest,
+    purpose: Purpose,
+    timings: &mut Timings,
+) -> Result<(pipeline::Loaded, Analysis, pipeline::Outcome), Error> {
+    let mut loaded = pipeline::load(request, purpose, timings)?;
+    let analysis = pipeline::analyze(&loaded, timings);
+    let found = pipeline::lint(&mut loaded, &analysis, timings);
+    let outcome = pipeline::triage(&loaded, &analysis, found, timings);
+    Ok((loaded, analysis, outcome))
+}
+
+impl CheckResult {
+    fn new(
+        loaded: pipeline::Loaded,
+        analysis: Analysis,
+        outcome: pipeline::Outcome,
+        timings: Timings,
+    ) -> Self {
+        let count = |severity| {
+            outcome
+                .diagnostics
+                .iter()
+                .filter(|d| d.severity == severity)
+                .count()
         };
-    // Every file is modelled by the thread that parsed it, right after parsing, so the trees
-    // of a repository never all exist at once.
-    let per_file = |_: load::source::FileId,
-                    source: &load::source::SourceFile,
-                    documents: &mut [load::LoadedDocument]| {
-        model::build_file(source, documents, &check_trees)
-    };
-    let mut timings = Timings::default();
-    let started = std::time::Instant::now();
-    let mut parts: Vec<(Model, Vec<Diagnostic>)> = load::load_with(&options, &mut repo, &per_file)?
-        .into_iter()
-        .map(|loaded| loaded.part)
-        .collect();
-    timings.mark("load", started);
-    let loaded_baseline = match requested_baseline {
-        Some((path, b, text)) => {
-            let display = baseline_display_name(&path, first_root.as_deref());
-            Some(baseline::attach(&mut repo, b, &path, display, text))
+        let summary = Summary {
+            errors: count(Severity::Error),
+            warnings: count(Severity::Warning),
+            infos: count(Severity::Info),
+            files: loaded.repo.sources.len(),
+            resources: loaded.model.resource_count(),
+            suppressed: outcome.suppressed.len(),
+            baselined: outcome.baselined.len(),
+            capped: outcome.capped.len(),
+        };
+        Self {
+            repo: loaded.repo,
+            config: loaded.config,
+            model: loaded.model,
+            analysis,
+            diagnostics: outcome.diagnostics,
+            suppressed: outcome.suppressed,
+            baselined: outcome.baselined,
+            capped: outcome.capped,
+            timings,
+            summary,
         }
-        None => baseline_path.and_then(|path| {
-            config_baseline(
-                &mut config,
-                &path,
-                first_root.as_deref(),
-                options.max_file_bytes,
-                &mut repo,
-            )
-        }),
-    };
-    let scope_base = config_dir;
-    // Scope sources are read only from inside the repository: the directory of portico.yaml
-    // and the first PATH.
-    let repository_roots: Vec<PathBuf> = std::iter::once(scope_base.clone())
-        .chain(first_root.clone().filter(|p| p.is_dir()))
-        .collect();
-    let (scope_sources, scope_parts) = model::scopes::load_sources(
-        &mut repo,
-        &config.settings.identity_providers,
-        &scope_base,
-        &repository_roots,
-        options.max_file_bytes,
-        &per_file,
-    );
-    parts.extend(scope_parts.into_iter().map(|loaded| loaded.part));
-    timings.mark("scope sources", started);
-    let (model, mut found) = model::build(&mut repo, parts);
-    timings.mark("model and schema", started);
-    let index = Index::build(&model);
-    let selections = model::selection::select_all(&model, &index);
-    timings.mark("index and selection", started);
-    let rego = rego::Analysis::build(&repo, &model, config.settings.rego.version.into());
-    timings.mark("rego", started);
-    let matrix = access::evaluate(&access::MatrixInput {
-        model: &model,
-        index: &index,
-        selections: &selections,
-        rego: &rego,
-        providers: &config.settings.identity_providers,
-    });
-    let facts = model::facts::Facts::build(&model::facts::FactsInput {
-        model: &model,
-        index: &index,
-        selections: &selections,
-        providers: &config.settings.identity_providers,
-        scope_sources: &scope_sources,
-    });
-    let ctx = checks::Context {
-        repo: &repo,
-        model: &model,
-        index: &index,
-        selections: &selections,
-        config: &config,
-        scope_sources: &scope_sources,
-        rego: &rego,
-        matrix: &matrix,
-        facts: &facts,
-    };
-    timings.mark("matrix", started);
-    found.extend(checks::run(&ctx, &levels));
-    let triaged = triage::apply(
-        found,
-        &triage::TriageInput {
-            repo: &repo,
-            model: &model,
-            rego: &rego,
-            config: &config,
-            levels: &levels,
-            baseline: loaded_baseline.as_ref(),
-        },
-    );
-    let (suppressed, baselined) = (triaged.suppressed, triaged.baselined);
-    let (diagnostics, capped) = findings_cap::apply(triaged.kept);
-    timings.mark("checks", started);
-    let (turned_off, kept): (Vec<Diagnostic>, Vec<Diagnostic>) = diagnostics
-        .into_iter()
-        .partition(|d| turned_off_codes.iter().any(|c| c == d.code));
-    let diagnostics = kept;
-    let artifacts = (request.emit && !diagnostics.iter().any(|d| d.severity == Severity::Error))
-        .then(|| {
-            let refusals =
-                emit::refusals(&repo, &diagnostics, &suppressed, &baselined, &turned_off);
-            if !refusals.is_empty() {
-                return Err(emit::EmitError::Refused(refusals));
-            }
-            emit::emit(&emit::EmitInput {
-                repo: &repo,
-                model: &model,
-                index: &index,
-                selections: &selections,
-                rego: &rego,
-            })
-        });
-    timings.mark("emit", started);
-    let summary = Summary {
-        errors: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Error)
-            .count(),
-        warnings: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Warning)
-            .count(),
-        infos: diagnostics
-            .iter()
-            .filter(|d| d.severity == Severity::Info)
-            .count(),
-        files: repo.sources.len(),
-        resources: model.resource_count(),
-        suppressed: suppressed.len(),
-        baselined: baselined.len(),
-        capped: capped.len(),
-    };
-    Ok(CheckResult {
-        repo,
-        config,
-        model,
-        diagnostics,
-        suppressed,
-        baselined,
-        capped,
-        matrix,
-        summary,
-        timings,
-        artifacts,
-    })
-}
-
-/// The baseline `baseline:` of `portico.yaml` names (relative to that file), unless that is a
-/// configuration problem (PC901): then the run goes on without one.
-fn config_baseline_path(
-    config: &mut Config,
-    config_file: Option<&std::path::Path>,
-) -> Option<PathBuf> {
-    let name = config.settings.baseline.clone()?;
-    // Reported by `config::load` (PC901); not read.
-    if config::baseline_problem(&name).is_some() {
-        return None;
-    }
-    let base = config_file
-        .and_then(std::path::Path::parent)
-        .unwrap_or(std::path::Path::new(""));
-    let path = base.join(&name);
-    // A symbolic link in the repository may lead the name out of it: not read either.
-    let escaping = match (path.canonicalize(), base_dir(base).canonicalize()) {
-        (Ok(target), Ok(root)) => (!target.starts_with(&root)).then_some(target),
-        _ => None,
-    };
-    if let Some(target) = escaping {
-        config.problems.push(config::ConfigProblem {
-            span: config.key_span("/baseline").unwrap_or(0..0),
-            message: format!(
-                "invalid configuration: `baseline: {name}` leads outside the repository (to {}) through a symbolic link; the baseline must be a file inside the repository, and is not read",
-                target.display()
-            ),
-            help: Some(
-                "portico.yaml is part of the repository, so a pull request controls it: commit the baseline itself, or pass `--baseline FILE`"
-                    .into(),
-            ),
-        });
-        return None;
-    }
-    Some(path)
-}
-
-/// The baseline at `path` (named by `baseline:` in `portico.yaml`), loaded; a missing or
-/// unreadable one is a configuration problem (PC901), and the run goes on without.
-fn config_baseline(
-    config: &mut Config,
-    path: &std::path::Path,
-    first_path: Option<&std::path::Path>,
-    max_bytes: u64,
-    repo: &mut Repo,
-) -> Option<baseline::Loaded> {
-    let name = config.settings.baseline.clone().unwrap_or_default();
-    match baseline::read_within(path, max_bytes) {
-        Ok((b, text)) => {
-            let display = baseline_display_name(path, first_path);
-            Some(baseline::attach(repo, b, path, display, text))
-        }
-        Err(error) => {
-            let message = match &error {
-                baseline::BaselineError::Io { message, .. } => {
-                    format!("invalid configuration: baseline `{name}` cannot be read: {message}")
-                }
-                other => format!("invalid configuration: {other}"),
-            };
-            config.problems.push(config::ConfigProblem {
-                span: config.key_span("/baseline").unwrap_or(0..0),
-                message,
-                help: Some(
-                    "write it with `portico check --write-baseline FILE`, or remove `baseline:`"
-                        .into(),
-                ),
-            });
-            None
-        }
-    }
-}
-
-/// The name findings give the baseline file: relative to the first PATH when it lies inside
-/// it (as the walk names a file), else as given.
-fn baseline_display_name(path: &std::path::Path, first_path: Option<&std::path::Path>) -> String {
-    let inside = first_path
-        .filter(|root| root.is_dir())
-        .and_then(|root| Some((root.canonicalize().ok()?, path.canonicalize().ok()?)))
-        .filter(|(root, file)| file.starts_with(root));
-    match inside {
-        Some((root, file)) => load::walk::relative_name(&root, &file),
-        None => path.to_string_lossy().replace('\\', "/"),
-    }
-}
-
-/// `dir`, or `.` when it is empty (the directory of a file named without one).
-fn base_dir(dir: &std::path::Path) -> &std::path::Path {
-    if dir.as_os_str().is_empty() {
-        std::path::Path::new(".")
-    } else {
-        dir
     }
 }
 

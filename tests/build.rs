@@ -15,19 +15,19 @@ use serde_json::Value as Json;
 const EXAMPLES: &[&str] = &["portal-okta", "portal-cognito", "build-delegation"];
 
 fn build(path: &Path) -> portico::emit::Artifacts {
-    let result = portico::check(&portico::CheckRequest {
+    let built = portico::build(&portico::CheckRequest {
         inputs: vec![portico::load::Input::Path(path.to_path_buf())],
-        emit: true,
         ..Default::default()
     })
     .unwrap();
-    match result.artifacts {
+    let result = &built.result;
+    match built.artifacts {
         Some(Ok(a)) => a,
         Some(Err(e)) => panic!("{}: {e}", path.display()),
         None => panic!(
             "{}: the check found errors:\n{}",
             path.display(),
-            common::human(&result)
+            common::human(result)
         ),
     }
 }

@@ -297,7 +297,7 @@ fn timings_name_every_stage_with_its_peak_memory() {
             "rego",
             "matrix",
             "checks",
-            "emit",
+            "triage",
             "total"
         ],
         "{stderr}"

@@ -63,7 +63,7 @@ fn every_format_is_byte_identical_across_runs() {
         (
             portico::report::json::render(&result),
             common::human(&result),
-            portico::report::matrix::json(&result.matrix),
+            portico::report::matrix::json(&result.analysis.matrix),
         )
     };
     assert_eq!(render(), render());

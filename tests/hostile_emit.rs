@@ -101,13 +101,12 @@ fn two_policies_with_one_authconfig_name_refuse_the_build() {
         .collect();
     assert_eq!(names, ["api-key-policy.yaml", "ext-auth-policy.yaml"]);
     // Renamed, the two policies build two AuthConfigs.
-    let result = portico::check(&portico::CheckRequest {
+    let built = portico::build(&portico::CheckRequest {
         inputs: vec![portico::load::Input::Path(fixture.join("pass"))],
-        emit: true,
         ..Default::default()
     })
     .unwrap();
-    let artifacts = result.artifacts.unwrap().unwrap();
+    let artifacts = built.artifacts.unwrap().unwrap();
     let authconfigs: Vec<&String> = artifacts
         .keys()
         .filter(|k| k.starts_with("authconfigs/"))
@@ -399,19 +398,14 @@ fn found(result: &portico::CheckResult, code: &str) -> Vec<(String, usize)> {
 /// would be written if a finding did not stop the build.
 fn emit_regardless(repo: &Path) -> Result<portico::emit::Artifacts, portico::emit::EmitError> {
     let result = common::check_path(repo);
-    let index = portico::model::index::Index::build(&result.model);
-    let selections = portico::model::selection::select_all(&result.model, &index);
-    let rego = portico::rego::Analysis::build(
-        &result.repo,
-        &result.model,
-        result.config.settings.rego.version.into(),
-    );
+    let analysis = &result.analysis;
     portico::emit::emit(&portico::emit::EmitInput {
         repo: &result.repo,
         model: &result.model,
-        index: &index,
-        selections: &selections,
-        rego: &rego,
+        index: &analysis.index,
+        selections: &analysis.selections,
+        rego: &analysis.rego,
+        facts: &analysis.facts,
     })
 }
 

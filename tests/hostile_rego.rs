@@ -288,21 +288,16 @@ fn a_slow_policy_is_reported_once_within_its_budget() {
 /// The matrix of a repository, evaluated within `budgets`.
 fn matrix_within(dir: &Path, budgets: Budgets) -> (Matrix, Duration) {
     let result = common::check_path(dir);
-    let index = portico::model::index::Index::build(&result.model);
-    let selections = portico::model::selection::select_all(&result.model, &index);
-    let rego = portico::rego::Analysis::build(
-        &result.repo,
-        &result.model,
-        portico::rego::parse::Accepted::Auto,
-    );
+    let analysis = &result.analysis;
     let started = Instant::now();
     let matrix = evaluate_within(
         &MatrixInput {
             model: &result.model,
-            index: &index,
-            selections: &selections,
-            rego: &rego,
+            index: &analysis.index,
+            selections: &analysis.selections,
+            rego: &analysis.rego,
             providers: &[],
+            facts: &analysis.facts,
         },
         budgets,
     );

@@ -11,7 +11,7 @@ use portico::access::Profile;
 fn examples_allow_exactly_the_product_scope() {
     for repo in ["portal-okta", "portal-cognito", "portal-okta-kustomize"] {
         let result = common::check_path(&common::root().join("testdata/repos").join(repo));
-        let decisions = &result.matrix.decisions;
+        let decisions = &result.analysis.matrix.decisions;
         // Two products, four routes, four profiles each (none, each product, all).
         assert_eq!(decisions.len(), 16, "{repo}");
         for d in decisions {
@@ -30,6 +30,7 @@ fn permissive_and_dead_policies_are_decided_as_such() {
     let permissive = common::check_path(&root.join("PC511-product-reachable-without-scope/fail"));
     assert!(
         permissive
+            .analysis
             .matrix
             .decisions
             .iter()
@@ -37,13 +38,14 @@ fn permissive_and_dead_policies_are_decided_as_such() {
     );
     let dead = common::check_path(&root.join("PC512-product-unreachable-with-scope/fail"));
     assert!(
-        dead.matrix
+        dead.analysis
+            .matrix
             .decisions
             .iter()
             .all(|d| d.allowed == Some(false))
     );
     let unsupported = common::check_path(&root.join("PC514-access-matrix-not-evaluated/fail"));
-    assert!(unsupported.matrix.decisions.iter().all(|d| {
+    assert!(unsupported.analysis.matrix.decisions.iter().all(|d| {
         d.error
             .as_ref()
             .and_then(|e| e.unsupported_builtin.as_deref())
@@ -54,7 +56,7 @@ fn permissive_and_dead_policies_are_decided_as_such() {
 #[test]
 fn matrix_is_deterministic() {
     let path = common::root().join("testdata/repos/portal-cognito");
-    let a = portico::report::matrix::json(&common::check_path(&path).matrix);
-    let b = portico::report::matrix::json(&common::check_path(&path).matrix);
+    let a = portico::report::matrix::json(&common::check_path(&path).analysis.matrix);
+    let b = portico::report::matrix::json(&common::check_path(&path).analysis.matrix);
     assert_eq!(a, b);
 }

@@ -319,3 +319,59 @@ fn schemas_are_current() {
         common::assert_generated(&dir.join(kind.file_name()), &schema_text(kind));
     }
 }
+
+/// The README's architecture table names modules that exist, in the order `src/lib.rs` gives
+/// the pipeline, and lists every stage directory under `src/`.
+#[test]
+fn architecture_table_matches_the_code() {
+    let root = common::root();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let table = readme
+        .split("## Architecture")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split("\n\n")
+                .find(|block| block.starts_with("| stage"))
+        })
+        .unwrap();
+    let mut stages = Vec::new();
+    for line in table.lines().skip(2) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let module = cells[1].trim_matches('`');
+        let path = module
+            .split(['`', '<'])
+            .next()
+            .unwrap()
+            .trim_end_matches('/');
+        assert!(
+            root.join(path).exists(),
+            "README names {path}, which does not exist"
+        );
+        stages.push(cells[0].trim_start_matches("| ").to_owned());
+    }
+    for entry in std::fs::read_dir(root.join("src")).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            assert!(
+                stages.contains(&name),
+                "src/{name} is missing from the README table"
+            );
+        }
+    }
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let doc: String = lib
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let order: Vec<usize> = stages
+        .iter()
+        .filter_map(|s| doc.find(&format!("[`{s}`]")))
+        .collect();
+    assert!(order.len() >= 8, "src/lib.rs names {} stages", order.len());
+    assert!(
+        order.windows(2).all(|w| w[0] < w[1]),
+        "src/lib.rs gives the stages in another order than the README: {stages:?}"
+    );
+}

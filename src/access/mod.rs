@@ -26,7 +26,6 @@ use serde_json::{Value as Json, json};
 
 use crate::config::IdentityProvider;
 use crate::model::Model;
-use crate::model::identity::link_policies;
 use crate::model::index::Index;
 use crate::model::selection::{PolicySelection, Selected};
 use crate::rego::evaluation::EVALUATION_STACK;
@@ -219,6 +218,8 @@ pub struct MatrixInput<'a> {
     pub rego: &'a Analysis,
     /// `identityProviders` of portico.yaml.
     pub providers: &'a [IdentityProvider],
+    /// The facts computed once: which provider each policy is linked to.
+    pub facts: &'a crate::model::facts::Facts,
 }
 
 /// Evaluates the matrix within the default [`Budgets`].
@@ -230,7 +231,7 @@ pub fn evaluate(input: &MatrixInput<'_>) -> Matrix {
 /// Evaluates the matrix within `budgets`.
 #[must_use]
 pub fn evaluate_within(input: &MatrixInput<'_>, budgets: Budgets) -> Matrix {
-    let links = link_policies(input.model, input.providers);
+    let links = &input.facts.links;
     let mut steps_of: Vec<Vec<usize>> = vec![Vec::new(); input.model.ext_auth_policies.len()];
     for (i, step) in input.rego.steps.iter().enumerate() {
         if let Some(steps) = step.policy.and_then(|p| steps_of.get_mut(p)) {
@@ -240,7 +241,7 @@ pub fn evaluate_within(input: &MatrixInput<'_>, budgets: Budgets) -> Matrix {
     let run = RunBudget::new(budgets.run);
     let context = PolicyContext {
         input,
-        links: &links,
+        links,
         steps_of: &steps_of,
         budgets,
         run: &run,

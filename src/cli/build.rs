@@ -67,17 +67,16 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode, String> {
         .map(|out| destination(out, None))
         .transpose()?;
     let request = CheckRequest {
-        emit: true,
         outputs: args.out.iter().cloned().collect(),
         ..args.inputs.request()
     };
-    let result = args.inputs.check(&request)?;
+    let portico::Built { result, artifacts } = args.inputs.build(&request)?;
     let mut stderr = std::io::stderr();
     if !result.diagnostics.is_empty() {
         let report = portico::report::human::render(&result, human_options(&stderr));
         let _ = stderr.write_all(report.as_bytes());
     }
-    let artifacts = match result.artifacts {
+    let artifacts = match artifacts {
         None => {
             let _ = writeln!(
                 stderr,

@@ -64,6 +64,15 @@ impl InputArgs {
         Ok(result)
     }
 
+    /// Runs the build (check, then artifacts), then prints `--timings` when asked.
+    pub fn build(&self, request: &CheckRequest) -> Result<portico::Built, String> {
+        let built = portico::build(request).map_err(|e| e.to_string())?;
+        if self.timings {
+            print_timings(&built.result.timings);
+        }
+        Ok(built)
+    }
+
     /// Whether the PATHs name standard input and nothing else (none at all means `.`).
     pub fn only_standard_input(&self) -> bool {
         !self.paths.is_empty() && self.paths.iter().all(|p| is_standard_input(p))

@@ -10,9 +10,9 @@ use super::terminal::write_stdout;
 pub fn run(args: &MatrixArgs) -> Result<ExitCode, String> {
     let result = args.inputs.check(&args.inputs.request())?;
     let text = match args.format {
-        MatrixFormat::Table => portico::report::matrix::table(&result.matrix),
-        MatrixFormat::Markdown => portico::report::matrix::markdown(&result.matrix),
-        MatrixFormat::Json => portico::report::matrix::json(&result.matrix),
+        MatrixFormat::Table => portico::report::matrix::table(&result.analysis.matrix),
+        MatrixFormat::Markdown => portico::report::matrix::markdown(&result.analysis.matrix),
+        MatrixFormat::Json => portico::report::matrix::json(&result.analysis.matrix),
     };
     write_stdout(&text)?;
     exit_without_freeing(result);

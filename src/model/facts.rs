@@ -7,16 +7,18 @@ use std::collections::BTreeMap;
 
 use crate::config::IdentityProvider;
 use crate::load::DocId;
+use crate::model::flatten::{Flattened, flatten_all};
 use crate::model::identity::{Inventory, inventory, link_policies};
 use crate::model::index::Index;
 use crate::model::jwks::{JwksAnalysis, analyse_jwks, inline_jwks};
 use crate::model::kinds::RouteTableSpec;
+use crate::model::protection::protecting_policies;
 use crate::model::scopes::LoadedSource;
 use crate::model::selection::{PolicySelection, Selected};
 use crate::model::{Model, Resource};
 
 /// The shared facts of a run.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Facts {
     /// For each ExtAuthPolicy (by index), the identity provider (index in
     /// `identityProviders`) whose tokens it validates, when one matches.
@@ -29,6 +31,11 @@ pub struct Facts {
     pub protected_products: BTreeMap<(usize, usize), usize>,
     /// Each inline JWKS, by its document and the pointer of its `inlineString`.
     pub jwks: BTreeMap<(DocId, String), JwksAnalysis>,
+    /// Delegation flattened from every root table, with the matcher conflicts (PC601 and the
+    /// Envoy emitter read it).
+    pub flattened: Flattened,
+    /// For each route instance of the index, the policy whose ext auth protects it.
+    pub protection: Vec<Option<usize>>,
 }
 
 /// What [`Facts::build`] reads.
@@ -66,6 +73,8 @@ impl Facts {
             inventories,
             protected_products,
             jwks,
+            flattened: flatten_all(input.model, input.index),
+            protection: protecting_policies(input.model, input.index, input.selections),
         }
     }
 

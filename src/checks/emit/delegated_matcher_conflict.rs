@@ -1,6 +1,5 @@
 use crate::checks::Context;
 use crate::diagnostic::{Finding, Span};
-use crate::model::flatten::flatten_all;
 
 crate::declare_rule! {
     /// ## What it does
@@ -56,7 +55,7 @@ fn finding(conflict: &str, span: Span, parent: Span) -> Finding {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for conflict in flatten_all(ctx.model, ctx.index).conflicts {
+    for conflict in &ctx.facts.flattened.conflicts {
         let (Some(child), Some(parent)) = (
             ctx.model.route_tables.get(conflict.child.table),
             ctx.model.route_tables.get(conflict.parent.table),

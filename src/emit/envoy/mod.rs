@@ -29,9 +29,6 @@ mod routes;
 
 use serde_json::Value as Json;
 
-use crate::model::flatten::flatten_all;
-use crate::model::protection::protecting_policies;
-
 use super::{EmitError, EmitInput};
 use clusters::Clusters;
 use ext_authz::Filters;
@@ -56,14 +53,14 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
     let model = input.model;
     let mut clusters = Clusters::default();
     let filters = Filters::build(model, &mut clusters);
-    let protector = protecting_policies(model, input.index, input.selections);
-    let flattened = flatten_all(model, input.index);
+    let protector = &input.facts.protection;
+    let flattened = &input.facts.flattened;
     let context = RouteContext {
         input,
-        protector: &protector,
+        protector,
         filters: &filters,
     };
-    let routes = routes::build(&context, &flattened, &mut clusters);
+    let routes = routes::build(&context, flattened, &mut clusters);
     let bootstrap = bootstrap::build(&routes, &filters, &clusters);
     let mut docs: Vec<Document> = filters.documents().collect();
     docs.extend(routes.documents);
