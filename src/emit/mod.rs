@@ -396,7 +396,7 @@ pub struct EmitInput<'a> {
     pub selections: &'a [PolicySelection],
     /// The Rego stage (for the `opaAuth` steps' ConfigMaps).
     pub rego: &'a Analysis,
-    /// The facts computed once: flattened delegation and which policy protects each route.
+    /// The facts computed once: which policy protects each route.
     pub facts: &'a crate::model::facts::Facts,
 }
 

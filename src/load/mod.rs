@@ -183,16 +183,13 @@ impl Repo {
     }
 
     /// Adds the documents of `file`, which has none yet.
-    pub fn add_documents(&mut self, file: FileId, documents: Vec<Document>) {
+    pub fn add_documents(&mut self, file: FileId, mut documents: Vec<LoadedDocument>) {
         let start = u32::try_from(self.documents.len()).unwrap_or(u32::MAX);
-        let loaded = documents
-            .into_iter()
-            .map(|doc| LoadedDocument { file, doc });
         if self.documents.is_empty() {
             // A single file of a million documents is not copied.
-            self.documents = loaded.collect();
+            self.documents = documents;
         } else {
-            self.documents.extend(loaded);
+            self.documents.append(&mut documents);
         }
         let end = u32::try_from(self.documents.len()).unwrap_or(u32::MAX);
         let slot = file.0 as usize;
@@ -574,7 +571,7 @@ enum Prepared<R> {
         file: SourceFile,
         canonical: Option<PathBuf>,
         kind: FileKind,
-        documents: Vec<Document>,
+        documents: Vec<LoadedDocument>,
         problems: Vec<YamlProblem>,
         directive_comments: Vec<yaml::DirectiveComment>,
         part: Option<R>,
@@ -640,9 +637,8 @@ fn prepare<R>(pending: Pending, max_bytes: u64, per_file: PerFile<'_, R>) -> Pre
                         .map(|doc| LoadedDocument { file: id, doc })
                         .collect();
                     let part = per_file(id, &file, &mut loaded);
-                    let documents = loaded.into_iter().map(|d| d.doc).collect();
                     let comments = parsed.directive_comments;
-                    (documents, parsed.problems, comments, Some(part))
+                    (loaded, parsed.problems, comments, Some(part))
                 }
                 FileKind::Rego | FileKind::Other => (Vec::new(), Vec::new(), Vec::new(), None),
             };

@@ -1,13 +1,14 @@
 //! Facts about the repository that several rules, the access matrix and the emitter read,
 //! computed once after the index and the selections (oxc's `Semantic`, ruff's `SemanticModel`):
 //! which identity provider each ExtAuthPolicy validates tokens of, what each provider declares,
-//! which products each provider protects, and what each inline JWKS holds.
+//! which products each provider protects, what each inline JWKS holds, where delegated
+//! matchers conflict, and which policy protects each route.
 
 use std::collections::BTreeMap;
 
 use crate::config::IdentityProvider;
 use crate::load::DocId;
-use crate::model::flatten::{Flattened, flatten_all};
+use crate::model::flatten::{MatcherConflict, matcher_conflicts};
 use crate::model::identity::{Inventory, inventory, link_policies};
 use crate::model::index::Index;
 use crate::model::jwks::{JwksAnalysis, analyse_jwks, inline_jwks};
@@ -31,9 +32,9 @@ pub struct Facts {
     pub protected_products: BTreeMap<(usize, usize), usize>,
     /// Each inline JWKS, by its document and the pointer of its `inlineString`.
     pub jwks: BTreeMap<(DocId, String), JwksAnalysis>,
-    /// Delegation flattened from every root table, with the matcher conflicts (PC601 and the
-    /// Envoy emitter read it).
-    pub flattened: Flattened,
+    /// The matcher conflicts of delegation flattened from every root table (PC601); the
+    /// Envoy emitter flattens whole ([`crate::model::flatten::flatten_all`]).
+    pub matcher_conflicts: Vec<MatcherConflict>,
     /// For each route instance of the index, the policy whose ext auth protects it.
     pub protection: Vec<Option<usize>>,
 }
@@ -73,7 +74,7 @@ impl Facts {
             inventories,
             protected_products,
             jwks,
-            flattened: flatten_all(input.model, input.index),
+            matcher_conflicts: matcher_conflicts(input.model, input.index),
             protection: protecting_policies(input.model, input.index, input.selections),
         }
     }

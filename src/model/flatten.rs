@@ -177,6 +177,28 @@ pub fn flatten_all(model: &Model, index: &Index) -> Flattened {
     flattened
 }
 
+/// The matcher conflicts of [`flatten_all`], without keeping the flattened routes: what a check
+/// needs (PC601). Each root's routes are dropped as soon as its conflicts are taken, so a check
+/// never holds every flattened route of the repository at once; a build flattens again, whole.
+#[must_use]
+pub fn matcher_conflicts(model: &Model, index: &Index) -> Vec<MatcherConflict> {
+    let children = children_map(index);
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for root in 0..model.route_tables.len() {
+        if index.delegated.get(root).copied().unwrap_or(true) {
+            continue;
+        }
+        let (_, conflicts) = flatten(model, &children, root);
+        out.extend(
+            conflicts
+                .into_iter()
+                .filter(|c| seen.insert((c.child, c.matcher, c.parent))),
+        );
+    }
+    out
+}
+
 fn matcher_of(m: &HttpRequestMatcher) -> Matcher {
     let mut out = Matcher::default();
     if let Some(uri) = &m.uri {

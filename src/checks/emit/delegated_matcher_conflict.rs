@@ -55,7 +55,7 @@ fn finding(conflict: &str, span: Span, parent: Span) -> Finding {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    for conflict in &ctx.facts.flattened.conflicts {
+    for conflict in &ctx.facts.matcher_conflicts {
         let (Some(child), Some(parent)) = (
             ctx.model.route_tables.get(conflict.child.table),
             ctx.model.route_tables.get(conflict.parent.table),

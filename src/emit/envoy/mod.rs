@@ -30,6 +30,7 @@ mod routes;
 use serde_json::Value as Json;
 
 use super::{EmitError, EmitInput};
+use crate::model::flatten::flatten_all;
 use clusters::Clusters;
 use ext_authz::Filters;
 use routes::RouteContext;
@@ -54,7 +55,7 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
     let mut clusters = Clusters::default();
     let filters = Filters::build(model, &mut clusters);
     let protector = &input.facts.protection;
-    let flattened = &input.facts.flattened;
+    let flattened = &flatten_all(model, input.index);
     let context = RouteContext {
         input,
         protector,
