@@ -98,7 +98,7 @@ pub(super) enum OnDisk {
 /// following a link, and its size and kind taken from the open file: what is read is what was
 /// checked, even if the name changed since.
 pub(super) fn read_bounded(path: &Path) -> Result<OnDisk, OutputError> {
-    let file = crate::load::open_no_follow(path, fs::OpenOptions::new().read(true))
+    let file = crate::load::read::open_no_follow(path, fs::OpenOptions::new().read(true))
         .map_err(io_error("read", path))?;
     let meta = file.metadata().map_err(io_error("read", path))?;
     if !meta.is_file() {

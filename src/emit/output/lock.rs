@@ -58,7 +58,7 @@ impl Lock {
             // and O_EXCL are set, open() shall fail if the file exists", POSIX open(2); "If
             // O_EXCL and O_CREAT are set, and path names a symbolic link, open() shall fail
             // with [EEXIST]").
-            let created = crate::load::open_no_follow(
+            let created = crate::load::read::open_no_follow(
                 path,
                 fs::OpenOptions::new()
                     .read(true)
@@ -80,7 +80,7 @@ impl Lock {
                         Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
                         Err(e) => return Err(io_error("read", path)(e)),
                     }
-                    match crate::load::open_no_follow(
+                    match crate::load::read::open_no_follow(
                         path,
                         fs::OpenOptions::new().read(true).write(true),
                     ) {
