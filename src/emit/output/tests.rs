@@ -2,6 +2,7 @@
 //! paths, path resolution, lock and leftover names, escaped paths, links, and the survey's
 //! bound.
 #![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::Path;
 
