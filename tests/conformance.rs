@@ -297,7 +297,7 @@ fn authconfig_spec_has_exactly_the_crd_properties() {
     }
     assert!(
         report.is_empty(),
-        "src/model/kinds/auth_config.rs differs from {CRD_FILE}:\n{report}"
+        "src/model/kinds/auth_config/ differs from {CRD_FILE}:\n{report}"
     );
 }
 
@@ -318,7 +318,7 @@ fn authconfig_spec_types_and_required_fields_match_the_crd() {
     }
     assert!(
         report.is_empty(),
-        "src/model/kinds/auth_config.rs differs from {CRD_FILE} in types or required fields:\n{report}"
+        "src/model/kinds/auth_config/ differs from {CRD_FILE} in types or required fields:\n{report}"
     );
 }
 

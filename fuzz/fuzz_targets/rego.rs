@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use portico::rego::facts::{module_facts, query_facts};
+use portico::rego::{facts::module_facts, query::query_facts};
 use portico::rego::parse::{Accepted, parse_module, parse_query};
 
 fuzz_target!(|data: &[u8]| {

@@ -10,7 +10,7 @@ use compact_str::CompactString;
 ///
 /// Every key and every value carries one, and `Range<usize>` made them a sixth of a large
 /// repository's tree. The loader refuses files of 4 GiB or more (see
-/// [`MAX_SPANNED_BYTES`](super::MAX_SPANNED_BYTES)), so offsets fit; conversion saturates
+/// [`MAX_SPANNED_BYTES`](super::read::MAX_SPANNED_BYTES)), so offsets fit; conversion saturates
 /// rather than wrapping should one not.
 #[derive(Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct TextSpan {

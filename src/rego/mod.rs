@@ -1,7 +1,7 @@
 //! The Rego stage: every module parsed once through regorus (the one seam to it is
-//! [`parse`]), facts read from the AST for the static checks ([`facts`]), the ext auth input
-//! contract ([`input_contract`]), the engines ([`engine`]), and the evaluation of a step's
-//! query for the access matrix ([`evaluation`]).
+//! [`parse`]), facts read from the AST for the static checks (of modules in [`facts`], of
+//! queries in [`query`]), the ext auth input contract ([`input_contract`]), the engines
+//! ([`engine`]), and the evaluation of a step's query for the access matrix ([`evaluation`]).
 
 pub mod builtins_opa;
 pub mod builtins_replaced;
@@ -11,6 +11,7 @@ pub mod facts;
 pub mod input_contract;
 
 pub mod parse;
+pub mod query;
 pub mod recursion;
 
 use std::collections::BTreeMap;
@@ -91,7 +92,7 @@ pub struct OpaStep {
     pub query: Option<String>,
     /// The query, parsed once for every rule that reads it; `None` when it is absent or blank
     /// (PC505 reports those).
-    pub parsed_query: Option<Result<facts::QueryFacts, RegoError>>,
+    pub parsed_query: Option<Result<query::QueryFacts, RegoError>>,
     /// `options.fastInputConversion`.
     pub fast_input_conversion: bool,
     /// The modules, in reference order: (index in `modules` of the reference, ConfigMap
@@ -187,7 +188,7 @@ impl Analysis {
                     .query
                     .as_deref()
                     .filter(|q| !q.trim().is_empty())
-                    .map(|q| parse::parse_query(q).map(|q| facts::query_facts(&q)));
+                    .map(|q| parse::parse_query(q).map(|q| query::query_facts(&q)));
                 steps.push(OpaStep {
                     policy,
                     meta: meta.clone(),

@@ -370,7 +370,7 @@ pub fn read(path: &Path) -> Result<(Baseline, String), BaselineError> {
 /// When it cannot be read, is over the limit, or is not a baseline of a supported version.
 pub fn read_within(path: &Path, max_bytes: u64) -> Result<(Baseline, String), BaselineError> {
     use crate::load::FileProblem;
-    let text = crate::load::read_text(path, max_bytes).map_err(|problem| match problem {
+    let text = crate::load::read::read_text(path, max_bytes).map_err(|problem| match problem {
         FileProblem::Unreadable(message) => BaselineError::Io {
             path: path.to_path_buf(),
             message,

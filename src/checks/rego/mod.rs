@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use crate::checks::Context;
 use crate::diagnostic::Span;
 use crate::rego::OpaStep;
-use crate::rego::facts::{DataRef, ModuleFacts};
+use crate::rego::{facts::ModuleFacts, query::DataRef};
 
 /// Modules some `opaAuth` step runs: only those are held to the ext auth input contract (a
 /// `.rego` file may belong to another system).

@@ -1,7 +1,10 @@
 use crate::checks::Context;
 use crate::checks::rego::{Resolved, query_span, resolve};
 use crate::diagnostic::Finding;
-use crate::rego::facts::{ModuleFacts, QueryResult, RuleValue};
+use crate::rego::{
+    facts::{ModuleFacts, RuleValue},
+    query::QueryResult,
+};
 
 crate::declare_rule! {
     /// ## What it does
