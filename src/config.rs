@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::load::node::escape_token;
 use crate::load::source::FileId;
 use crate::load::walk::FoundFile;
 use crate::load::yaml::Document;
@@ -176,6 +177,18 @@ pub struct Config {
     /// The file `baseline:` names, resolved against the directory of the configuration file;
     /// `None` without `baseline:`, or when it is a problem (PC901) and is not read.
     pub baseline_path: Option<PathBuf>,
+    /// The codes `rules:` and `suppressions:` name that no rule has, in file order, with the
+    /// span of each ([`Config::resolve_codes`]; PC902 reports them).
+    pub unknown_codes: Vec<UnknownCode>,
+}
+
+/// A rule code of `portico.yaml` that no rule has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCode {
+    /// As written.
+    pub code: String,
+    /// Where: the `rules:` key, or the entry of a suppression's `codes`.
+    pub span: Range<usize>,
 }
 
 /// The compiled `path` and `resource` globs of a `suppressions:` entry.
@@ -200,6 +213,37 @@ pub fn compile_glob(glob: &str) -> Result<globset::GlobMatcher, String> {
 }
 
 impl Config {
+    /// Resolves the rule codes `rules:` and `suppressions:` name against the codes rules have
+    /// (`is_code`, given by the caller, which knows the rules: the configuration is read before
+    /// them), once, into [`Config::unknown_codes`].
+    pub fn resolve_codes(&mut self, is_code: impl Fn(&str) -> bool) {
+        let rules = self
+            .settings
+            .rules
+            .keys()
+            .map(|code| (code, format!("/rules/{}", escape_token(code))));
+        let suppressions = self
+            .settings
+            .suppressions
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.codes
+                    .iter()
+                    .enumerate()
+                    .map(move |(j, code)| (code, format!("/suppressions/{i}/codes/{j}")))
+            });
+        let unknown: Vec<UnknownCode> = rules
+            .chain(suppressions)
+            .filter(|(code, _)| !is_code(code))
+            .map(|(code, pointer)| UnknownCode {
+                code: code.clone(),
+                span: self.key_span(&pointer).unwrap_or(0..0),
+            })
+            .collect();
+        self.unknown_codes = unknown;
+    }
+
     /// The span of the key at `pointer` (or of its closest parent) in the config file.
     #[must_use]
     pub fn key_span(&self, pointer: &str) -> Option<Range<usize>> {

@@ -221,7 +221,7 @@ fn configuration(
         return Err(Error::ConfigNotFound(explicit.clone()));
     }
     let config_path = config::locate(request.config.as_deref(), first_path);
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(path) => {
             let display = match (&request.config, first_path) {
                 (None, Some(root)) => load::walk::relative_name(root, path),
@@ -231,6 +231,7 @@ fn configuration(
         }
         None => Config::default(),
     };
+    config.resolve_codes(|code| checks::rule(code).is_some_and(|rule| rule.code == code));
     Ok((config, config_path))
 }
 

@@ -1,7 +1,5 @@
-use crate::checks::registry::RULES;
 use crate::checks::{Context, did_you_mean, suggest_code};
 use crate::diagnostic::{Finding, Span};
-use crate::load::node::escape_token;
 
 crate::declare_rule! {
     /// ## What it does
@@ -34,31 +32,14 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let Some(file) = ctx.config.file else { return };
-    let rules = ctx
-        .config
-        .settings
-        .rules
-        .keys()
-        .map(|code| (code, format!("/rules/{}", escape_token(code))));
-    let suppressions = ctx
-        .config
-        .settings
-        .suppressions
-        .iter()
-        .enumerate()
-        .flat_map(|(i, s)| {
-            s.codes
-                .iter()
-                .enumerate()
-                .map(move |(j, code)| (code, format!("/suppressions/{i}/codes/{j}")))
-        });
-    for (code, pointer) in rules.chain(suppressions) {
-        if RULES.iter().any(|r| r.code == code) {
-            continue;
-        }
-        let span = ctx.config.key_span(&pointer).unwrap_or(0..0);
+    for unknown in &ctx.config.unknown_codes {
+        let code = &unknown.code;
         out.push(
-            Finding::new(format!("unknown rule code `{code}`"), Span::new(file, span)).maybe_help(
+            Finding::new(
+                format!("unknown rule code `{code}`"),
+                Span::new(file, unknown.span.clone()),
+            )
+            .maybe_help(
                 did_you_mean(suggest_code(code))
                     .or_else(|| Some("`portico rules` lists every code".into())),
             ),
