@@ -375,3 +375,71 @@ fn architecture_table_matches_the_code() {
         "src/lib.rs gives the stages in another order than the README: {stages:?}"
     );
 }
+
+/// Data flows one way: no two of the pipeline's top-level modules import each other, directly
+/// or through others (paths `crate::<module>` outside `#[cfg(test)]`), and the rules import
+/// neither the emitter nor the triage pass.
+#[test]
+fn the_stages_import_each_other_one_way() {
+    const STAGES: [&str; 10] = [
+        "load", "schema", "model", "rego", "access", "checks", "triage", "emit", "report", "config",
+    ];
+    let src = common::root().join("src");
+    let mut edges: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
+    let mut files = vec![src.clone()];
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let relative = path
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let top = relative.split('/').next().unwrap().trim_end_matches(".rs");
+        let Some(from) = STAGES.iter().find(|s| **s == top) else {
+            continue;
+        };
+        if !relative.ends_with(".rs") || relative.ends_with("tests.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for line in code.lines().filter(|l| !l.trim_start().starts_with("//")) {
+            for (at, _) in line.match_indices("crate::") {
+                let rest = &line[at + "crate::".len()..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if let Some(to) = STAGES.iter().find(|s| **s == name)
+                    && to != from
+                {
+                    edges.entry(from).or_default().insert(to);
+                }
+            }
+        }
+    }
+    for banned in ["emit", "triage"] {
+        assert!(
+            !edges.get("checks").is_some_and(|to| to.contains(banned)),
+            "checks imports {banned}"
+        );
+    }
+    // A module that reaches itself through its imports closes a cycle.
+    for start in STAGES {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut next: Vec<&str> = edges.get(start).into_iter().flatten().copied().collect();
+        while let Some(module) = next.pop() {
+            assert_ne!(
+                module, start,
+                "{start} imports itself through {seen:?}: {edges:?}"
+            );
+            if seen.insert(module) {
+                next.extend(edges.get(module).into_iter().flatten().copied());
+            }
+        }
+    }
+}
