@@ -59,8 +59,12 @@ pub enum RuleValue {
     Scalar,
     /// A set (`deny contains msg`, `deny[msg]`).
     Set,
-    /// A partial object (`p[k] := v`).
-    PartialObject,
+    /// A partial object (`p[k] := v`): one definition sets one key, `key` when the head
+    /// names it with a string literal (`result["allow"] := allow`), `None` when it is computed.
+    PartialObject {
+        /// The key this definition sets.
+        key: Option<String>,
+    },
     /// A function (`f(x) := …`).
     Function,
     /// Something computed.
@@ -251,8 +255,14 @@ impl Walker<'_> {
             Rule::Spec { head, bodies, .. } => {
                 let (refr, value) = match head {
                     RuleHead::Compr { refr, assign, .. } => {
-                        let value = if matches!(refr.as_ref(), Expr::RefBrack { .. }) {
-                            RuleValue::PartialObject
+                        let value = if let Expr::RefBrack { index, .. } = refr.as_ref() {
+                            let key = match index.as_ref() {
+                                Expr::String { value, .. } | Expr::RawString { value, .. } => {
+                                    value.as_string().ok().map(|s| s.to_string())
+                                }
+                                _ => None,
+                            };
+                            RuleValue::PartialObject { key }
                         } else {
                             assign_kind(assign.as_ref())
                         };

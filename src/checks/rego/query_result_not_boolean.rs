@@ -11,7 +11,10 @@ crate::declare_rule! {
     /// Checks what an `opaAuth` query yields. The ext auth service grants a request when the
     /// query's value is `true`, an array whose first element is `true`, or an object with an
     /// `allow`/`allowed` field; a query that names a package, a set rule (`deny contains
-    /// msg`), a function or a rule with a string, number or other value never grants.
+    /// msg`), a function or a rule with a string, number or other value never grants. An
+    /// object built rule by rule (`result["allow"] := allow`, the dynamic-metadata pattern) is
+    /// an object like any other: it is reported only when no definition sets `allow` or
+    /// `allowed` and none computes its key.
     ///
     /// ## Why is this bad?
     /// The step denies every request (or, for a set of violations, ignores what it was meant
@@ -34,10 +37,6 @@ crate::declare_rule! {
     slug: "query-result-not-boolean",
     severity: Error,
     since: "0.1.0",
-    // Its one finding on real-world-2 is wrong: solo-io/aoa-catalog's portal module builds
-    // `result` rule by rule with `result["allow"] := allow`, an object with the `allow` field
-    // this rule says grants (the dynamic-metadata pattern), and is reported as never granting.
-    status: Preview,
 }
 
 /// What an `opaAuth` query yields when the ext auth service never reads it as a grant.
@@ -65,7 +64,7 @@ impl RuleKind {
     fn of(value: &RuleValue) -> Option<Self> {
         match value {
             RuleValue::Set => Some(Self::Set),
-            RuleValue::PartialObject => Some(Self::PartialObject),
+            RuleValue::PartialObject { .. } => Some(Self::PartialObject),
             RuleValue::Function => Some(Self::Function),
             RuleValue::Scalar => Some(Self::Scalar),
             RuleValue::Array {
@@ -128,6 +127,21 @@ impl NotBoolean {
     }
 }
 
+/// Whether some definition of a partial object `rule` sets its `allow` or `allowed` field, or
+/// a key the head computes: `result["allow"] := allow` builds the same object as
+/// `result := {"allow": allow}`, which the service reads as a decision.
+fn may_set_allow(definitions: &[&ModuleFacts], rule: &str) -> bool {
+    definitions
+        .iter()
+        .flat_map(|f| f.rules.iter().filter(|r| r.name == rule))
+        .any(|r| match &r.value {
+            RuleValue::PartialObject { key } => key
+                .as_deref()
+                .is_none_or(|k| k == "allow" || k == "allowed"),
+            _ => false,
+        })
+}
+
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for step in &ctx.rego.steps {
         let Some(Ok(query)) = &step.parsed_query else {
@@ -149,6 +163,9 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 // Only the rule itself: a path below it reads into its value, which the head
                 // does not describe.
                 if reference.path.last() != Some(&rule) {
+                    continue;
+                }
+                if may_set_allow(&definitions, &rule) {
                     continue;
                 }
                 let Some((kind, at)) = definitions.iter().find_map(|f| {

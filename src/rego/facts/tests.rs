@@ -131,7 +131,33 @@ fn value_kinds() {
             },
             RuleValue::Scalar,
             RuleValue::Function,
-            RuleValue::PartialObject,
+            RuleValue::PartialObject { key: None },
+        ]
+    );
+}
+
+/// A partial object's definition keeps the key its head names with a string literal: the
+/// query-result rule (PC507) reads `result["allow"] := allow` as an object with `allow`.
+#[test]
+fn partial_object_keys() {
+    let text = "package p
+
+result[\"allow\"] := true
+result[\"http_status\"] := 403
+result[k] := 1 if { k := \"a\" }
+";
+    let f = facts(text);
+    let kinds: Vec<RuleValue> = f.rules.iter().map(|r| r.value.clone()).collect();
+    assert_eq!(
+        kinds,
+        vec![
+            RuleValue::PartialObject {
+                key: Some("allow".to_string())
+            },
+            RuleValue::PartialObject {
+                key: Some("http_status".to_string())
+            },
+            RuleValue::PartialObject { key: None },
         ]
     );
 }
