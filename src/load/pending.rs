@@ -83,10 +83,11 @@ fn prepare<R>(pending: Pending, max_bytes: u64, per_file: PerFile<'_, R>) -> Pre
         // The walk saw a regular file at its canonical path, which holds no link: that is
         // what is opened, without following a link and checked again on the open file, so a
         // name changed since (to a link out of the root, or to a FIFO) is not read.
-        Reading::Walked => match &canonical {
-            Some(at) => read_file_bytes(at, max_bytes, Opening::Walked),
-            None => read_file_bytes(&found.path, max_bytes, Opening::Walked),
-        },
+        Reading::Walked => read_file_bytes(
+            canonical.as_deref().unwrap_or(&found.path),
+            max_bytes,
+            Opening::Walked,
+        ),
         Reading::Named => read_file_bytes(&found.path, max_bytes, Opening::Named),
         Reading::Bytes(bytes) => bytes,
     };

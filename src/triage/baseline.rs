@@ -248,7 +248,7 @@ const STALE_ENTRY: &str = "PC906";
 /// PC906 stale-baseline-entry: the entries of the baseline that matched no finding. Not sorted.
 #[must_use]
 pub fn findings(outcome: &Outcome, levels: &Levels) -> Vec<Diagnostic> {
-    let Some(severity) = super::suppression::severity(STALE_ENTRY, levels) else {
+    let Some(severity) = super::severity(STALE_ENTRY, levels) else {
         return Vec::new();
     };
     outcome

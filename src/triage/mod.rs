@@ -70,6 +70,11 @@ pub fn apply(mut found: Vec<Diagnostic>, input: &TriageInput<'_>) -> Triaged {
     }
 }
 
+/// The configured severity of one of the triage pass's own rules, `None` when it is off.
+fn severity(code: &str, levels: &Levels) -> Option<crate::diagnostic::Severity> {
+    crate::checks::rule(code).and_then(|rule| levels.severity(rule))
+}
+
 /// Sorts by file name, position, code and message, and drops exact duplicates, so the output
 /// never depends on discovery order.
 pub fn sort(repo: &Repo, diagnostics: &mut Vec<Diagnostic>) {

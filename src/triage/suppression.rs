@@ -27,7 +27,7 @@ use globset::GlobMatcher;
 
 use crate::checks::{Levels, did_you_mean, suggest_code};
 use crate::config::Config;
-use crate::diagnostic::{Diagnostic, Finding, Severity, Span};
+use crate::diagnostic::{Diagnostic, Finding, Span};
 use crate::load::Repo;
 use crate::load::embedded::map_scalar;
 use crate::load::locate::{Location, locate};
@@ -427,7 +427,7 @@ pub fn apply(
 pub fn findings(outcome: &Outcome, levels: &Levels) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let mut report = |code: &'static str, findings: Vec<Finding>| {
-        if let Some(severity) = severity(code, levels) {
+        if let Some(severity) = super::severity(code, levels) {
             out.extend(findings.into_iter().map(|finding| Diagnostic {
                 code,
                 severity,
@@ -439,11 +439,6 @@ pub fn findings(outcome: &Outcome, levels: &Levels) -> Vec<Diagnostic> {
     report("PC904", unused(outcome));
     report("PC905", unknown_codes(outcome));
     out
-}
-
-/// The configured severity of one of the triage pass's own rules, `None` when it is off.
-pub(crate) fn severity(code: &str, levels: &Levels) -> Option<Severity> {
-    crate::checks::rule(code).and_then(|rule| levels.severity(rule))
 }
 
 /// PC903 suppression-without-reason.
