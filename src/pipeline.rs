@@ -330,6 +330,7 @@ pub fn lint(loaded: &mut Loaded, analysis: &Analysis, timings: &mut Timings) -> 
         rego: &analysis.rego,
         matrix: &analysis.matrix,
         facts: &analysis.facts,
+        applied_together: false,
     };
     found.extend(checks::run(&ctx, &loaded.levels));
     timings.mark("checks");

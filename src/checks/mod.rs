@@ -179,6 +179,9 @@ pub struct Context<'a> {
     pub matrix: &'a crate::access::Matrix,
     /// Facts several rules read, computed once.
     pub facts: &'a crate::model::facts::Facts,
+    /// Whether every document here is applied as one (a kustomize unit), rather than folder
+    /// by folder (the plain part of a repository).
+    pub applied_together: bool,
 }
 
 impl Context<'_> {

@@ -33,6 +33,7 @@ pub static RULES: &[Rule] = &[
     references::duplicate_route_name::RULE,
     references::delegated_table_sets_hosts::RULE,
     references::delegation_cycle::RULE,
+    references::diverging_resource_copies::RULE,
     products::unprotected_product_route::RULE,
     products::duplicate_api_product_version::RULE,
     products::product_without_scope::RULE,

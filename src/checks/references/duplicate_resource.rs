@@ -1,58 +1,73 @@
-use std::collections::HashMap;
-
 use crate::checks::Context;
-use crate::diagnostic::{Finding, Span};
-use crate::model::{Meta, ResourceId};
+use crate::diagnostic::Finding;
+
+use super::resource_copies::copies;
 
 crate::declare_rule! {
     /// ## What it does
-    /// Reports two objects with the same kind, namespace and name.
+    /// Reports two definitions of one object (same kind, namespace and name) that are applied
+    /// together: in one kustomize unit, or in one file. Copies in different files outside any
+    /// unit may be alternatives (per environment, per step, per scenario): identical ones are
+    /// fine, diverging ones are PC210.
     ///
     /// ## Why is this bad?
     /// They are one object to Kubernetes: whichever is applied last replaces the other, so the
     /// cluster's state depends on file order, and half of what was reviewed never exists.
-    /// Namespaces are compared after defaulting (`default` when omitted, as kubectl does).
+    /// kustomize refuses to build a unit that holds one object twice. Namespaces are compared
+    /// after defaulting (`default` when omitted, as kubectl does).
     ///
     /// ## Example
-    /// Two files that both define `RouteTable` `petstore-rt` in `gloo-mesh-gateways`.
+    /// ```yaml
+    /// kind: RouteTable
+    /// metadata:
+    ///   name: petstore-rt
+    ///   namespace: gloo-mesh-gateways
+    /// spec:
+    ///   hosts:
+    ///     - store.example.com
+    /// ```
+    /// in the same file as another `RouteTable` `petstore-rt` in `gloo-mesh-gateways`.
     ///
     /// ## Use instead
-    /// Rename one of them, or delete the stale copy.
+    /// ```yaml
+    /// kind: RouteTable
+    /// metadata:
+    ///   name: store-rt
+    ///   namespace: gloo-mesh-gateways
+    /// ```
     code: "PC206",
     slug: "duplicate-resource",
     severity: Error,
     since: "0.1.0",
 }
 
-/// The finding for `id`, defined again at `span` after its first definition at `first`.
-fn finding(id: &ResourceId, span: Span, first: Span) -> Finding {
-    Finding::new(format!("{id} is defined more than once"), span)
-        .label("defined again here")
-        .related(first, "first defined here")
-        .help("objects are identified by kind, namespace and name: rename one or remove the copy")
-}
-
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
-    let mut first: HashMap<&ResourceId, &Meta> = HashMap::new();
-    let mut all: Vec<&Meta> = ctx.model.all_documents_meta().collect();
-    // Stable "first" regardless of kind grouping: file order, then document order.
-    all.sort_by_key(|m| {
-        (
-            ctx.repo.sources.get(m.file).name.clone(),
-            m.doc,
-            m.base.clone(),
-        )
-    });
-    for meta in all {
-        match first.get(&meta.id) {
-            None => {
-                first.insert(&meta.id, meta);
-            }
-            Some(earlier) => {
-                let span = ctx.span(meta, "/metadata/name");
-                let first = ctx.span(earlier, "/metadata/name");
-                out.push(finding(&meta.id, span, first).about(&meta.id));
-            }
+    for copy in copies(ctx) {
+        // An identical copy in one file of the plain part applies the same object twice:
+        // redundant, not a conflict. Inside a kustomize unit even that fails the build.
+        if !copy.together || (copy.identical && !ctx.applied_together) {
+            continue;
         }
+        let what = if copy.identical {
+            "an identical copy"
+        } else {
+            "a different definition"
+        };
+        out.push(
+            Finding::new(
+                format!("{} is defined more than once", copy.meta.id),
+                ctx.span(copy.meta, "/metadata/name"),
+            )
+            .label(format!("{what} here"))
+            .related(
+                ctx.span(copy.nearest, "/metadata/name"),
+                "also defined here",
+            )
+            .help(
+                "objects are identified by kind, namespace and name, and these are applied \
+                 together: rename one or remove the copy",
+            )
+            .about(&copy.meta.id),
+        );
     }
 }

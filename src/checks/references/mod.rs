@@ -3,10 +3,12 @@
 pub mod delegate_selector_matches_nothing;
 pub mod delegated_table_sets_hosts;
 pub mod delegation_cycle;
+pub mod diverging_resource_copies;
 pub mod duplicate_resource;
 pub mod duplicate_route_name;
 pub mod ext_auth_server_not_found;
 pub mod opa_module_config_map_not_found;
+mod resource_copies;
 pub mod route_selected_by_several_policies;
 pub mod route_selector_matches_nothing;
 
