@@ -449,12 +449,20 @@ impl Builder<'_> {
                     ..
                 }) = self.frames.pop()
                 {
-                    // The shared slice is allocated at its final size: it gives back what
-                    // growing the vector over-allocated.
-                    let node = Node {
-                        span: TextSpan::new(start..r.end.max(start)),
-                        style,
-                        value: Value::Map(apply_merge_keys(entries, duplicates).into()),
+                    let span = start..r.end.max(start);
+                    let node = match unquoted_template(&self.file.text, span.clone(), &entries) {
+                        Some(text) => Node {
+                            span: TextSpan::new(span),
+                            style: Style::Plain,
+                            value: Value::String(CompactString::from(text)),
+                        },
+                        // The shared slice is allocated at its final size: it gives back what
+                        // growing the vector over-allocated.
+                        None => Node {
+                            span: TextSpan::new(span),
+                            style,
+                            value: Value::Map(apply_merge_keys(entries, duplicates).into()),
+                        },
                     };
                     self.finish(node, anchor);
                 }
@@ -583,6 +591,25 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// The text of an unquoted Go template expression (`key: {{ .Values.host }}`), when the flow
+/// mapping at `span` with `entries` is one.
+///
+/// YAML reads `{{ .Values.host }}` as a flow mapping whose only key is the flow mapping
+/// `{ .Values.host }` and whose value is null (YAML 1.2.2 §7.4, flow mappings; a complex key
+/// needs no `?` in flow context). No configuration means that: it is a Helm or Go template
+/// (`text/template` actions are delimited by `{{` and `}}`) that was not rendered. Read as the
+/// string it is written as, in the plain style no YAML scalar starting with `{` can have, the
+/// document keeps its shape for the other checks, and the placeholder rule (PC006) reports it
+/// instead of the schema reporting "a mapping" where a string or a number goes.
+fn unquoted_template<'t>(text: &'t str, span: Range<usize>, entries: &[Entry]) -> Option<&'t str> {
+    let written = text.get(span)?;
+    let is_template = written.starts_with("{{")
+        && written.ends_with("}}")
+        && !written.contains('\n')
+        && matches!(entries, [only] if only.value.value == Value::Null);
+    is_template.then_some(written)
 }
 
 /// The text of a mapping key; complex keys become compact JSON.

@@ -13,6 +13,7 @@ pub mod protection;
 pub mod rego;
 pub mod scopes;
 pub mod selection;
+pub mod template;
 
 use crate::model::kinds::common::StringMap;
 use std::collections::{BTreeMap, HashSet};
@@ -372,8 +373,16 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         model.other_objects += 1;
         return;
     };
-    let schema_errors = kinds::schema::validate(kind, json, base);
-    let has_schema_errors = !schema_errors.is_empty();
+    let mut schema_errors = kinds::schema::validate(kind, json, base);
+    let unknown = template::take_unknown_values(&mut schema_errors, &loaded.doc.root, base);
+    let has_schema_errors = !schema_errors.is_empty() || !unknown.is_empty();
+    let without_unknown;
+    let json = if unknown.is_empty() {
+        json
+    } else {
+        without_unknown = template::without(json, &unknown);
+        &without_unknown
+    };
     let name_reported = schema_errors.iter().any(|e| {
         matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")
             && e.pointer == format!("{base}/metadata")
