@@ -86,9 +86,12 @@ fn check(ctx: &TreeContext<'_>, out: &mut Vec<Finding>) {
                 let last = path.rsplit('/').next().unwrap_or("");
                 let config_map_data = meta.id.kind == Kind::ConfigMap
                     && (path.starts_with("/data/") || path.starts_with("/binaryData/"));
-                if SKIPPED_KEYS.contains(&last)
-                    || path.starts_with("/metadata/annotations")
-                    || config_map_data
+                // An unquoted `{{ … }}` is a template whatever the key: YAML has no scalar
+                // written that way (see `Node::is_unrendered_template`).
+                if !node.is_unrendered_template()
+                    && (SKIPPED_KEYS.contains(&last)
+                        || path.starts_with("/metadata/annotations")
+                        || config_map_data)
                 {
                     return;
                 }
