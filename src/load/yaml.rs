@@ -603,7 +603,14 @@ impl Builder<'_> {
 /// string it is written as, in the plain style no YAML scalar starting with `{` can have, the
 /// document keeps its shape for the other checks, and the placeholder rule (PC006) reports it
 /// instead of the schema reporting "a mapping" where a string or a number goes.
+///
+/// A template expression is one short line: longer spans are not looked at, so that deeply
+/// nested flow mappings (`{{{{…}}}}`) cost a bounded scan at each level, not one of the file.
 fn unquoted_template<'t>(text: &'t str, span: Range<usize>, entries: &[Entry]) -> Option<&'t str> {
+    const MAX_TEMPLATE_BYTES: usize = 4096;
+    if span.len() > MAX_TEMPLATE_BYTES {
+        return None;
+    }
     let written = text.get(span)?;
     let is_template = written.starts_with("{{")
         && written.ends_with("}}")
