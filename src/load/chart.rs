@@ -94,10 +94,10 @@ fn chart_of_template<'a>(name: &str, dirs: &HashSet<&'a str>) -> Option<&'a str>
     while let Some(at) = name.get(from..).and_then(|rest| rest.find("templates/")) {
         let at = from + at;
         let dir = &name[..at];
-        if dir.is_empty() || dir.ends_with('/') {
-            if let Some(d) = dirs.get(dir) {
-                best = Some(*d);
-            }
+        if (dir.is_empty() || dir.ends_with('/'))
+            && let Some(d) = dirs.get(dir)
+        {
+            best = Some(*d);
         }
         from = at + "templates/".len();
     }
