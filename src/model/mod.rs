@@ -111,6 +111,22 @@ pub struct Meta {
     pub annotations: StringMap,
 }
 
+impl Model {
+    /// Whether the value at `path` (relative to the object of `meta`), or a value holding it,
+    /// is an unrendered template: unknown until rendered, and absent from the typed resource,
+    /// so its absence proves nothing.
+    #[must_use]
+    pub fn is_unknown(&self, meta: &Meta, path: &str) -> bool {
+        self.unknown_values.iter().any(|(doc, base, pointer)| {
+            *doc == meta.doc
+                && *base == meta.base
+                && path
+                    .strip_prefix(pointer.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+}
+
 impl Meta {
     /// The pointer of `path` (relative to the object) inside the document.
     #[must_use]
@@ -174,6 +190,10 @@ pub struct Model {
     pub problems: Vec<ShapeProblem>,
     /// Schema errors, in document order.
     pub schema_errors: Vec<DocumentSchemaError>,
+    /// Values that are unrendered templates (`key: {{ .Values.x }}`), left out of the typed
+    /// resources (see [`template`]): the document, the object's base in it, and the value's
+    /// pointer relative to the object.
+    pub unknown_values: Vec<(DocId, String, String)>,
     /// Kubernetes objects of kinds portico does not model.
     pub other_objects: usize,
     /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
@@ -328,6 +348,7 @@ impl Model {
         self.undecoded.extend(other.undecoded);
         self.problems.extend(other.problems);
         self.schema_errors.extend(other.schema_errors);
+        self.unknown_values.extend(other.unknown_values);
         self.other_objects += other.other_objects;
         self.generated_files.extend(other.generated_files);
     }
@@ -376,6 +397,11 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
     let mut schema_errors = kinds::schema::validate(kind, json, base);
     let unknown = template::take_unknown_values(&mut schema_errors, &loaded.doc.root, base);
     let has_schema_errors = !schema_errors.is_empty() || !unknown.is_empty();
+    model.unknown_values.extend(
+        unknown
+            .iter()
+            .map(|pointer| (doc, base.to_owned(), pointer.clone())),
+    );
     let without_unknown;
     let json = if unknown.is_empty() {
         json
