@@ -127,19 +127,30 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
 struct UnrenderedSelectors<'a> {
     /// A policy's `applyToRoutes` is itself a template: any route may be selected.
     any: bool,
-    /// Selectors with a template among their label values or namespace: the labels known, and
-    /// the keys whose value is a template (any value of them may match).
-    partial: Vec<(Vec<(&'a str, &'a str)>, Vec<&'a str>)>,
+    /// Selectors with a template among their label values or namespace.
+    partial: Vec<PartialSelector<'a>>,
+}
+
+/// A route selector with a template among its label values or namespace.
+struct PartialSelector<'a> {
+    /// The labels known.
+    known: Vec<(&'a str, &'a str)>,
+    /// The keys whose value is a template: any value of them may match.
+    templated: Vec<&'a str>,
 }
 
 impl UnrenderedSelectors<'_> {
     fn may_select(&self, inst: &crate::model::index::RouteInstance) -> bool {
         self.any
-            || self.partial.iter().any(|(known, templated)| {
-                known
+            || self.partial.iter().any(|selector| {
+                selector
+                    .known
                     .iter()
                     .all(|(k, v)| inst.labels.get(*k).is_some_and(|l| l == v))
-                    && templated.iter().all(|k| inst.labels.get(*k).is_some())
+                    && selector
+                        .templated
+                        .iter()
+                        .all(|k| inst.labels.get(*k).is_some())
             })
     }
 }
@@ -160,16 +171,16 @@ fn unrendered_selectors<'a>(ctx: &Context<'a>) -> UnrenderedSelectors<'a> {
         .map(|r| {
             let (templated_labels, known): (Vec<_>, Vec<_>) =
                 r.labels.iter().partition(|(_, v)| templated(v));
-            (
-                known
+            PartialSelector {
+                known: known
                     .into_iter()
                     .map(|(k, v)| (k.as_str(), v.as_str()))
                     .collect(),
-                templated_labels
+                templated: templated_labels
                     .into_iter()
                     .map(|(k, _)| k.as_str())
                     .collect(),
-            )
+            }
         })
         .collect();
     UnrenderedSelectors { any, partial }
