@@ -195,7 +195,7 @@ fn kustomize_generated_modules() {
     );
 }
 
-/// A Helm chart is one PC008 at its `Chart.yaml` (its templates are not read), and a file a
+/// A Helm chart is one PC009 at its `Chart.yaml` (its templates are not read), and a file a
 /// pipeline fills in keeps every resource in the checks: PC006 on each unfilled value (an
 /// unquoted `{{ … }}`, a lowercase `$name` in a host or a name) and PC403 still found.
 #[test]

@@ -1,4 +1,4 @@
-//! Templates in a repository: a Helm chart's `templates/` are not read (PC008 once), and a
+//! Templates in a repository: a Helm chart's `templates/` are not read (PC009 once), and a
 //! value that is an unrendered template is unknown to every rule but PC006, which reports it.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -125,7 +125,7 @@ fn a_charts_templates_are_one_info_and_its_other_files_are_read() {
     assert_eq!(
         found,
         [
-            ("PC008".to_owned(), "chart/Chart.yaml".to_owned(), 2),
+            ("PC009".to_owned(), "chart/Chart.yaml".to_owned(), 2),
             ("PC006".to_owned(), "chart/crds/server.yaml".to_owned(), 8),
         ],
         "{found:?}"

@@ -41,7 +41,7 @@ crate::declare_rule! {
     /// metadata:
     ///   name: petstore-rt
     /// ```
-    code: "PC008",
+    code: "PC009",
     slug: "unrendered-helm-chart",
     // Info, not a warning: the repository is not at fault (a chart's templates are meant to
     // be rendered), and a CI gate at `--fail-on warning` must not fail on a correct chart.

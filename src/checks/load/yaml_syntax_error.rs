@@ -55,7 +55,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 if source.line_text(line).is_some_and(|l| l.contains("{{")) {
                     // A Go template action (`{{- if … }}`, `{{ .Values.x }}.example.com`) is
                     // not YAML until rendered; a Helm chart's templates are not read at all
-                    // (PC008), this file is not in one.
+                    // (PC009), this file is not in one.
                     finding = finding.help(
                         "this line holds a template expression (`{{ … }}`): the file is YAML only \
                          once rendered; render it and check the output (`… | portico check -`)",
