@@ -449,21 +449,14 @@ impl Builder<'_> {
                     ..
                 }) = self.frames.pop()
                 {
-                    let span = start..r.end.max(start);
-                    let node = match unquoted_template(&self.file.text, span.clone(), &entries) {
-                        Some(text) => Node {
-                            span: TextSpan::new(span),
-                            style: Style::Plain,
-                            value: Value::String(CompactString::from(text)),
-                        },
-                        // The shared slice is allocated at its final size: it gives back what
-                        // growing the vector over-allocated.
-                        None => Node {
-                            span: TextSpan::new(span),
-                            style,
-                            value: Value::Map(apply_merge_keys(entries, duplicates).into()),
-                        },
+                    // The shared slice is allocated at its final size: it gives back what
+                    // growing the vector over-allocated.
+                    let node = Node {
+                        span: TextSpan::new(start..r.end.max(start)),
+                        style,
+                        value: Value::Map(apply_merge_keys(entries, duplicates).into()),
                     };
+                    let node = unquoted_template(&self.file.text, node);
                     self.finish(node, anchor);
                 }
             }
@@ -593,8 +586,8 @@ impl Builder<'_> {
     }
 }
 
-/// The text of an unquoted Go template expression (`key: {{ .Values.host }}`), when the flow
-/// mapping at `span` with `entries` is one.
+/// `node`, or the string it is written as when it is an unquoted Go template expression
+/// (`key: {{ .Values.host }}`).
 ///
 /// YAML reads `{{ .Values.host }}` as a flow mapping whose only key is the flow mapping
 /// `{ .Values.host }` and whose value is null (YAML 1.2.2 §7.4, flow mappings; a complex key
@@ -606,17 +599,24 @@ impl Builder<'_> {
 ///
 /// A template expression is one short line: longer spans are not looked at, so that deeply
 /// nested flow mappings (`{{{{…}}}}`) cost a bounded scan at each level, not one of the file.
-fn unquoted_template<'t>(text: &'t str, span: Range<usize>, entries: &[Entry]) -> Option<&'t str> {
+fn unquoted_template(text: &str, mut node: Node) -> Node {
     const MAX_TEMPLATE_BYTES: usize = 4096;
+    let span = node.span.range();
     if span.len() > MAX_TEMPLATE_BYTES {
-        return None;
+        return node;
     }
-    let written = text.get(span)?;
+    let Some(written) = text.get(span) else {
+        return node;
+    };
     let is_template = written.starts_with("{{")
         && written.ends_with("}}")
         && !written.contains('\n')
-        && matches!(entries, [only] if only.value.value == Value::Null);
-    is_template.then_some(written)
+        && matches!(&node.value, Value::Map(entries) if matches!(&entries[..], [only] if only.value.value == Value::Null));
+    if is_template {
+        node.style = Style::Plain;
+        node.value = Value::String(CompactString::from(written));
+    }
+    node
 }
 
 /// The text of a mapping key; complex keys become compact JSON.
