@@ -111,22 +111,6 @@ pub struct Meta {
     pub annotations: StringMap,
 }
 
-impl Model {
-    /// Whether the value at `path` (relative to the object of `meta`), or a value holding it,
-    /// is an unrendered template: unknown until rendered, and absent from the typed resource,
-    /// so its absence proves nothing.
-    #[must_use]
-    pub fn is_unknown(&self, meta: &Meta, path: &str) -> bool {
-        self.unknown_values.iter().any(|(doc, base, pointer)| {
-            *doc == meta.doc
-                && *base == meta.base
-                && path
-                    .strip_prefix(pointer.as_str())
-                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
-        })
-    }
-}
-
 impl Meta {
     /// The pointer of `path` (relative to the object) inside the document.
     #[must_use]
@@ -202,6 +186,20 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether the value at `path` (relative to the object of `meta`), or a value holding it,
+    /// is an unrendered template: unknown until rendered, and absent from the typed resource,
+    /// so its absence proves nothing.
+    #[must_use]
+    pub fn is_unknown(&self, meta: &Meta, path: &str) -> bool {
+        self.unknown_values.iter().any(|(doc, base, pointer)| {
+            *doc == meta.doc
+                && *base == meta.base
+                && path
+                    .strip_prefix(pointer.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
     /// Number of modelled resources.
     #[must_use]
     pub fn resource_count(&self) -> usize {

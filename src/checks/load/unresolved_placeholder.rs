@@ -200,8 +200,9 @@ pub(crate) enum Field {
     /// A Kubernetes object name, namespace, or cluster or workspace name: RFC 1123 labels and
     /// subdomains, which have no `$` (Kubernetes "Object Names and IDs").
     Name,
-    /// A URL (`…Url`, `…Uri`, `issuer`, or any value with `://`): `$` is legal in a path or
-    /// query (`?$filter=`), so only its start and its authority are looked at.
+    /// A URL (a key ending in `Url`/`Uri`, or `issuer`): `$` is legal in a path or a query
+    /// (`?$filter=`, RFC 3986 §3.3 and §3.4), so only its start and its authority are looked
+    /// at, where it is not (RFC 3986 §3.2.2: a host is a DNS name or an IP literal).
     Url,
     /// Anything else (Rego, regexes, header values, JSONPath, prices, `$patch`): a lowercase
     /// `$name` there is not told apart from a legitimate `$`.
