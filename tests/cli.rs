@@ -195,6 +195,14 @@ fn kustomize_generated_modules() {
     );
 }
 
+/// A Helm chart is one PC009 at its `Chart.yaml` (its templates are not read), and a file a
+/// pipeline fills in keeps every resource in the checks: PC006 on each unfilled value (an
+/// unquoted `{{ … }}`, a lowercase `$name` in a host or a name) and PC403 still found.
+#[test]
+fn templated_repository() {
+    cli_snapshot!("templated_check", ["check", "testdata/repos/templated"]);
+}
+
 #[test]
 fn matrix_of_the_examples() {
     cli_snapshot!(

@@ -1,5 +1,6 @@
 //! Stage 1: find the input files and read them into spanned YAML documents and Rego sources.
 
+pub mod chart;
 pub mod embedded;
 pub mod locate;
 pub mod nesting;
@@ -148,6 +149,8 @@ pub struct Repo {
     pub other_files: Vec<FileId>,
     /// Problems met.
     pub problems: Vec<LoadProblem>,
+    /// The Helm charts met by walks, whose templates were not read ([`chart`]), in walk order.
+    pub charts: Vec<chart::Chart>,
     /// The YAML comments that may be suppressions, by file, recorded while parsing.
     pub directive_comments: Vec<(FileId, yaml::DirectiveComment)>,
     /// One slot per file (made by [`Repo::track_released`]), holding that file's documents
@@ -363,13 +366,13 @@ pub fn load_with<R: Send>(
                             Some(problem.location),
                         );
                     }
-                    let wanted = first_names(&walked.files, |f| {
+                    let (files, charts) = chart::set_templates_apart(walked.files);
+                    let wanted = first_names(&files, |f| {
                         !excluded.contains(&f.canonical)
                             && !repo.canonical.contains_key(f.canonical.as_path())
                     });
                     let first = repo.sources.len();
-                    let pending: Vec<Pending> = walked
-                        .files
+                    let pending: Vec<Pending> = files
                         .into_iter()
                         .zip(wanted)
                         .filter_map(|(f, wanted)| wanted.then_some(f))
@@ -382,6 +385,7 @@ pub fn load_with<R: Send>(
                         })
                         .collect();
                     read_pending(repo, pending, limit, per_file, &mut parts);
+                    add_charts(repo, charts);
                 } else {
                     let canonical = path.canonicalize().ok();
                     if canonical.as_ref().is_some_and(|c| {
@@ -434,6 +438,23 @@ pub fn load_named<R: Send>(
     let mut parts = Vec::new();
     read_pending(repo, vec![pending], max_bytes, per_file, &mut parts);
     (id, !repo.is_unread(id), parts.pop())
+}
+
+/// Records the charts a walk found, once each however the inputs overlap: their `Chart.yaml`
+/// was read by now (or reported unreadable), so it has an id.
+fn add_charts(repo: &mut Repo, charts: Vec<chart::FoundChart>) {
+    for found in charts {
+        let Some(file) = repo.canonical.get(found.canonical.as_path()).copied() else {
+            continue;
+        };
+        // The same chart reached by two overlapping PATHs is the first one's (its names).
+        if !repo.charts.iter().any(|c| c.file == file) {
+            repo.charts.push(chart::Chart {
+                file,
+                templates: found.templates,
+            });
+        }
+    }
 }
 
 /// The id of the file at position `n` of the run's sources.

@@ -192,6 +192,15 @@ impl Node {
         }
     }
 
+    /// Whether the node is an unquoted Go template expression (`key: {{ .Values.host }}`),
+    /// which the YAML reader keeps as the string it is written as (see `yaml.rs`): its value
+    /// is unknown until the template is rendered. No plain YAML scalar starts with `{`, so the
+    /// plain style tells it from a quoted `"{{ … }}"`, which is a string once rendered too.
+    #[must_use]
+    pub fn is_unrendered_template(&self) -> bool {
+        self.style == Style::Plain && self.as_str().is_some_and(|s| s.starts_with("{{"))
+    }
+
     /// Looks up an RFC 6901 JSON pointer (`/spec/http/0/name`).
     #[must_use]
     pub fn pointer(&self, pointer: &str) -> Option<Found<'_>> {
@@ -312,7 +321,7 @@ pub fn escape_token(token: &str) -> String {
     }
 }
 
-fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
     pointer
         .split('/')
         .skip(1)

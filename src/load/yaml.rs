@@ -456,6 +456,7 @@ impl Builder<'_> {
                         style,
                         value: Value::Map(apply_merge_keys(entries, duplicates).into()),
                     };
+                    let node = unquoted_template(&self.file.text, node);
                     self.finish(node, anchor);
                 }
             }
@@ -583,6 +584,39 @@ impl Builder<'_> {
             },
         }
     }
+}
+
+/// `node`, or the string it is written as when it is an unquoted Go template expression
+/// (`key: {{ .Values.host }}`).
+///
+/// YAML reads `{{ .Values.host }}` as a flow mapping whose only key is the flow mapping
+/// `{ .Values.host }` and whose value is null (YAML 1.2.2 §7.4, flow mappings; a complex key
+/// needs no `?` in flow context). No configuration means that: it is a Helm or Go template
+/// (`text/template` actions are delimited by `{{` and `}}`) that was not rendered. Read as the
+/// string it is written as, in the plain style no YAML scalar starting with `{` can have, the
+/// document keeps its shape for the other checks, and the placeholder rule (PC006) reports it
+/// instead of the schema reporting "a mapping" where a string or a number goes.
+///
+/// A template expression is one short line: longer spans are not looked at, so that deeply
+/// nested flow mappings (`{{{{…}}}}`) cost a bounded scan at each level, not one of the file.
+fn unquoted_template(text: &str, mut node: Node) -> Node {
+    const MAX_TEMPLATE_BYTES: usize = 4096;
+    let span = node.span.range();
+    if span.len() > MAX_TEMPLATE_BYTES {
+        return node;
+    }
+    let Some(written) = text.get(span) else {
+        return node;
+    };
+    let is_template = written.starts_with("{{")
+        && written.ends_with("}}")
+        && !written.contains('\n')
+        && matches!(&node.value, Value::Map(entries) if matches!(&entries[..], [only] if only.value.value == Value::Null));
+    if is_template {
+        node.style = Style::Plain;
+        node.value = Value::String(CompactString::from(written));
+    }
+    node
 }
 
 /// The text of a mapping key; complex keys become compact JSON.

@@ -13,6 +13,7 @@ pub mod protection;
 pub mod rego;
 pub mod scopes;
 pub mod selection;
+pub mod template;
 
 use crate::model::kinds::common::StringMap;
 use std::collections::{BTreeMap, HashSet};
@@ -173,6 +174,10 @@ pub struct Model {
     pub problems: Vec<ShapeProblem>,
     /// Schema errors, in document order.
     pub schema_errors: Vec<DocumentSchemaError>,
+    /// Values that are unrendered templates (`key: {{ .Values.x }}`), left out of the typed
+    /// resources (see [`template`]): the document, the object's base in it, and the value's
+    /// pointer relative to the object.
+    pub unknown_values: Vec<(DocId, String, String)>,
     /// Kubernetes objects of kinds portico does not model.
     pub other_objects: usize,
     /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
@@ -181,6 +186,20 @@ pub struct Model {
 }
 
 impl Model {
+    /// Whether the value at `path` (relative to the object of `meta`), or a value holding it,
+    /// is an unrendered template: unknown until rendered, and absent from the typed resource,
+    /// so its absence proves nothing.
+    #[must_use]
+    pub fn is_unknown(&self, meta: &Meta, path: &str) -> bool {
+        self.unknown_values.iter().any(|(doc, base, pointer)| {
+            *doc == meta.doc
+                && *base == meta.base
+                && path
+                    .strip_prefix(pointer.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+    }
+
     /// Number of modelled resources.
     #[must_use]
     pub fn resource_count(&self) -> usize {
@@ -327,6 +346,7 @@ impl Model {
         self.undecoded.extend(other.undecoded);
         self.problems.extend(other.problems);
         self.schema_errors.extend(other.schema_errors);
+        self.unknown_values.extend(other.unknown_values);
         self.other_objects += other.other_objects;
         self.generated_files.extend(other.generated_files);
     }
@@ -372,8 +392,21 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         model.other_objects += 1;
         return;
     };
-    let schema_errors = kinds::schema::validate(kind, json, base);
-    let has_schema_errors = !schema_errors.is_empty();
+    let mut schema_errors = kinds::schema::validate(kind, json, base);
+    let unknown = template::take_unknown_values(&mut schema_errors, &loaded.doc.root, base);
+    let has_schema_errors = !schema_errors.is_empty() || !unknown.is_empty();
+    model.unknown_values.extend(
+        unknown
+            .iter()
+            .map(|pointer| (doc, base.to_owned(), pointer.clone())),
+    );
+    let without_unknown;
+    let json = if unknown.is_empty() {
+        json
+    } else {
+        without_unknown = template::without(json, &unknown);
+        &without_unknown
+    };
     let name_reported = schema_errors.iter().any(|e| {
         matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")
             && e.pointer == format!("{base}/metadata")

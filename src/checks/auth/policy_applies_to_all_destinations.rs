@@ -54,6 +54,13 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else {
             continue;
         };
+        // Selectors that are an unrendered template (PC006's) are unknown, not absent.
+        if ["/spec/applyToRoutes", "/spec/applyToDestinations"]
+            .iter()
+            .any(|path| ctx.model.is_unknown(&policy.meta, path))
+        {
+            continue;
+        }
         let span = ctx.key_span(&policy.meta, "/spec");
         out.push(finding(&policy.meta.id, span).about(&policy.meta.id));
     }

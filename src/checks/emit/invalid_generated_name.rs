@@ -1,7 +1,9 @@
 use std::collections::BTreeSet;
 
 use crate::checks::Context;
-use crate::checks::load::unresolved_placeholder::find_placeholders;
+use crate::checks::load::unresolved_placeholder::{
+    Field, find_lowercase_variables, find_placeholders,
+};
 use crate::diagnostic::{Finding, Span};
 use crate::model::artifacts::auth_config::{Origin, id_parts};
 use crate::model::artifacts::kubernetes_name::NameForm;
@@ -159,9 +161,9 @@ impl InvalidName<'_> {
     }
 }
 
-/// A value the check already reports as a placeholder (PC006).
+/// A value the check already reports as a placeholder (PC006), read as the name it is.
 fn has_placeholder(value: &str) -> bool {
-    !find_placeholders(value).is_empty()
+    !find_placeholders(value).is_empty() || !find_lowercase_variables(Field::Name, value).is_empty()
 }
 
 /// Whether `c` may appear in an RFC 1123 subdomain at all.

@@ -49,7 +49,19 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         match problem {
             YamlProblem::Syntax { span, message } => {
-                out.push(syntax_error(message, Span::new(*file, span.clone())));
+                let mut finding = syntax_error(message, Span::new(*file, span.clone()));
+                let source = ctx.repo.sources.get(*file);
+                let line = source.line_col(span.start).line;
+                if source.line_text(line).is_some_and(|l| l.contains("{{")) {
+                    // A Go template action (`{{- if … }}`, `{{ .Values.x }}.example.com`) is
+                    // not YAML until rendered; a Helm chart's templates are not read at all
+                    // (PC009), this file is not in one.
+                    finding = finding.help(
+                        "this line holds a template expression (`{{ … }}`): the file is YAML only \
+                         once rendered; render it and check the output (`… | portico check -`)",
+                    );
+                }
+                out.push(finding);
             }
             YamlProblem::UnknownAlias { span } => {
                 out.push(unknown_alias(Span::new(*file, span.clone())));

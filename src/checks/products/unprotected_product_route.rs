@@ -63,6 +63,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         .filter_map(|s| s.route.as_ref())
         .flat_map(|r| r.labels.iter().map(|(k, v)| format!("`{k}: {v}`")))
         .collect();
+    let unrendered = unrendered_selectors(ctx);
     let mut reported: BTreeSet<RouteRef> = BTreeSet::new();
     for (i, inst) in ctx.index.instances.iter().enumerate() {
         let Some(product_table) = inst
@@ -71,7 +72,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if covered.get(i).copied().unwrap_or(false) {
+        if covered.get(i).copied().unwrap_or(false) || unrendered.may_select(inst) {
             continue;
         }
         if !reported.insert(inst.route) {
@@ -119,4 +120,68 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .about(&table.meta.id),
         );
     }
+}
+
+/// The route selectors of the policies that hold an unrendered template (PC006's): what they
+/// select is known only once rendered, so the routes they may select then are not reported.
+struct UnrenderedSelectors<'a> {
+    /// A policy's `applyToRoutes` is itself a template: any route may be selected.
+    any: bool,
+    /// Selectors with a template among their label values or namespace.
+    partial: Vec<PartialSelector<'a>>,
+}
+
+/// A route selector with a template among its label values or namespace.
+struct PartialSelector<'a> {
+    /// The labels known.
+    known: Vec<(&'a str, &'a str)>,
+    /// The keys whose value is a template: any value of them may match.
+    templated: Vec<&'a str>,
+}
+
+impl UnrenderedSelectors<'_> {
+    fn may_select(&self, inst: &crate::model::index::RouteInstance) -> bool {
+        self.any
+            || self.partial.iter().any(|selector| {
+                selector
+                    .known
+                    .iter()
+                    .all(|(k, v)| inst.labels.get(*k).is_some_and(|l| l == v))
+                    && selector
+                        .templated
+                        .iter()
+                        .all(|k| inst.labels.get(*k).is_some())
+            })
+    }
+}
+
+fn unrendered_selectors<'a>(ctx: &Context<'a>) -> UnrenderedSelectors<'a> {
+    let templated = crate::checks::looks_templated;
+    let policies = &ctx.model.ext_auth_policies;
+    let any = policies
+        .iter()
+        .any(|p| ctx.model.is_unknown(&p.meta, "/spec/applyToRoutes"));
+    let partial = policies
+        .iter()
+        .flat_map(|p| p.spec.apply_to_routes.iter().flatten())
+        .filter_map(|s| s.route.as_ref())
+        .filter(|r| {
+            r.labels.values().any(|v| templated(v)) || r.namespace.as_deref().is_some_and(templated)
+        })
+        .map(|r| {
+            let (templated_labels, known): (Vec<_>, Vec<_>) =
+                r.labels.iter().partition(|(_, v)| templated(v));
+            PartialSelector {
+                known: known
+                    .into_iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect(),
+                templated: templated_labels
+                    .into_iter()
+                    .map(|(k, _)| k.as_str())
+                    .collect(),
+            }
+        })
+        .collect();
+    UnrenderedSelectors { any, partial }
 }

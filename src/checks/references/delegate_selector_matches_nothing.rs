@@ -143,11 +143,24 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         else {
             continue;
         };
-        if selector
-            .name
-            .as_deref()
-            .is_some_and(crate::checks::looks_templated)
-        {
+        // A template value (PC006's) is unknown until rendered, in the selector or in what it
+        // is compared with: the selector may match then.
+        let templated = crate::checks::looks_templated;
+        let unknown = [&selector.name, &selector.namespace]
+            .into_iter()
+            .flatten()
+            .any(|v| templated(v))
+            || selector.labels.iter().any(|(k, v)| {
+                templated(v)
+                    || tables
+                        .iter()
+                        .any(|t| t.meta.labels.get(k).is_some_and(|v| templated(v)))
+            })
+            || tables.iter().any(|t| {
+                (selector.name.is_some() && templated(&t.meta.id.name))
+                    || templated(&t.meta.id.namespace)
+            });
+        if unknown {
             continue;
         }
         let base = format!(

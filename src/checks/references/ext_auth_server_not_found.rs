@@ -43,13 +43,14 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(name) = server.name.as_deref() else {
             continue;
         };
-        if crate::checks::looks_templated(name) {
-            continue;
-        }
         let namespace = server
             .namespace
             .as_deref()
             .unwrap_or(&policy.meta.id.namespace);
+        // A template (PC006's) is unknown until rendered: the reference may resolve then.
+        if crate::checks::looks_templated(name) || crate::checks::looks_templated(namespace) {
+            continue;
+        }
         if servers
             .iter()
             .any(|s| s.meta.id.name == name && s.meta.id.namespace == namespace)

@@ -45,10 +45,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 let Some(name) = module.name.as_deref() else {
                     continue;
                 };
-                if crate::checks::looks_templated(name) {
+                let namespace = module.namespace.as_deref().unwrap_or(&meta.id.namespace);
+                // A template (PC006's) is unknown until rendered: the reference may resolve then.
+                if crate::checks::looks_templated(name) || crate::checks::looks_templated(namespace)
+                {
                     continue;
                 }
-                let namespace = module.namespace.as_deref().unwrap_or(&meta.id.namespace);
                 if maps
                     .iter()
                     .any(|cm| cm.meta.id.name == name && cm.meta.id.namespace == namespace)

@@ -1,7 +1,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks::references::label_source;
-use crate::checks::{Context, did_you_mean};
+use crate::checks::{Context, did_you_mean, looks_templated};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
 use crate::model::selection::Selected;
@@ -145,6 +145,24 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             };
             if !matches!(selected, Selected::Routes(ids) if ids.is_empty()) {
+                continue;
+            }
+            // A template value (PC006's) is unknown until rendered, in the selector or in the
+            // route labels it is compared with: the selector may match then.
+            let unknown = route_selector.labels.iter().any(|(k, v)| {
+                looks_templated(v)
+                    || values_by_key
+                        .get(k.as_str())
+                        .is_some_and(|values| values.iter().any(|v| looks_templated(v)))
+            }) || route_selector.namespace.as_deref().is_some_and(|ns| {
+                looks_templated(ns)
+                    || ctx
+                        .model
+                        .route_tables
+                        .iter()
+                        .any(|t| looks_templated(&t.meta.id.namespace))
+            });
+            if unknown {
                 continue;
             }
             let base = format!("/spec/applyToRoutes/{i}/route");

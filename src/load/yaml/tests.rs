@@ -287,3 +287,31 @@ fn yaml11_scalars_are_recorded() {
         .collect();
     assert_eq!(texts, vec!["yes", "0755"]);
 }
+
+#[test]
+fn an_unquoted_template_is_the_string_it_is_written_as() {
+    let text = "ref:\n  namespace: {{.Echo.Namespace}}\n  port: {{ .Values.port | int }}\nhosts:\n  - {{ $.Values.host }}\n";
+    let (f, p) = parse_str(text);
+    assert!(p.problems.is_empty(), "{:?}", p.problems);
+    let root = &p.documents[0].root;
+    for (pointer, written) in [
+        ("/ref/namespace", "{{.Echo.Namespace}}"),
+        ("/ref/port", "{{ .Values.port | int }}"),
+        ("/hosts/0", "{{ $.Values.host }}"),
+    ] {
+        let found = root.pointer(pointer).map(|f| f.node);
+        assert_eq!(found.and_then(Node::as_str), Some(written), "{pointer}");
+        assert_eq!(found.map(|n| n.style), Some(Style::Plain));
+        assert_eq!(found.map(|n| &f.text[n.span.range()]), Some(written));
+    }
+}
+
+#[test]
+fn flow_mappings_that_are_not_templates_stay_mappings() {
+    let (_, p) = parse_str("a: {b: {c: 1}}\nd: {{e: 1}: null}\nf: {x: 1, y: 2}\n");
+    let root = &p.documents[0].root;
+    for pointer in ["/a", "/d", "/f"] {
+        let found = root.pointer(pointer).map(|f| &f.node.value);
+        assert!(matches!(found, Some(Value::Map(_))), "{pointer}: {found:?}");
+    }
+}
