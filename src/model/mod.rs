@@ -372,7 +372,19 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         model.other_objects += 1;
         return;
     };
-    let schema_errors = kinds::schema::validate(kind, json, base);
+    // Parts Gloo decodes as protobuf JSON are judged in the spelling that decoder accepts.
+    let read = kinds::schema::read_as_gloo_does(kind, json, base);
+    let (json, renames) = match &read {
+        Some((value, renames)) => (value, Some(renames)),
+        None => (json, None),
+    };
+    let written =
+        |pointer: &str| renames.map_or_else(|| pointer.to_owned(), |r| r.original(pointer));
+    let mut schema_errors = kinds::schema::validate(kind, json, base);
+    let decodable = kinds::schema::without_mistyped_values(kind, json, base, &schema_errors);
+    for error in &mut schema_errors {
+        error.pointer = written(&error.pointer);
+    }
     let has_schema_errors = !schema_errors.is_empty();
     let name_reported = schema_errors.iter().any(|e| {
         matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")
@@ -454,7 +466,12 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         labels: meta.labels,
         annotations: meta.annotations,
     };
-    let spec = json.get("spec").cloned().unwrap_or(Json::Null);
+    let spec = decodable
+        .as_ref()
+        .unwrap_or(json)
+        .get("spec")
+        .cloned()
+        .unwrap_or(Json::Null);
     let spec_base = format!("{base}/spec");
     let result = match kind {
         Kind::RouteTable => decode_spec(&spec, &spec_base).map(|spec| {
@@ -488,7 +505,8 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
             })
         }),
     };
-    if let Err(error) = result {
+    if let Err(mut error) = result {
+        error.pointer = written(&error.pointer);
         model.broken.insert(meta.id.clone());
         model.undecoded.push(meta.clone());
         if !has_schema_errors {

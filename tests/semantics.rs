@@ -1,0 +1,78 @@
+//! Semantics that real repositories showed wrong, each on a small repository under
+//! `testdata/patterns/` built from the shape seen: `glooAuth` read as Gloo's protobuf JSON
+//! decoder reads it, `delegate.routeTables` selecting by workspace, one finding per cause.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use std::path::PathBuf;
+
+use serde_json::Value as Json;
+
+fn pattern(name: &str) -> PathBuf {
+    common::root().join("testdata/patterns").join(name)
+}
+
+/// `(code, file, line)` of every finding of `portico check` on the pattern, with the JSON.
+fn findings(name: &str) -> (Vec<(String, String, u64)>, Json) {
+    let (_, stdout, stderr) =
+        common::portico_in(&pattern(name), &["check", ".", "--format", "json"]);
+    let report: Json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let list = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["code"].as_str().unwrap().to_owned(),
+                d["file"].as_str().unwrap().to_owned(),
+                d["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    (list, report)
+}
+
+fn entry(code: &str, file: &str, line: u64) -> (String, String, u64) {
+    (code.to_owned(), file.to_owned(), line)
+}
+
+#[test]
+fn gloo_auth_is_read_as_protobuf_json_and_auth_config_stays_strict() {
+    let (found, report) = findings("gloo-auth-proto-json");
+    assert_eq!(
+        found,
+        [
+            // AuthConfig: the API server's structural schema takes neither spelling.
+            entry("PC102", "authconfig.yaml", 14),
+            entry("PC101", "authconfig.yaml", 21),
+            // The policy with a real type error is still checked: its selector matches nothing.
+            entry("PC201", "broken-policy.yaml", 12),
+            // Reported at the key as written (`max_age`), not dropped with the policy.
+            entry("PC101", "broken-policy.yaml", 30),
+        ],
+        "{report:#}"
+    );
+}
+
+#[test]
+fn build_copies_gloo_auth_in_the_spelling_the_auth_config_crd_takes() {
+    let dir = tempfile::tempdir().unwrap();
+    for file in ["routes.yaml", "policy.yaml"] {
+        std::fs::copy(
+            pattern("gloo-auth-proto-json").join(file),
+            dir.path().join(file),
+        )
+        .unwrap();
+    }
+    let (code, _, stderr) = common::portico_in(dir.path(), &["build", ".", "--out", "out"]);
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::read_to_string(
+        dir.path()
+            .join("out/authconfigs/gloo-gateway/shop-oidc-shop-cluster1-ext-auth-service.yaml"),
+    )
+    .unwrap();
+    assert!(written.contains("clientId: shop"), "{written}");
+    assert!(written.contains("maxAge: 1800\n"), "{written}");
+    assert!(!written.contains("client_id"), "{written}");
+}
