@@ -76,3 +76,38 @@ fn build_copies_gloo_auth_in_the_spelling_the_auth_config_crd_takes() {
     assert!(written.contains("maxAge: 1800\n"), "{written}");
     assert!(!written.contains("client_id"), "{written}");
 }
+
+#[test]
+fn delegation_by_workspace_selects_the_namespaces_of_the_workspace_or_nothing() {
+    // Before: `workspace:` was ignored and `- workspace: x` selected every table, the parent
+    // itself included (PC208 on it, PC209 cycles, PC208 on the billing root).
+    let (found, report) = findings("delegate-by-workspace");
+    assert_eq!(found, [entry("PC202", "gateway.yaml", 41)], "{report:#}");
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(message.contains("in workspace `shop`"), "{message}");
+
+    let result = common::check_path(&pattern("delegate-by-workspace"));
+    let index = portico::model::index::Index::build(&result.model);
+    let tables = &result.model.route_tables;
+    let selected: Vec<(usize, Vec<String>, bool)> = index
+        .edges
+        .iter()
+        .map(|e| {
+            let names = e
+                .children
+                .iter()
+                .map(|&c| tables[c].meta.id.to_string())
+                .collect();
+            (e.parent.route, names, e.unresolved)
+        })
+        .collect();
+    assert_eq!(
+        selected,
+        [
+            (0, vec!["RouteTable/shop-cart/cart".to_owned()], false),
+            (1, vec![], true),
+            (1, vec![], true),
+            (2, vec![], false),
+        ]
+    );
+}

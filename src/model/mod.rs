@@ -13,6 +13,7 @@ pub mod protection;
 pub mod rego;
 pub mod scopes;
 pub mod selection;
+pub mod workspace;
 
 use crate::model::kinds::common::StringMap;
 use std::collections::{BTreeMap, HashSet};
@@ -175,6 +176,8 @@ pub struct Model {
     pub schema_errors: Vec<DocumentSchemaError>,
     /// Kubernetes objects of kinds portico does not model.
     pub other_objects: usize,
+    /// Gloo Platform workspaces, for the `workspace:` of selectors.
+    pub workspaces: Vec<workspace::Workspace>,
     /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
     /// index, key) → the file holding the value.
     pub generated_files: BTreeMap<(usize, String), FileId>,
@@ -328,6 +331,7 @@ impl Model {
         self.problems.extend(other.problems);
         self.schema_errors.extend(other.schema_errors);
         self.other_objects += other.other_objects;
+        self.workspaces.extend(other.workspaces);
         self.generated_files.extend(other.generated_files);
     }
 }
@@ -368,6 +372,9 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
     ) else {
         return;
     };
+    if let Some(workspace) = workspace::Workspace::read(api_version, kind, json) {
+        model.workspaces.push(workspace);
+    }
     let Some(kind) = Kind::from_type(api_version, kind) else {
         model.other_objects += 1;
         return;
@@ -466,33 +473,29 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         labels: meta.labels,
         annotations: meta.annotations,
     };
-    let spec = decodable
-        .as_ref()
-        .unwrap_or(json)
-        .get("spec")
-        .cloned()
-        .unwrap_or(Json::Null);
+    let spec = json.get("spec").cloned().unwrap_or(Json::Null);
+    let fallback = decodable.as_ref().and_then(|d| d.get("spec"));
     let spec_base = format!("{base}/spec");
     let result = match kind {
-        Kind::RouteTable => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::RouteTable => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.route_tables.push(Resource {
                 meta: meta.clone(),
                 spec,
             })
         }),
-        Kind::ExtAuthPolicy => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::ExtAuthPolicy => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.ext_auth_policies.push(Resource {
                 meta: meta.clone(),
                 spec,
             })
         }),
-        Kind::ExtAuthServer => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::ExtAuthServer => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.ext_auth_servers.push(Resource {
                 meta: meta.clone(),
                 spec,
             })
         }),
-        Kind::AuthConfig => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::AuthConfig => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.auth_configs.push(Resource {
                 meta: meta.clone(),
                 spec,
@@ -520,14 +523,21 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
 }
 
 /// A missing or null `spec` decodes as the empty spec; the schema stage reports what is required.
+/// When the spec does not decode and there is a `fallback` (the spec without the values the
+/// schema stage reported as mistyped), the resource is modelled from that instead of dropped.
+/// The spec itself is tried first: some rules read a mistyped value the model keeps as JSON.
 fn decode_spec<T: serde::de::DeserializeOwned + Default>(
     spec: &Json,
+    fallback: Option<&Json>,
     base: &str,
 ) -> Result<T, ShapeError> {
     if spec.is_null() {
         return Ok(T::default());
     }
-    schema::decode(spec, base)
+    schema::decode(spec, base).or_else(|error| match fallback {
+        Some(fallback) => schema::decode(fallback, base).map_err(|_| error),
+        None => Err(error),
+    })
 }
 
 /// Every Gloo auth configuration in the repo: `glooAuth` of each ExtAuthPolicy (at

@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 use crate::checks::{Context, did_you_mean};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
+use crate::model::kinds::ObjectSelector;
 use crate::suggest::closest;
 
 crate::declare_rule! {
@@ -63,6 +64,8 @@ enum Unmatched<'a> {
         value: &'a str,
         closest: Option<&'a str>,
     },
+    /// Tables match every other field, but none is in a namespace of the workspace.
+    OutsideWorkspace { workspace: &'a str },
     /// Each field matches some table, but no table matches them all.
     NoTableMatchesAll,
 }
@@ -89,6 +92,9 @@ impl Unmatched<'_> {
             Self::NoLabel { key, value, .. } => format!(
                 "delegate selector matches no route table: no table has label `{key}: {value}`"
             ),
+            Self::OutsideWorkspace { workspace } => {
+                format!("delegate selector matches no route table in workspace `{workspace}`")
+            }
             Self::NoTableMatchesAll => "delegate selector matches no route table".to_owned(),
         }
     }
@@ -108,6 +114,11 @@ impl Unmatched<'_> {
             | Self::NoLabelKey { closest, .. }
             | Self::NoLabel { closest, .. } => did_you_mean(*closest),
             Self::LabelsDiffer { .. } => None,
+            Self::OutsideWorkspace { .. } => Some(
+                "the tables that match the other fields are in namespaces the workspace does \
+                 not hold; add their namespace to the Workspace, or fix `workspace`"
+                    .to_owned(),
+            ),
             Self::NoTableMatchesAll => Some(
                 "no single table matches every field of this selector (labels and namespace \
                  together)"
@@ -128,7 +139,8 @@ impl Unmatched<'_> {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let tables = &ctx.model.route_tables;
     for edge in &ctx.index.edges {
-        if !edge.children.is_empty() {
+        // A workspace the repository does not describe: what it selects is unknown.
+        if !edge.children.is_empty() || edge.unresolved {
             continue;
         }
         let Some(table) = tables.get(edge.parent.table) else {
@@ -165,7 +177,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
         }
-        let finding = if let Some(name) = &selector.name {
+        let outside_workspace = selector.workspace.as_deref().filter(|_| {
+            let anywhere = ObjectSelector {
+                workspace: None,
+                ..selector.clone()
+            };
+            !ctx.index.select_tables(tables, &[], &anywhere).is_empty()
+        });
+        let finding = if let Some(workspace) = outside_workspace {
+            Unmatched::OutsideWorkspace { workspace }
+                .finding(ctx.span(meta, &format!("{base}/workspace")))
+        } else if let Some(name) = &selector.name {
             let same_name: Vec<_> = tables.iter().filter(|t| &t.meta.id.name == name).collect();
             if same_name.is_empty() {
                 let suggestion = closest(name, tables.iter().map(|t| t.meta.id.name.as_str()));
