@@ -1,6 +1,7 @@
 //! Semantics that real repositories showed wrong, each on a small repository under
 //! `testdata/patterns/` built from the shape seen: `glooAuth` read as Gloo's protobuf JSON
-//! decoder reads it, `delegate.routeTables` selecting by workspace, one finding per cause.
+//! decoder reads it, `delegate.routeTables` selecting by workspace, one finding per cause (a
+//! step that cannot be evaluated leaves the access matrix "not evaluated", not denying).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -110,4 +111,104 @@ fn delegation_by_workspace_selects_the_namespaces_of_the_workspace_or_nothing() 
             (2, vec![], false),
         ]
     );
+}
+
+/// The example repository with one mistake made: `edit` is `(file, from, to)`, `to` `None`
+/// removes the file. Returns every finding's code, and the matrix's JSON.
+fn one_mistake(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = common::root().join("testdata/repos/portal-okta");
+    for sub in ["", "auth", "routes"] {
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for entry in std::fs::read_dir(source.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let rel = path.strip_prefix(&source).unwrap();
+                std::fs::copy(&path, dir.path().join(rel)).unwrap();
+            }
+        }
+    }
+    let target = dir.path().join(file);
+    match to {
+        None => std::fs::remove_file(&target).unwrap(),
+        Some(to) => {
+            let text = std::fs::read_to_string(&target).unwrap();
+            assert!(text.contains(from), "{file} has no `{from}`");
+            std::fs::write(&target, text.replace(from, to)).unwrap();
+        }
+    }
+    let (_, stdout, stderr) = common::portico_in(dir.path(), &["check", ".", "--format", "json"]);
+    let report: Json = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    let codes = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["code"].as_str().unwrap().to_owned())
+        .collect();
+    let (_, matrix, stderr) = common::portico_in(dir.path(), &["matrix", ".", "--format", "json"]);
+    let matrix: Json = serde_json::from_str(&matrix).unwrap_or_else(|e| panic!("{e}: {stderr}"));
+    (codes, matrix)
+}
+
+/// Every decision of the matrix is "not evaluated" (no decision, the cause as the reason).
+fn not_evaluated(matrix: &Json, why: &str) {
+    let decisions = matrix["decisions"].as_array().unwrap();
+    assert!(!decisions.is_empty(), "{matrix:#}");
+    for d in decisions {
+        assert!(d["allowed"].is_null(), "{d:#}");
+        assert!(d["reason"].as_str().unwrap().contains(why), "{d:#}");
+    }
+}
+
+#[test]
+fn a_missing_opa_config_map_is_one_finding_and_the_products_are_not_evaluated() {
+    // Before: PC204, and PC512 for each product ("denied even to a token holding its scope").
+    let (codes, matrix) = one_mistake("auth/okta-scope-policy.yaml", "", None);
+    assert_eq!(codes, ["PC204"]);
+    not_evaluated(&matrix, "module ConfigMap");
+}
+
+#[test]
+fn a_query_that_does_not_parse_is_one_finding() {
+    // Before: PC505, and PC513 for the evaluation that failed on it.
+    let (codes, matrix) = one_mistake(
+        "auth/ext-auth-policy.yaml",
+        "data.test.allow == true",
+        Some("data.test.allow == == true"),
+    );
+    assert_eq!(codes, ["PC505"]);
+    not_evaluated(&matrix, "does not parse");
+}
+
+#[test]
+fn a_query_reading_a_missing_rule_or_package_is_one_finding() {
+    // Before: PC506, and PC512 for each product.
+    for (file, from, to) in [
+        (
+            "auth/ext-auth-policy.yaml",
+            "data.test.allow ==",
+            "data.test.alow ==",
+        ),
+        (
+            "auth/okta-scope-policy.yaml",
+            "package test",
+            "package tset",
+        ),
+    ] {
+        let (codes, matrix) = one_mistake(file, from, Some(to));
+        assert_eq!(codes, ["PC506"], "{to}");
+        not_evaluated(&matrix, "reads a rule no module");
+    }
+}
+
+#[test]
+fn a_rego_syntax_error_and_a_missing_server_are_one_finding_each() {
+    let (codes, _) = one_mistake(
+        "auth/okta-scope-policy.yaml",
+        "allow if {",
+        Some("allow if {{"),
+    );
+    assert_eq!(codes, ["PC501"]);
+    let (codes, _) = one_mistake("auth/ext-auth-server.yaml", "", None);
+    assert_eq!(codes, ["PC203"]);
 }
