@@ -116,6 +116,12 @@ fn delegation_by_workspace_selects_the_namespaces_of_the_workspace_or_nothing() 
 /// The example repository with one mistake made: `edit` is `(file, from, to)`, `to` `None`
 /// removes the file. Returns every finding's code, and the matrix's JSON.
 fn one_mistake(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json) {
+    let (codes, _, matrix) = one_mistake_report(file, from, to);
+    (codes, matrix)
+}
+
+/// [`one_mistake`], with the check's JSON report too.
+fn one_mistake_report(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json, Json) {
     let dir = tempfile::tempdir().unwrap();
     let source = common::root().join("testdata/repos/portal-okta");
     for sub in ["", "auth", "routes"] {
@@ -147,7 +153,7 @@ fn one_mistake(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json) 
         .collect();
     let (_, matrix, stderr) = common::portico_in(dir.path(), &["matrix", ".", "--format", "json"]);
     let matrix: Json = serde_json::from_str(&matrix).unwrap_or_else(|e| panic!("{e}: {stderr}"));
-    (codes, matrix)
+    (codes, report, matrix)
 }
 
 /// Every decision of the matrix is "not evaluated" (no decision, the cause as the reason).
@@ -211,4 +217,57 @@ fn a_rego_syntax_error_and_a_missing_server_are_one_finding_each() {
     assert_eq!(codes, ["PC501"]);
     let (codes, _) = one_mistake("auth/ext-auth-server.yaml", "", None);
     assert_eq!(codes, ["PC203"]);
+}
+
+/// The help of the only finding of a report.
+fn only_help(codes: &[String], report: &Json, code: &str) -> String {
+    assert_eq!(codes, [code], "{report:#}");
+    report["diagnostics"][0]["help"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[test]
+fn a_reference_to_nothing_names_the_only_candidate_however_far_its_name() {
+    // The one ExtAuthServer of the repository, though `authz` is nothing like its name.
+    let (codes, report, _) = one_mistake_report(
+        "auth/ext-auth-policy.yaml",
+        "name: ext-auth-server",
+        Some("name: authz"),
+    );
+    let help = only_help(&codes, &report, "PC203");
+    assert_eq!(
+        help,
+        "did you mean `ext-auth-server`? it is the only ExtAuthServer in namespace `gloo-mesh`"
+    );
+    // The one ConfigMap holding Rego in the namespace.
+    let (codes, report, _) = one_mistake_report(
+        "auth/ext-auth-policy.yaml",
+        "- name: okta-scope-policy",
+        Some("- name: scopes"),
+    );
+    let help = only_help(&codes, &report, "PC204");
+    assert!(
+        help.starts_with("did you mean `okta-scope-policy`?"),
+        "{help}"
+    );
+    // Two route tables in the namespace: no guess.
+    let (codes, report, _) = one_mistake_report(
+        "routes/api-example-com.yaml",
+        "name: tracks-rt",
+        Some("name: music"),
+    );
+    assert!(codes.contains(&"PC202".to_owned()), "{report:#}");
+    let helps: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["code"] == "PC202")
+        .filter_map(|d| d["help"].as_str())
+        .collect();
+    assert!(
+        helps.iter().all(|h| !h.contains("did you mean")),
+        "{helps:?}"
+    );
 }

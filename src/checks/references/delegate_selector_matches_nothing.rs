@@ -5,7 +5,7 @@ use crate::checks::{Context, did_you_mean};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
 use crate::model::kinds::ObjectSelector;
-use crate::suggest::closest;
+use crate::suggest::{closest, likely_help, likely_target};
 
 crate::declare_rule! {
     /// ## What it does
@@ -190,15 +190,27 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         } else if let Some(name) = &selector.name {
             let same_name: Vec<_> = tables.iter().filter(|t| &t.meta.id.name == name).collect();
             if same_name.is_empty() {
-                let suggestion = closest(name, tables.iter().map(|t| t.meta.id.name.as_str()));
+                // Any table but the delegating one (a table does not delegate to itself).
+                let candidates: Vec<(&str, &str)> = tables
+                    .iter()
+                    .filter(|t| t.meta.id != meta.id)
+                    .map(|t| (t.meta.id.namespace.as_str(), t.meta.id.name.as_str()))
+                    .collect();
+                let namespace = selector.namespace.as_deref().unwrap_or(&meta.id.namespace);
+                let likely = likely_target(name, namespace, &candidates);
                 let unmatched = Unmatched::NoTable {
                     name,
-                    closest: suggestion,
+                    closest: likely.map(|((_, n), _)| n),
                 };
                 let mut f = unmatched.finding(ctx.span(meta, &format!("{base}/name")));
-                if let Some(t) =
-                    suggestion.and_then(|s| tables.iter().find(|t| t.meta.id.name == s))
-                {
+                if let Some((target, why)) = likely {
+                    f = f.help(likely_help("RouteTable", target, why));
+                }
+                if let Some(t) = likely.and_then(|((ns, n), _)| {
+                    tables
+                        .iter()
+                        .find(|t| t.meta.id.name == n && t.meta.id.namespace == ns)
+                }) {
                     f = f.related(ctx.span(&t.meta, "/metadata/name"), "closest route table");
                 }
                 f
