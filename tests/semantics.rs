@@ -271,3 +271,13 @@ fn a_reference_to_nothing_names_the_only_candidate_however_far_its_name() {
         "{helps:?}"
     );
 }
+
+#[test]
+fn a_policy_selects_routes_of_its_own_workspace_and_of_those_it_imports() {
+    // Before: every route with the label, across workspaces: PC205 three times (each route
+    // selected by both teams' policies, and by billing-admin).
+    let (found, report) = findings("policy-workspace-reach");
+    assert_eq!(found, [entry("PC201", "billing.yaml", 53)], "{report:#}");
+    let help = report["diagnostics"][0]["help"].as_str().unwrap();
+    assert!(help.contains("workspace `shop`"), "{help}");
+}

@@ -178,6 +178,8 @@ pub struct Model {
     pub other_objects: usize,
     /// Gloo Platform workspaces, for the `workspace:` of selectors.
     pub workspaces: Vec<workspace::Workspace>,
+    /// Their settings, for what a policy of one workspace can select in another.
+    pub workspace_settings: Vec<workspace::WorkspaceSettings>,
     /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
     /// index, key) → the file holding the value.
     pub generated_files: BTreeMap<(usize, String), FileId>,
@@ -332,6 +334,7 @@ impl Model {
         self.schema_errors.extend(other.schema_errors);
         self.other_objects += other.other_objects;
         self.workspaces.extend(other.workspaces);
+        self.workspace_settings.extend(other.workspace_settings);
         self.generated_files.extend(other.generated_files);
     }
 }
@@ -374,6 +377,9 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
     };
     if let Some(workspace) = workspace::Workspace::read(api_version, kind, json) {
         model.workspaces.push(workspace);
+    }
+    if let Some(settings) = workspace::WorkspaceSettings::read(api_version, kind, json) {
+        model.workspace_settings.push(settings);
     }
     let Some(kind) = Kind::from_type(api_version, kind) else {
         model.other_objects += 1;
