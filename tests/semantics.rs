@@ -281,3 +281,26 @@ fn a_policy_selects_routes_of_its_own_workspace_and_of_those_it_imports() {
     let help = report["diagnostics"][0]["help"].as_str().unwrap();
     assert!(help.contains("workspace `shop`"), "{help}");
 }
+
+#[test]
+fn a_misspelled_policy_selector_is_one_finding_not_one_per_route() {
+    // Before: PC201, and PC301 for each of the four product routes the selector was meant for.
+    let (codes, report, _) = one_mistake_report(
+        "auth/ext-auth-policy.yaml",
+        "usagePlans: dev-portal",
+        Some("usagePlans: dev-portl"),
+    );
+    let help = only_help(&codes, &report, "PC201");
+    assert!(help.contains("dev-portal"), "{help}");
+    // A label far from every route's means nothing certain: the routes are unprotected.
+    let (codes, _, _) = one_mistake_report(
+        "auth/ext-auth-policy.yaml",
+        "usagePlans: dev-portal",
+        Some("usagePlans: something-else-entirely"),
+    );
+    assert_eq!(
+        codes.iter().filter(|c| *c == "PC301").count(),
+        4,
+        "{codes:?}"
+    );
+}
