@@ -114,7 +114,7 @@ fn delegation_by_workspace_selects_the_namespaces_of_the_workspace_or_nothing() 
 }
 
 /// The example repository with one mistake made: `edit` is `(file, from, to)`, `to` `None`
-/// removes the file. Returns every finding's code, and the matrix's JSON.
+/// removes the file, an empty `from` replaces its whole text. Returns every finding's code, and the matrix's JSON.
 fn one_mistake(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json) {
     let (codes, _, matrix) = one_mistake_report(file, from, to);
     (codes, matrix)
@@ -122,9 +122,22 @@ fn one_mistake(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json) 
 
 /// [`one_mistake`], with the check's JSON report too.
 fn one_mistake_report(file: &str, from: &str, to: Option<&str>) -> (Vec<String>, Json, Json) {
+    one_mistake_in("portal-okta", file, from, to)
+}
+
+/// [`one_mistake_report`] on another example repository of `testdata/repos`.
+fn one_mistake_in(
+    repo: &str,
+    file: &str,
+    from: &str,
+    to: Option<&str>,
+) -> (Vec<String>, Json, Json) {
     let dir = tempfile::tempdir().unwrap();
-    let source = common::root().join("testdata/repos/portal-okta");
-    for sub in ["", "auth", "routes"] {
+    let source = common::root().join("testdata/repos").join(repo);
+    for sub in ["", "auth", "routes", "idp"] {
+        if !source.join(sub).is_dir() {
+            continue;
+        }
         std::fs::create_dir_all(dir.path().join(sub)).unwrap();
         for entry in std::fs::read_dir(source.join(sub)).unwrap() {
             let path = entry.unwrap().path();
@@ -137,6 +150,7 @@ fn one_mistake_report(file: &str, from: &str, to: Option<&str>) -> (Vec<String>,
     let target = dir.path().join(file);
     match to {
         None => std::fs::remove_file(&target).unwrap(),
+        Some(to) if from.is_empty() => std::fs::write(&target, to).unwrap(),
         Some(to) => {
             let text = std::fs::read_to_string(&target).unwrap();
             assert!(text.contains(from), "{file} has no `{from}`");
@@ -303,4 +317,16 @@ fn a_misspelled_policy_selector_is_one_finding_not_one_per_route() {
         4,
         "{codes:?}"
     );
+}
+
+#[test]
+fn a_scope_source_that_is_not_yaml_is_one_finding() {
+    // Before: PC001 on the file, and PC306 "not a format portico reads" on the same file.
+    let (codes, report, _) = one_mistake_in(
+        "portal-cognito",
+        "idp/cognito.yaml",
+        "",
+        Some("{{ broken: [\n"),
+    );
+    assert_eq!(codes, ["PC001"], "{report:#}");
 }
