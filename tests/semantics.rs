@@ -330,3 +330,22 @@ fn a_scope_source_that_is_not_yaml_is_one_finding() {
     );
     assert_eq!(codes, ["PC001"], "{report:#}");
 }
+
+#[test]
+fn a_label_selector_beside_one_that_selects_is_room_for_tables_to_come() {
+    // A route delegating by labels to tables not written yet, beside a selector that works:
+    // the route serves, no 404 (a workshop's `workspace: gateways` selector).
+    let (codes, report, _) = one_mistake_report(
+        "routes/api-example-com.yaml",
+        "          - name: petstore-rt\n",
+        Some("          - labels: {team: future}\n          - name: petstore-rt\n"),
+    );
+    assert!(codes.is_empty(), "{report:#}");
+    // By name, it names one table: a typo stays an error.
+    let (codes, _, _) = one_mistake_report(
+        "routes/api-example-com.yaml",
+        "          - name: petstore-rt\n",
+        Some("          - name: petstore-rtt\n          - name: petstore-rt\n"),
+    );
+    assert_eq!(codes, ["PC202"]);
+}

@@ -10,7 +10,9 @@ use crate::suggest::{closest, likely_help, likely_target};
 crate::declare_rule! {
     /// ## What it does
     /// Reports a `delegate.routeTables` selector of a RouteTable route that selects no route
-    /// table, with the closest table name, namespace or label that exists.
+    /// table, with the closest table name, namespace or label that exists. A selector by
+    /// `workspace` whose Workspace is not in the repository is not judged (what it selects is
+    /// unknown), nor one by labels beside another selector of the route that selects tables.
     ///
     /// ## Why is this bad?
     /// Gloo replaces a delegating route whose selector matches nothing with nothing: every
@@ -160,6 +162,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             .as_deref()
             .is_some_and(crate::checks::looks_templated)
         {
+            continue;
+        }
+        // A selector by labels or workspace beside one that selects tables is the route's
+        // room for tables to come (workshops add them step by step): the route still
+        // serves, nothing is a 404. A selector by name names one table and is kept.
+        let siblings_select = ctx.index.edges.iter().any(|other| {
+            other.parent == edge.parent
+                && other.selector != edge.selector
+                && !other.children.is_empty()
+        });
+        if selector.name.is_none() && siblings_select {
             continue;
         }
         let base = format!(
