@@ -349,3 +349,36 @@ fn a_label_selector_beside_one_that_selects_is_room_for_tables_to_come() {
     );
     assert_eq!(codes, ["PC202"]);
 }
+
+#[test]
+fn delegation_selects_tables_of_the_parent_workspace_and_of_those_it_imports() {
+    // Before: the billing table, in a workspace `gateways` does not import, was delegated to
+    // from both routes, and nothing was reported.
+    let (found, report) = findings("delegate-workspace-reach");
+    assert_eq!(found, [entry("PC202", "gateway.yaml", 28)], "{report:#}");
+    let message = report["diagnostics"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("workspace `gateways` can select"),
+        "{message}"
+    );
+    let result = common::check_path(&pattern("delegate-workspace-reach"));
+    let index = portico::model::index::Index::build(&result.model);
+    let tables = &result.model.route_tables;
+    let children: Vec<Vec<String>> = index
+        .edges
+        .iter()
+        .map(|e| {
+            e.children
+                .iter()
+                .map(|&c| tables[c].meta.id.to_string())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        children,
+        [
+            vec!["RouteTable/shop/shop".to_owned()],
+            Vec::<String>::new()
+        ]
+    );
+}

@@ -7,7 +7,7 @@ use compact_str::CompactString;
 use std::collections::HashMap;
 
 use super::kinds::{ObjectSelector, RouteLabelSelector, RouteTableSpec};
-use super::workspace::{Membership, Workspace, membership};
+use super::workspace::{Membership, Workspaces, membership};
 use super::{Model, Resource};
 
 /// A route: table index into [`Model::route_tables`] and route index into its `spec.http`.
@@ -115,7 +115,12 @@ impl Index {
                     let unresolved = selector.workspace.as_deref().is_some_and(|w| {
                         membership(&model.workspaces, w) == Membership::Unresolvable
                     });
-                    let children = index.select_tables(tables, &model.workspaces, selector);
+                    let children = index.select_tables(
+                        tables,
+                        model.workspaces(),
+                        &table.meta.id.namespace,
+                        selector,
+                    );
                     for &c in &children {
                         if let Some(d) = index.delegated.get_mut(c) {
                             *d = true;
@@ -195,23 +200,29 @@ impl Index {
         index
     }
 
-    /// Tables a delegate selector picks, sorted by index.
+    /// Tables a delegate selector of a table in namespace `parent_ns` picks, sorted by index.
     ///
     /// `workspace:` keeps the tables in the namespaces of that workspace (see
     /// [`super::workspace`]). A workspace the repository does not describe makes the selector
     /// unresolvable: it selects nothing rather than every table, since a guess would invent
     /// findings about children it may not have (a delegated table that sets `hosts`).
+    /// "Route tables are selected from both the tables defined within the current workspace
+    /// and any tables imported into the workspace" (`DelegateAction.route_tables`,
+    /// `api/gloo.solo.io/networking/v2/route_table.proto`, solo-io/solo-apis
+    /// `gloo-mesh-v2.6.x`): a table certainly out of the parent's reach is not selected
+    /// ([`Workspaces::out_of_reach`]).
     #[must_use]
     pub fn select_tables(
         &self,
         tables: &[Resource<RouteTableSpec>],
-        workspaces: &[Workspace],
+        scope: Workspaces<'_>,
+        parent_ns: &str,
         selector: &ObjectSelector,
     ) -> Vec<usize> {
         let workspace = selector
             .workspace
             .as_deref()
-            .map(|w| membership(workspaces, w));
+            .map(|w| membership(scope.workspaces, w));
         if workspace == Some(Membership::Unresolvable) {
             return Vec::new();
         }
@@ -238,6 +249,7 @@ impl Index {
                         .iter()
                         .all(|(k, v)| meta.labels.get(k) == Some(v))
                     && workspace.is_none_or(|w| w.holds(&meta.id.namespace) == Some(true))
+                    && !scope.out_of_reach(parent_ns, &meta.id.namespace)
             })
             .collect();
         out.sort_unstable();

@@ -212,6 +212,15 @@ impl Model {
         self.all_meta().chain(self.undecoded.iter())
     }
 
+    /// The workspaces and their settings.
+    #[must_use]
+    pub fn workspaces(&self) -> workspace::Workspaces<'_> {
+        workspace::Workspaces {
+            workspaces: &self.workspaces,
+            settings: &self.workspace_settings,
+        }
+    }
+
     /// Whether `id` names a resource that exists but could not be read.
     #[must_use]
     pub fn is_broken(&self, kind: Kind, namespace: &str, name: &str) -> bool {

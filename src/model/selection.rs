@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use super::Model;
 use super::index::Index;
 use super::kinds::DestinationSelector;
-use super::workspace::Workspaces;
 
 /// What one `applyToRoutes` entry selects.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,10 +41,7 @@ impl PolicySelection {
 /// Computes every policy's selection.
 #[must_use]
 pub fn select_all(model: &Model, index: &Index) -> Vec<PolicySelection> {
-    let scope = Workspaces {
-        workspaces: &model.workspaces,
-        settings: &model.workspace_settings,
-    };
+    let scope = model.workspaces();
     model
         .ext_auth_policies
         .iter()

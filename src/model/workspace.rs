@@ -142,8 +142,9 @@ impl WorkspaceSettings {
     }
 }
 
-/// The workspaces and their settings, as the repository describes them.
-#[derive(Debug, Clone, Copy)]
+/// The workspaces and their settings, as the repository describes them (the default: none,
+/// so nothing is out of reach).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Workspaces<'a> {
     /// Every `Workspace`.
     pub workspaces: &'a [Workspace],

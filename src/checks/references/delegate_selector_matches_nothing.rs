@@ -5,6 +5,7 @@ use crate::checks::{Context, did_you_mean};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
 use crate::model::kinds::ObjectSelector;
+use crate::model::workspace::Workspaces;
 use crate::suggest::{closest, likely_help, likely_target};
 
 crate::declare_rule! {
@@ -68,6 +69,8 @@ enum Unmatched<'a> {
     },
     /// Tables match every other field, but none is in a namespace of the workspace.
     OutsideWorkspace { workspace: &'a str },
+    /// Tables match, but all in workspaces the parent's workspace does not import.
+    OutOfReach { own: &'a str },
     /// Each field matches some table, but no table matches them all.
     NoTableMatchesAll,
 }
@@ -97,6 +100,9 @@ impl Unmatched<'_> {
             Self::OutsideWorkspace { workspace } => {
                 format!("delegate selector matches no route table in workspace `{workspace}`")
             }
+            Self::OutOfReach { own } => format!(
+                "delegate selector matches no route table that workspace `{own}` can select"
+            ),
             Self::NoTableMatchesAll => "delegate selector matches no route table".to_owned(),
         }
     }
@@ -116,6 +122,10 @@ impl Unmatched<'_> {
             | Self::NoLabelKey { closest, .. }
             | Self::NoLabel { closest, .. } => did_you_mean(*closest),
             Self::LabelsDiffer { .. } => None,
+            Self::OutOfReach { own } => Some(format!(
+                "the tables that match are in workspaces the WorkspaceSettings of `{own}` do not \
+                 import (`importFrom`)"
+            )),
             Self::OutsideWorkspace { .. } => Some(
                 "the tables that match the other fields are in namespaces the workspace does \
                  not hold; add their namespace to the Workspace, or fix `workspace`"
@@ -190,16 +200,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
         }
-        let outside_workspace = selector.workspace.as_deref().filter(|_| {
-            let anywhere = ObjectSelector {
-                workspace: None,
-                ..selector.clone()
-            };
-            !ctx.index.select_tables(tables, &[], &anywhere).is_empty()
-        });
-        let finding = if let Some(workspace) = outside_workspace {
+        // Tables match every other field: the workspace (named, or the parent's reach) is
+        // what leaves them out.
+        let anywhere = ObjectSelector {
+            workspace: None,
+            ..selector.clone()
+        };
+        let matched_elsewhere = !ctx
+            .index
+            .select_tables(tables, Workspaces::default(), &meta.id.namespace, &anywhere)
+            .is_empty();
+        let own = ctx.model.workspaces().workspace_of(&meta.id.namespace);
+        let finding = if let Some(workspace) =
+            selector.workspace.as_deref().filter(|_| matched_elsewhere)
+        {
             Unmatched::OutsideWorkspace { workspace }
                 .finding(ctx.span(meta, &format!("{base}/workspace")))
+        } else if let Some(own) = own.filter(|_| matched_elsewhere && selector.workspace.is_none())
+        {
+            Unmatched::OutOfReach { own }.finding(ctx.span(meta, &base))
         } else if let Some(name) = &selector.name {
             let same_name: Vec<_> = tables.iter().filter(|t| &t.meta.id.name == name).collect();
             if same_name.is_empty() {

@@ -7,7 +7,6 @@ use crate::load::node::escape_token;
 use crate::model::Meta;
 use crate::model::kinds::RouteLabelSelector;
 use crate::model::selection::Selected;
-use crate::model::workspace::Workspaces;
 use crate::suggest::closest;
 
 crate::declare_rule! {
@@ -242,10 +241,7 @@ fn out_of_reach<'a>(
     selector: &RouteLabelSelector,
     policy: &'a Meta,
 ) -> Option<(&'a str, BTreeSet<&'a str>)> {
-    let scope = Workspaces {
-        workspaces: &ctx.model.workspaces,
-        settings: &ctx.model.workspace_settings,
-    };
+    let scope = ctx.model.workspaces();
     let own = scope.workspace_of(&policy.id.namespace)?;
     let elsewhere: BTreeSet<&str> = ctx
         .index
