@@ -6,7 +6,8 @@ use crate::suggest::{likely_help, likely_target};
 crate::declare_rule! {
     /// ## What it does
     /// Reports an ExtAuthPolicy whose `config.server` names an ExtAuthServer that is not in the
-    /// repository, with the closest ExtAuthServer name.
+    /// repository, with the closest ExtAuthServer name (or the only ExtAuthServer of its
+    /// namespace, or of the repository, however far its name).
     ///
     /// ## Why is this bad?
     /// Gloo cannot attach the policy to an ext auth server, so it is not applied: depending on

@@ -7,7 +7,8 @@ use crate::suggest::{likely_help, likely_target};
 crate::declare_rule! {
     /// ## What it does
     /// Reports an `opaAuth.modules` entry (in an ExtAuthPolicy's `glooAuth` or an AuthConfig)
-    /// naming a ConfigMap that is not in the repository, with the closest ConfigMap name.
+    /// naming a ConfigMap that is not in the repository, with the closest ConfigMap name (or
+    /// the only ConfigMap holding Rego in its namespace, or in the repository).
     ///
     /// ## Why is this bad?
     /// The ext auth service cannot build the OPA step: the AuthConfig is rejected and every
