@@ -110,7 +110,7 @@ impl Unevaluable {
     pub fn why(self) -> &'static str {
         match self {
             Unevaluable::ModuleNotFound => {
-                "not evaluated: a module ConfigMap of the opaAuth step is missing"
+                "not evaluated: a module ConfigMap of the opaAuth step is missing or unreadable"
             }
             Unevaluable::QueryInvalid => "not evaluated: the opaAuth query does not parse",
             Unevaluable::QueryTargetMissing => {
