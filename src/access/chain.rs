@@ -78,6 +78,7 @@ pub(super) fn decide(
                         module_syntax: false,
                         location: None,
                         run_budget: false,
+                        reported_by: None,
                     }));
                 }
             }

@@ -68,6 +68,7 @@ pub(super) fn evaluate_step(
             unsupported_builtin,
             location,
             run_budget: false,
+            reported_by: None,
         })
     };
     let policy_left = evaluator.policy.clone()?;
@@ -112,6 +113,7 @@ pub(super) fn evaluate_step(
                 module_syntax: false,
                 location: None,
                 run_budget: out_of_time == OutOfTime::Run,
+                reported_by: None,
             });
             evaluator.policy = Err(ended.clone());
             Err(ended)

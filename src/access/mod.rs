@@ -121,6 +121,10 @@ pub struct EvaluationError {
     /// The run's evaluation budget ([`RUN_BUDGET`]) was spent before this evaluation ended:
     /// not the policy's fault (PC514 notes it).
     pub run_budget: bool,
+    /// The step could not be evaluated for a cause this rule reports at its source (a missing
+    /// module ConfigMap, a query that does not parse or reads no rule): nothing was evaluated,
+    /// and nothing more is reported.
+    pub reported_by: Option<&'static str>,
 }
 
 /// How long one evaluation (one request) may run. OPA answering one request in 2 s is a

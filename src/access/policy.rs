@@ -14,7 +14,7 @@ use super::chain::{Outcome, decide};
 use super::eval::{Evaluator, RunBudget};
 use super::profiles::{Scopes, profiles};
 use super::request::{Request, product_routes};
-use super::{Budgets, Decision, MatrixInput};
+use super::{Budgets, Decision, EvaluationError, MatrixInput};
 
 /// What every worker shares.
 pub(super) struct PolicyContext<'a> {
@@ -83,6 +83,22 @@ fn evaluate_policy(
         .flatten()
         .filter_map(|&i| Some((i, input.rego.steps.get(i)?)))
         .collect();
+    // A step that cannot be evaluated (its cause has a finding of its own) leaves every
+    // decision of the policy that reaches it not evaluated, sharing one error.
+    if let Some((index, cause)) = steps
+        .iter()
+        .find_map(|&(i, step)| Some((i, step.unevaluable(input.rego)?)))
+    {
+        evaluator.policy = Err(Arc::new(EvaluationError {
+            step: index,
+            message: cause.why().to_owned(),
+            unsupported_builtin: None,
+            module_syntax: false,
+            location: None,
+            run_budget: false,
+            reported_by: Some(cause.reported_by()),
+        }));
+    }
     let policy_name: Arc<str> =
         format!("{}/{}", policy.meta.id.namespace, policy.meta.id.name).into();
     let ordered: Vec<Arc<str>> = routes

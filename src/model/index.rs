@@ -7,6 +7,7 @@ use compact_str::CompactString;
 use std::collections::HashMap;
 
 use super::kinds::{ObjectSelector, RouteLabelSelector, RouteTableSpec};
+use super::workspace::{Membership, Workspaces, membership};
 use super::{Model, Resource};
 
 /// A route: table index into [`Model::route_tables`] and route index into its `spec.http`.
@@ -40,6 +41,9 @@ pub struct DelegationEdge {
     pub selector: usize,
     /// Tables selected, sorted.
     pub children: Vec<usize>,
+    /// The selector names a workspace whose members the repository does not tell: it selects
+    /// nothing here, and nothing may be said about what it selects (see [`Index::select_tables`]).
+    pub unresolved: bool,
 }
 
 /// A chain of delegation that comes back to a table already on it.
@@ -108,7 +112,15 @@ impl Index {
                 let parent = RouteRef { table: t, route: r };
                 let mut all = Vec::new();
                 for (s, selector) in delegate.route_tables.iter().enumerate() {
-                    let children = index.select_tables(tables, selector);
+                    let unresolved = selector.workspace.as_deref().is_some_and(|w| {
+                        membership(&model.workspaces, w) == Membership::Unresolvable
+                    });
+                    let children = index.select_tables(
+                        tables,
+                        model.workspaces(),
+                        &table.meta.id.namespace,
+                        selector,
+                    );
                     for &c in &children {
                         if let Some(d) = index.delegated.get_mut(c) {
                             *d = true;
@@ -119,6 +131,7 @@ impl Index {
                         parent,
                         selector: s,
                         children,
+                        unresolved,
                     });
                 }
                 all.sort_unstable();
@@ -187,13 +200,32 @@ impl Index {
         index
     }
 
-    /// Tables a delegate selector picks, sorted by index.
+    /// Tables a delegate selector of a table in namespace `parent_ns` picks, sorted by index.
+    ///
+    /// `workspace:` keeps the tables in the namespaces of that workspace (see
+    /// [`super::workspace`]). A workspace the repository does not describe makes the selector
+    /// unresolvable: it selects nothing rather than every table, since a guess would invent
+    /// findings about children it may not have (a delegated table that sets `hosts`).
+    /// "Route tables are selected from both the tables defined within the current workspace
+    /// and any tables imported into the workspace" (`DelegateAction.route_tables`,
+    /// `api/gloo.solo.io/networking/v2/route_table.proto`, solo-io/solo-apis
+    /// `gloo-mesh-v2.6.x`): a table certainly out of the parent's reach is not selected
+    /// ([`Workspaces::out_of_reach`]).
     #[must_use]
     pub fn select_tables(
         &self,
         tables: &[Resource<RouteTableSpec>],
+        scope: Workspaces<'_>,
+        parent_ns: &str,
         selector: &ObjectSelector,
     ) -> Vec<usize> {
+        let workspace = selector
+            .workspace
+            .as_deref()
+            .map(|w| membership(scope.workspaces, w));
+        if workspace == Some(Membership::Unresolvable) {
+            return Vec::new();
+        }
         let candidates: Vec<usize> = if let Some(name) = &selector.name {
             self.tables_by_name.get(name).cloned().unwrap_or_default()
         } else if let Some((k, v)) = selector.labels.iter().next() {
@@ -216,6 +248,8 @@ impl Index {
                         .labels
                         .iter()
                         .all(|(k, v)| meta.labels.get(k) == Some(v))
+                    && workspace.is_none_or(|w| w.holds(&meta.id.namespace) == Some(true))
+                    && !scope.out_of_reach(parent_ns, &meta.id.namespace)
             })
             .collect();
         out.sort_unstable();

@@ -14,6 +14,7 @@ pub mod rego;
 pub mod scopes;
 pub mod selection;
 pub mod template;
+pub mod workspace;
 
 use crate::model::kinds::common::StringMap;
 use std::collections::{BTreeMap, HashSet};
@@ -180,6 +181,10 @@ pub struct Model {
     pub unknown_values: Vec<(DocId, String, String)>,
     /// Kubernetes objects of kinds portico does not model.
     pub other_objects: usize,
+    /// Gloo Platform workspaces, for the `workspace:` of selectors.
+    pub workspaces: Vec<workspace::Workspace>,
+    /// Their settings, for what a policy of one workspace can select in another.
+    pub workspace_settings: Vec<workspace::WorkspaceSettings>,
     /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
     /// index, key) → the file holding the value.
     pub generated_files: BTreeMap<(usize, String), FileId>,
@@ -224,6 +229,15 @@ impl Model {
     /// Metadata of every resource, including those whose spec could not be decoded.
     pub fn all_documents_meta(&self) -> impl Iterator<Item = &Meta> {
         self.all_meta().chain(self.undecoded.iter())
+    }
+
+    /// The workspaces and their settings.
+    #[must_use]
+    pub fn workspaces(&self) -> workspace::Workspaces<'_> {
+        workspace::Workspaces {
+            workspaces: &self.workspaces,
+            settings: &self.workspace_settings,
+        }
     }
 
     /// Whether `id` names a resource that exists but could not be read.
@@ -348,6 +362,8 @@ impl Model {
         self.schema_errors.extend(other.schema_errors);
         self.unknown_values.extend(other.unknown_values);
         self.other_objects += other.other_objects;
+        self.workspaces.extend(other.workspaces);
+        self.workspace_settings.extend(other.workspace_settings);
         self.generated_files.extend(other.generated_files);
     }
 }
@@ -388,11 +404,29 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
     ) else {
         return;
     };
+    if let Some(workspace) = workspace::Workspace::read(api_version, kind, json) {
+        model.workspaces.push(workspace);
+    }
+    if let Some(settings) = workspace::WorkspaceSettings::read(api_version, kind, json) {
+        model.workspace_settings.push(settings);
+    }
     let Some(kind) = Kind::from_type(api_version, kind) else {
         model.other_objects += 1;
         return;
     };
+    // Parts Gloo decodes as protobuf JSON are judged in the spelling that decoder accepts.
+    let read = kinds::schema::read_as_gloo_does(kind, json, base);
+    let (json, renames) = match &read {
+        Some((value, renames)) => (value, Some(renames)),
+        None => (json, None),
+    };
+    let written =
+        |pointer: &str| renames.map_or_else(|| pointer.to_owned(), |r| r.original(pointer));
     let mut schema_errors = kinds::schema::validate(kind, json, base);
+    let decodable = kinds::schema::without_mistyped_values(kind, json, base, &schema_errors);
+    for error in &mut schema_errors {
+        error.pointer = written(&error.pointer);
+    }
     let unknown = template::take_unknown_values(&mut schema_errors, &loaded.doc.root, base);
     let has_schema_errors = !schema_errors.is_empty() || !unknown.is_empty();
     model.unknown_values.extend(
@@ -488,27 +522,28 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         annotations: meta.annotations,
     };
     let spec = json.get("spec").cloned().unwrap_or(Json::Null);
+    let fallback = decodable.as_ref().and_then(|d| d.get("spec"));
     let spec_base = format!("{base}/spec");
     let result = match kind {
-        Kind::RouteTable => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::RouteTable => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.route_tables.push(Resource {
                 meta: meta.clone(),
                 spec,
             })
         }),
-        Kind::ExtAuthPolicy => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::ExtAuthPolicy => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.ext_auth_policies.push(Resource {
                 meta: meta.clone(),
                 spec,
             })
         }),
-        Kind::ExtAuthServer => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::ExtAuthServer => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.ext_auth_servers.push(Resource {
                 meta: meta.clone(),
                 spec,
             })
         }),
-        Kind::AuthConfig => decode_spec(&spec, &spec_base).map(|spec| {
+        Kind::AuthConfig => decode_spec(&spec, fallback, &spec_base).map(|spec| {
             model.auth_configs.push(Resource {
                 meta: meta.clone(),
                 spec,
@@ -521,7 +556,8 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
             })
         }),
     };
-    if let Err(error) = result {
+    if let Err(mut error) = result {
+        error.pointer = written(&error.pointer);
         model.broken.insert(meta.id.clone());
         model.undecoded.push(meta.clone());
         if !has_schema_errors {
@@ -535,14 +571,21 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
 }
 
 /// A missing or null `spec` decodes as the empty spec; the schema stage reports what is required.
+/// When the spec does not decode and there is a `fallback` (the spec without the values the
+/// schema stage reported as mistyped), the resource is modelled from that instead of dropped.
+/// The spec itself is tried first: some rules read a mistyped value the model keeps as JSON.
 fn decode_spec<T: serde::de::DeserializeOwned + Default>(
     spec: &Json,
+    fallback: Option<&Json>,
     base: &str,
 ) -> Result<T, ShapeError> {
     if spec.is_null() {
         return Ok(T::default());
     }
-    schema::decode(spec, base)
+    schema::decode(spec, base).or_else(|error| match fallback {
+        Some(fallback) => schema::decode(fallback, base).map_err(|_| error),
+        None => Err(error),
+    })
 }
 
 /// Every Gloo auth configuration in the repo: `glooAuth` of each ExtAuthPolicy (at

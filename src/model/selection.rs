@@ -1,5 +1,7 @@
 //! Which routes each ExtAuthPolicy selects, computed once for every check that needs it.
 
+use std::collections::HashMap;
+
 use super::Model;
 use super::index::Index;
 use super::kinds::DestinationSelector;
@@ -39,6 +41,7 @@ impl PolicySelection {
 /// Computes every policy's selection.
 #[must_use]
 pub fn select_all(model: &Model, index: &Index) -> Vec<PolicySelection> {
+    let scope = model.workspaces();
     model
         .ext_auth_policies
         .iter()
@@ -51,7 +54,26 @@ pub fn select_all(model: &Model, index: &Index) -> Vec<PolicySelection> {
                 .flatten()
                 .map(|selector| {
                     if let Some(route) = &selector.route {
-                        Selected::Routes(index.select_routes(model, route))
+                        let mut ids = index.select_routes(model, route);
+                        // Routes of a workspace the policy's does not import are not its to
+                        // select (see `workspace::Workspaces::out_of_reach`), decided once
+                        // per namespace of a table.
+                        if !model.workspace_settings.is_empty() {
+                            let mut reach: HashMap<&str, bool> = HashMap::new();
+                            ids.retain(|&id| {
+                                let Some(table) = index
+                                    .instance(id)
+                                    .and_then(|inst| model.route_tables.get(inst.route.table))
+                                else {
+                                    return true;
+                                };
+                                let ns = table.meta.id.namespace.as_str();
+                                *reach.entry(ns).or_insert_with(|| {
+                                    !scope.out_of_reach(&policy.meta.id.namespace, ns)
+                                })
+                            });
+                        }
+                        Selected::Routes(ids)
                     } else if let Some(dest) = &selector.with_destinations {
                         routes_to_destinations(model, index, dest, &policy.meta.id.namespace)
                     } else {

@@ -13,6 +13,7 @@ pub mod input_contract;
 pub mod parse;
 pub mod query;
 pub mod recursion;
+pub mod resolve;
 
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -45,10 +45,11 @@ pub fn table(matrix: &Matrix) -> String {
                 escape_controls(&d.api_product_id).into_owned(),
                 escape_controls(&d.policy_name).into_owned(),
                 scopes(d),
-                if expected(d) {
-                    verdict(d).to_string()
-                } else {
-                    format!("{} (unexpected)", verdict(d))
+                match d.error.as_ref().and_then(|e| e.reported_by) {
+                    // Its cause is a finding of its own: the decision is simply not made.
+                    Some(code) => format!("not evaluated ({code})"),
+                    None if expected(d) => verdict(d).to_string(),
+                    None => format!("{} (unexpected)", verdict(d)),
                 },
             ]
         })
@@ -89,7 +90,9 @@ pub fn markdown(matrix: &Matrix) -> String {
         "| Route | API product | Policy | Token scopes | Decision |\n|---|---|---|---|---|\n",
     );
     for d in &matrix.decisions {
+        let reported_by = d.error.as_ref().and_then(|e| e.reported_by);
         let mark = match (d.allowed, expected(d)) {
+            (None, _) if reported_by.is_some() => "⚠️ not evaluated",
             (None, _) => "⚠️ error",
             (Some(true), true) => "✅ allow",
             (Some(false), true) => "⛔ deny",

@@ -7,6 +7,7 @@
 
 pub mod generate;
 pub mod kind;
+pub mod proto_json;
 pub mod validate;
 
 use serde::de::DeserializeOwned;

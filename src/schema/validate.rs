@@ -132,7 +132,7 @@ fn quoted(items: &[String], limit: usize) -> String {
     out.join(", ")
 }
 
-fn snake_to_camel(key: &str) -> String {
+pub(crate) fn snake_to_camel(key: &str) -> String {
     let mut out = String::with_capacity(key.len());
     let mut upper = false;
     for c in key.chars() {
@@ -358,7 +358,7 @@ pub fn allowed_keys(root: &Json, pointer: &str) -> Vec<String> {
 
 /// The schema that applies at an instance pointer, following `$ref`, `properties`, `items`,
 /// `additionalProperties` and the first object branch of `anyOf`/`oneOf`.
-fn subschema_at<'a>(root: &'a Json, pointer: &str) -> Option<&'a Json> {
+pub(crate) fn subschema_at<'a>(root: &'a Json, pointer: &str) -> Option<&'a Json> {
     let mut schema = resolve(root, root)?;
     for token in pointer.split('/').skip(1) {
         let token = token.replace("~1", "/").replace("~0", "~");
@@ -379,7 +379,7 @@ fn subschema_at<'a>(root: &'a Json, pointer: &str) -> Option<&'a Json> {
     Some(schema)
 }
 
-fn resolve<'a>(root: &'a Json, mut schema: &'a Json) -> Option<&'a Json> {
+pub(crate) fn resolve<'a>(root: &'a Json, mut schema: &'a Json) -> Option<&'a Json> {
     for _ in 0..32 {
         if let Some(reference) = schema.get("$ref").and_then(Json::as_str) {
             schema = root.pointer(reference.strip_prefix('#')?)?;

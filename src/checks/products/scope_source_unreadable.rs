@@ -1,5 +1,8 @@
 use crate::checks::Context;
 use crate::diagnostic::{Finding, Span};
+use crate::load::LoadProblem;
+use crate::load::source::FileId;
+use crate::load::yaml::YamlProblem;
 use crate::model::scopes::{SourceError, SourceState};
 
 crate::declare_rule! {
@@ -138,6 +141,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 f
             }
             (SourceState::Failed(SourceError::UnknownFormat), Some(file)) => {
+                // A YAML file that does not parse has no recognisable format either: PC001
+                // reports the one cause, where it is.
+                if has_yaml_syntax_error(ctx, file) {
+                    continue;
+                }
                 let mut f = Unusable::UnknownFormat.finding(Span::new(file, 0..0));
                 if let Some(span) = config_span {
                     f = f.related(span, "listed here");
@@ -148,4 +156,11 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         };
         out.push(finding);
     }
+}
+
+/// Whether PC001 reports a syntax error in `file`.
+fn has_yaml_syntax_error(ctx: &Context<'_>, file: FileId) -> bool {
+    ctx.repo.problems.iter().any(|p| {
+        matches!(p, LoadProblem::Yaml { file: f, problem: YamlProblem::Syntax { .. } } if *f == file)
+    })
 }

@@ -1,10 +1,12 @@
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::checks::Context;
 use crate::checks::references::route_name;
 use crate::diagnostic::Finding;
 use crate::model::index::RouteRef;
+use crate::model::kinds::common::StringMap;
 use crate::model::selection::{Selected, destination_coverage};
+use crate::suggest::closest;
 
 crate::declare_rule! {
     /// ## What it does
@@ -44,6 +46,13 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let mut covered = destination_coverage(ctx.model, ctx.index);
+    // A route a misspelled selector was meant for is that one mistake, which PC201 reports
+    // with its correction: not one more finding per route.
+    for id in intended_routes(ctx) {
+        if let Some(c) = covered.get_mut(id as usize) {
+            *c = true;
+        }
+    }
     for selection in ctx.selections {
         for selected in &selection.by_selector {
             if let Selected::Routes(ids) = selected {
@@ -184,4 +193,62 @@ fn unrendered_selectors<'a>(ctx: &Context<'a>) -> UnrenderedSelectors<'a> {
         })
         .collect();
     UnrenderedSelectors { any, partial }
+}
+
+/// The routes that route selectors matching nothing were most likely meant for: each selector
+/// with every label no route carries replaced by the closest one some route does (PC201's
+/// "did you mean"). A selector with a label that has no close match means nothing certain.
+fn intended_routes(ctx: &Context<'_>) -> Vec<u32> {
+    let mut values_by_key: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for ((k, v), _) in ctx.index.label_pairs() {
+        values_by_key
+            .entry(k.as_str())
+            .or_default()
+            .insert(v.as_str());
+    }
+    let mut ids = Vec::new();
+    for selection in ctx.selections {
+        let Some(policy) = ctx.model.ext_auth_policies.get(selection.policy) else {
+            continue;
+        };
+        let selectors = policy.spec.apply_to_routes.iter().flatten();
+        for (selector, selected) in selectors.zip(&selection.by_selector) {
+            let Some(route) = &selector.route else {
+                continue;
+            };
+            if !matches!(selected, Selected::Routes(found) if found.is_empty()) {
+                continue;
+            }
+            let mut meant = route.clone();
+            let mut labels = StringMap::new();
+            let mut certain = true;
+            for (key, value) in &route.labels {
+                let key_meant = if values_by_key.contains_key(key.as_str()) {
+                    Some(key.as_str())
+                } else {
+                    closest(key, values_by_key.keys().copied())
+                };
+                let value_meant = key_meant.and_then(|k| {
+                    let values = values_by_key.get(k)?;
+                    if values.contains(value.as_str()) {
+                        Some(value.as_str())
+                    } else {
+                        closest(value, values.iter().copied())
+                    }
+                });
+                match (key_meant, value_meant) {
+                    (Some(k), Some(v)) => {
+                        labels.insert(k.into(), v.into());
+                    }
+                    _ => certain = false,
+                }
+            }
+            if !certain || labels == route.labels {
+                continue;
+            }
+            meant.labels = labels;
+            ids.extend(ctx.index.select_routes(ctx.model, &meant));
+        }
+    }
+    ids
 }

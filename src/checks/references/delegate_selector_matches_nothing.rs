@@ -4,12 +4,16 @@ use std::collections::BTreeSet;
 use crate::checks::{Context, did_you_mean};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
-use crate::suggest::closest;
+use crate::model::kinds::ObjectSelector;
+use crate::model::workspace::Workspaces;
+use crate::suggest::{closest, likely_help, likely_target};
 
 crate::declare_rule! {
     /// ## What it does
     /// Reports a `delegate.routeTables` selector of a RouteTable route that selects no route
-    /// table, with the closest table name, namespace or label that exists.
+    /// table, with the closest table name, namespace or label that exists. A selector by
+    /// `workspace` whose Workspace is not in the repository is not judged (what it selects is
+    /// unknown), nor one by labels beside another selector of the route that selects tables.
     ///
     /// ## Why is this bad?
     /// Gloo replaces a delegating route whose selector matches nothing with nothing: every
@@ -63,6 +67,10 @@ enum Unmatched<'a> {
         value: &'a str,
         closest: Option<&'a str>,
     },
+    /// Tables match every other field, but none is in a namespace of the workspace.
+    OutsideWorkspace { workspace: &'a str },
+    /// Tables match, but all in workspaces the parent's workspace does not import.
+    OutOfReach { own: &'a str },
     /// Each field matches some table, but no table matches them all.
     NoTableMatchesAll,
 }
@@ -89,6 +97,12 @@ impl Unmatched<'_> {
             Self::NoLabel { key, value, .. } => format!(
                 "delegate selector matches no route table: no table has label `{key}: {value}`"
             ),
+            Self::OutsideWorkspace { workspace } => {
+                format!("delegate selector matches no route table in workspace `{workspace}`")
+            }
+            Self::OutOfReach { own } => format!(
+                "delegate selector matches no route table that workspace `{own}` can select"
+            ),
             Self::NoTableMatchesAll => "delegate selector matches no route table".to_owned(),
         }
     }
@@ -108,6 +122,15 @@ impl Unmatched<'_> {
             | Self::NoLabelKey { closest, .. }
             | Self::NoLabel { closest, .. } => did_you_mean(*closest),
             Self::LabelsDiffer { .. } => None,
+            Self::OutOfReach { own } => Some(format!(
+                "the tables that match are in workspaces the WorkspaceSettings of `{own}` do not \
+                 import (`importFrom`)"
+            )),
+            Self::OutsideWorkspace { .. } => Some(
+                "the tables that match the other fields are in namespaces the workspace does \
+                 not hold; add their namespace to the Workspace, or fix `workspace`"
+                    .to_owned(),
+            ),
             Self::NoTableMatchesAll => Some(
                 "no single table matches every field of this selector (labels and namespace \
                  together)"
@@ -128,7 +151,8 @@ impl Unmatched<'_> {
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let tables = &ctx.model.route_tables;
     for edge in &ctx.index.edges {
-        if !edge.children.is_empty() {
+        // A workspace the repository does not describe: what it selects is unknown.
+        if !edge.children.is_empty() || edge.unresolved {
             continue;
         }
         let Some(table) = tables.get(edge.parent.table) else {
@@ -163,6 +187,17 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if unknown {
             continue;
         }
+        // A selector by labels or workspace beside one that selects tables is the route's
+        // room for tables to come (workshops add them step by step): the route still
+        // serves, nothing is a 404. A selector by name names one table and is kept.
+        let siblings_select = ctx.index.edges.iter().any(|other| {
+            other.parent == edge.parent
+                && other.selector != edge.selector
+                && !other.children.is_empty()
+        });
+        if selector.name.is_none() && siblings_select {
+            continue;
+        }
         let base = format!(
             "/spec/http/{}/delegate/routeTables/{}",
             edge.parent.route, edge.selector
@@ -178,18 +213,49 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 continue;
             }
         }
-        let finding = if let Some(name) = &selector.name {
+        // Tables match every other field: the workspace (named, or the parent's reach) is
+        // what leaves them out.
+        let anywhere = ObjectSelector {
+            workspace: None,
+            ..selector.clone()
+        };
+        let matched_elsewhere = !ctx
+            .index
+            .select_tables(tables, Workspaces::default(), &meta.id.namespace, &anywhere)
+            .is_empty();
+        let own = ctx.model.workspaces().workspace_of(&meta.id.namespace);
+        let finding = if let Some(workspace) =
+            selector.workspace.as_deref().filter(|_| matched_elsewhere)
+        {
+            Unmatched::OutsideWorkspace { workspace }
+                .finding(ctx.span(meta, &format!("{base}/workspace")))
+        } else if let Some(own) = own.filter(|_| matched_elsewhere && selector.workspace.is_none())
+        {
+            Unmatched::OutOfReach { own }.finding(ctx.span(meta, &base))
+        } else if let Some(name) = &selector.name {
             let same_name: Vec<_> = tables.iter().filter(|t| &t.meta.id.name == name).collect();
             if same_name.is_empty() {
-                let suggestion = closest(name, tables.iter().map(|t| t.meta.id.name.as_str()));
+                // Any table but the delegating one (a table does not delegate to itself).
+                let candidates: Vec<(&str, &str)> = tables
+                    .iter()
+                    .filter(|t| t.meta.id != meta.id)
+                    .map(|t| (t.meta.id.namespace.as_str(), t.meta.id.name.as_str()))
+                    .collect();
+                let namespace = selector.namespace.as_deref().unwrap_or(&meta.id.namespace);
+                let likely = likely_target(name, namespace, &candidates);
                 let unmatched = Unmatched::NoTable {
                     name,
-                    closest: suggestion,
+                    closest: likely.map(|((_, n), _)| n),
                 };
                 let mut f = unmatched.finding(ctx.span(meta, &format!("{base}/name")));
-                if let Some(t) =
-                    suggestion.and_then(|s| tables.iter().find(|t| t.meta.id.name == s))
-                {
+                if let Some((target, why)) = likely {
+                    f = f.help(likely_help("RouteTable", target, why));
+                }
+                if let Some(t) = likely.and_then(|((ns, n), _)| {
+                    tables
+                        .iter()
+                        .find(|t| t.meta.id.name == n && t.meta.id.namespace == ns)
+                }) {
                     f = f.related(ctx.span(&t.meta, "/metadata/name"), "closest route table");
                 }
                 f

@@ -1,12 +1,13 @@
-use crate::checks::{Context, did_you_mean};
+use crate::checks::Context;
 use crate::diagnostic::Finding;
 use crate::model::Kind;
-use crate::suggest::closest;
+use crate::suggest::{likely_help, likely_target};
 
 crate::declare_rule! {
     /// ## What it does
     /// Reports an ExtAuthPolicy whose `config.server` names an ExtAuthServer that is not in the
-    /// repository, with the closest ExtAuthServer name.
+    /// repository, with the closest ExtAuthServer name (or the only ExtAuthServer of its
+    /// namespace, or of the repository, however far its name).
     ///
     /// ## Why is this bad?
     /// Gloo cannot attach the policy to an ext auth server, so it is not applied: depending on
@@ -78,17 +79,25 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 "ExtAuthServer defined here",
             )
         } else {
-            let suggestion = closest(name, servers.iter().map(|s| s.meta.id.name.as_str()));
+            let candidates: Vec<(&str, &str)> = servers
+                .iter()
+                .map(|s| (s.meta.id.namespace.as_str(), s.meta.id.name.as_str()))
+                .collect();
+            let likely = likely_target(name, namespace, &candidates);
             let mut f = Finding::new(
                 format!("ExtAuthServer `{namespace}/{name}` does not exist"),
                 ctx.span(meta, "/spec/config/server/name"),
             )
             .label("no ExtAuthServer has this name")
-            .maybe_help(
-                did_you_mean(suggestion)
-                    .or_else(|| Some("add the ExtAuthServer, or fix the reference".into())),
-            );
-            if let Some(s) = suggestion.and_then(|s| servers.iter().find(|x| x.meta.id.name == s)) {
+            .help(likely.map_or_else(
+                || "add the ExtAuthServer, or fix the reference".to_owned(),
+                |(target, why)| likely_help("ExtAuthServer", target, why),
+            ));
+            if let Some(s) = likely.and_then(|((ns, n), _)| {
+                servers
+                    .iter()
+                    .find(|x| x.meta.id.name == n && x.meta.id.namespace == ns)
+            }) {
                 f = f.related(ctx.span(&s.meta, "/metadata/name"), "closest ExtAuthServer");
             }
             f

@@ -1,12 +1,14 @@
-use crate::checks::{Context, did_you_mean};
+use crate::checks::Context;
 use crate::diagnostic::Finding;
+use crate::model::rego::RegoOrigin;
 use crate::model::{Kind, gloo_auth_specs};
-use crate::suggest::closest;
+use crate::suggest::{likely_help, likely_target};
 
 crate::declare_rule! {
     /// ## What it does
     /// Reports an `opaAuth.modules` entry (in an ExtAuthPolicy's `glooAuth` or an AuthConfig)
-    /// naming a ConfigMap that is not in the repository, with the closest ConfigMap name.
+    /// naming a ConfigMap that is not in the repository, with the closest ConfigMap name (or
+    /// the only ConfigMap holding Rego in its namespace, or in the repository).
     ///
     /// ## Why is this bad?
     /// The ext auth service cannot build the OPA step: the AuthConfig is rejected and every
@@ -38,6 +40,23 @@ crate::declare_rule! {
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     let maps = &ctx.model.config_maps;
+    // The ConfigMaps a module reference can mean: those holding Rego, the only ones a
+    // suggestion (by a close name, or by being the only one) may point at.
+    let with_rego: std::collections::BTreeSet<usize> = ctx
+        .rego
+        .modules
+        .iter()
+        .filter_map(|m| match m.source.origin {
+            RegoOrigin::ConfigMap { config_map, .. } => Some(config_map),
+            RegoOrigin::File => None,
+        })
+        .collect();
+    let candidates: Vec<(&str, &str)> = maps
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| with_rego.contains(i))
+        .map(|(_, cm)| (cm.meta.id.namespace.as_str(), cm.meta.id.name.as_str()))
+        .collect();
     for (meta, base, spec) in gloo_auth_specs(ctx.model) {
         for (c, step) in spec.configs.iter().enumerate() {
             let Some(opa) = &step.opa_auth else { continue };
@@ -79,21 +98,23 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                         "ConfigMap defined here",
                     )
                 } else {
-                    let suggestion = closest(name, maps.iter().map(|cm| cm.meta.id.name.as_str()));
+                    let likely = likely_target(name, namespace, &candidates);
                     let mut f = Finding::new(
                         format!("OPA module ConfigMap `{namespace}/{name}` does not exist"),
                         ctx.span(meta, &format!("{path}/name")),
                     )
                     .label("no ConfigMap has this name")
-                    .maybe_help(did_you_mean(suggestion).or_else(|| {
-                        Some(
+                    .help(likely.map_or_else(
+                        || {
                             "add the ConfigMap holding the Rego module, or fix the reference"
-                                .into(),
-                        )
-                    }));
-                    if let Some(cm) =
-                        suggestion.and_then(|s| maps.iter().find(|cm| cm.meta.id.name == s))
-                    {
+                                .to_owned()
+                        },
+                        |(target, why)| likely_help("ConfigMap holding Rego", target, why),
+                    ));
+                    if let Some(cm) = likely.and_then(|((ns, n), _)| {
+                        maps.iter()
+                            .find(|cm| cm.meta.id.name == n && cm.meta.id.namespace == ns)
+                    }) {
                         f = f.related(ctx.span(&cm.meta, "/metadata/name"), "closest ConfigMap");
                     }
                     f

@@ -4,6 +4,8 @@ use crate::checks::references::label_source;
 use crate::checks::{Context, did_you_mean, looks_templated};
 use crate::diagnostic::{Finding, Span};
 use crate::load::node::escape_token;
+use crate::model::Meta;
+use crate::model::kinds::RouteLabelSelector;
 use crate::model::selection::Selected;
 use crate::suggest::closest;
 
@@ -59,6 +61,10 @@ enum Unmatched<'a> {
         elsewhere: String,
     },
     /// Each label is on some route, but no route carries them all.
+    OutOfReach {
+        own: &'a str,
+        elsewhere: String,
+    },
     NoRouteHasAll,
 }
 
@@ -73,6 +79,9 @@ impl Unmatched<'_> {
             }
             Self::OtherNamespace { namespace, .. } => {
                 format!("selector matches no route in namespace `{namespace}`")
+            }
+            Self::OutOfReach { own, .. } => {
+                format!("selector matches no route that workspace `{own}` can select")
             }
             Self::NoRouteHasAll => {
                 "selector matches no route: no single route carries all of these labels".to_owned()
@@ -101,6 +110,10 @@ impl Unmatched<'_> {
             Self::OtherNamespace { elsewhere, .. } if elsewhere.is_empty() => None,
             Self::OtherNamespace { elsewhere, .. } => Some(format!(
                 "routes with these labels exist in namespace {elsewhere}"
+            )),
+            Self::OutOfReach { own, elsewhere } => Some(format!(
+                "routes with these labels are in workspace {elsewhere}, which the WorkspaceSettings \
+                 of `{own}` do not import (`importFrom`)"
             )),
             Self::NoRouteHasAll => Some(
                 "each label exists on some route, but never all together; check the effective \
@@ -209,6 +222,12 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                     }
                     f
                 }
+            } else if let Some((own, elsewhere)) = out_of_reach(ctx, route_selector, meta) {
+                Unmatched::OutOfReach {
+                    own,
+                    elsewhere: list(elsewhere.into_iter()),
+                }
+                .finding(ctx.span(meta, &format!("{base}/labels")))
             } else if let Some(ns) = &route_selector.namespace {
                 let mut unrestricted = route_selector.clone();
                 unrestricted.namespace = None;
@@ -231,6 +250,26 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(finding.about(&meta.id));
         }
     }
+}
+
+/// The policy's workspace and the workspaces of the routes the selector would pick if
+/// workspaces did not bound it, when there are such routes (all out of the policy's reach).
+fn out_of_reach<'a>(
+    ctx: &Context<'a>,
+    selector: &RouteLabelSelector,
+    policy: &'a Meta,
+) -> Option<(&'a str, BTreeSet<&'a str>)> {
+    let scope = ctx.model.workspaces();
+    let own = scope.workspace_of(&policy.id.namespace)?;
+    let elsewhere: BTreeSet<&str> = ctx
+        .index
+        .select_routes(ctx.model, selector)
+        .iter()
+        .filter_map(|&id| ctx.index.instance(id))
+        .filter_map(|inst| ctx.model.route_tables.get(inst.route.table))
+        .filter_map(|t| scope.workspace_of(&t.meta.id.namespace))
+        .collect();
+    (!elsewhere.is_empty()).then_some((own, elsewhere))
 }
 
 fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {

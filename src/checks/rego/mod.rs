@@ -20,7 +20,7 @@ use std::collections::BTreeSet;
 use crate::checks::Context;
 use crate::diagnostic::Span;
 use crate::rego::OpaStep;
-use crate::rego::{facts::ModuleFacts, query::DataRef};
+pub(crate) use crate::rego::resolve::{Resolved, resolve};
 
 /// Modules some `opaAuth` step runs: only those are held to the ext auth input contract (a
 /// `.rego` file may belong to another system).
@@ -52,79 +52,6 @@ pub(crate) fn query_span(
         whole.file,
         start + range.start.min(query.len())..start + range.end.min(query.len()),
     )
-}
-
-/// Where a `data` reference of a query leads in a step's modules.
-pub(crate) enum Resolved<'a> {
-    /// To rule `rule` of package `package`, defined in these modules' facts.
-    Rule {
-        rule: String,
-        definitions: Vec<&'a ModuleFacts>,
-    },
-    /// To a whole package.
-    Package(String),
-    /// To rule `rule`, which package `package` does not define.
-    MissingRule {
-        package: String,
-        rule: String,
-        rules: Vec<&'a str>,
-    },
-    /// Into no package of the step.
-    MissingPackage {
-        wanted: String,
-        packages: Vec<&'a str>,
-    },
-}
-
-/// Resolves a `data` reference against the packages of a step's modules: the longest
-/// package that prefixes the path, then the rule under it.
-pub(crate) fn resolve<'a>(facts: &[&'a ModuleFacts], reference: &DataRef) -> Resolved<'a> {
-    let path = &reference.path;
-    let package = facts
-        .iter()
-        .map(|f| f.package.as_str())
-        .filter(|p| {
-            let parts: Vec<&str> = p.split('.').collect();
-            parts.len() <= path.len() && parts.iter().zip(path).all(|(a, b)| a == b)
-        })
-        .max_by_key(|p| p.split('.').count());
-    let Some(package) = package else {
-        let mut packages: Vec<&str> = facts.iter().map(|f| f.package.as_str()).collect();
-        packages.sort_unstable();
-        packages.dedup();
-        let wanted = path
-            .get(..path.len().saturating_sub(1).max(1))
-            .unwrap_or_default()
-            .join(".");
-        return Resolved::MissingPackage { wanted, packages };
-    };
-    let depth = package.split('.').count();
-    let Some(rule) = path.get(depth) else {
-        return Resolved::Package(package.to_string());
-    };
-    let definitions: Vec<&ModuleFacts> = facts
-        .iter()
-        .copied()
-        .filter(|f| f.package == package && f.rules.iter().any(|r| &r.name == rule))
-        .collect();
-    if definitions.is_empty() {
-        let mut rules: Vec<&str> = facts
-            .iter()
-            .filter(|f| f.package == package)
-            .flat_map(|f| f.rules.iter().map(|r| r.name.as_str()))
-            .collect();
-        rules.sort_unstable();
-        rules.dedup();
-        return Resolved::MissingRule {
-            package: package.to_string(),
-            rule: rule.clone(),
-            rules,
-        };
-    }
-    Resolved::Rule {
-        rule: rule.clone(),
-        definitions,
-    }
 }
 
 /// Where a matrix finding about a policy points: its first `opaAuth` query, else the policy's

@@ -73,6 +73,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         if error.unsupported_builtin.is_some()
             || error.module_syntax
             || error.run_budget
+            || error.reported_by.is_some()
             || error.message.contains("could not find function")
             || !seen.insert((d.policy, error.message.clone()))
         {

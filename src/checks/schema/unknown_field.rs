@@ -7,12 +7,15 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports a key that the resource's API does not have: a typo (`applyToRoute`, `modlues`),
     /// the snake_case spelling of a camelCase field (`remote_jwks` for `remoteJwks`), or a key
-    /// at the wrong level. It names the closest allowed key.
+    /// at the wrong level. It names the closest allowed key. Inside an ExtAuthPolicy's
+    /// `glooAuth`, which Gloo decodes as protobuf JSON, the snake_case name is the field's
+    /// proto name and is accepted; in an AuthConfig it is not.
     ///
     /// ## Why is this bad?
-    /// Kubernetes silently prunes unknown fields. The object is accepted at apply time and the
-    /// setting is simply not there: a misspelled `applyToRoutes` makes the policy apply to every
-    /// destination, a misspelled `requiredScopes` requires no scope at all.
+    /// Kubernetes silently prunes unknown fields, and Gloo ignores them in `glooAuth`. The
+    /// object is accepted at apply time and the setting is simply not there: a misspelled
+    /// `applyToRoutes` makes the policy apply to every destination, a misspelled
+    /// `requiredScopes` requires no scope at all.
     ///
     /// ## Example
     /// ```yaml

@@ -242,14 +242,16 @@ fn is_label_value(value: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
-/// The `glooAuth` object exactly as written (every field, also those portico does not model).
+/// The `glooAuth` object as written (every field, also those portico does not model), in the
+/// spelling Gloo's protobuf JSON decoder reads it: the AuthConfig CRD refuses `"1800"` for an
+/// integer and `client_id` for `clientId`, which `glooAuth` accepts.
 fn gloo_auth_json(repo: &Repo, meta: &Meta) -> Option<Json> {
     let found = repo
         .root(meta.doc)?
         .pointer(&meta.pointer("/spec/config/glooAuth"))?;
     let mut json = found.node.to_json();
     crate::schema::validate::strip_nulls(&mut json);
-    Some(json)
+    Some(crate::model::kinds::schema::gloo_auth_as_gloo_reads(json))
 }
 
 /// The AuthConfig of one policy, (artifact path, document); `None` when the policy has no

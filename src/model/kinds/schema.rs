@@ -10,7 +10,8 @@ use serde_json::Value as Json;
 use super::{AuthConfigSpec, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec};
 use crate::model::Kind;
 use crate::schema::generate::root_schema;
-use crate::schema::validate::{CompiledSchema, SchemaError};
+use crate::schema::proto_json::{Renames, normalize};
+use crate::schema::validate::{CompiledSchema, SchemaError, SchemaIssue};
 
 /// A Kubernetes object of one kind: what a document of that kind must look like.
 #[derive(Deserialize, JsonSchema)]
@@ -99,10 +100,120 @@ pub fn validate(kind: Kind, instance: &Json, base: &str) -> Vec<SchemaError> {
         .unwrap_or_default()
 }
 
+/// Where Gloo decodes a part of a document with its protobuf JSON decoder rather than the API
+/// server checking it against the CRD: `ExtAuthPolicy.spec.config.glooAuth`, which Gloo reads
+/// with jsonpb (see [`crate::schema::proto_json`] for the source) and which the API server
+/// stores as written.
+const PROTO_JSON_PARTS: &[(Kind, &str)] = &[(Kind::ExtAuthPolicy, "/spec/config/glooAuth")];
+
+/// `instance` read the way Gloo reads it: every part Gloo decodes as protobuf JSON rewritten
+/// into the spelling of portico's schema (quoted integers as numbers, proto field names as
+/// JSON names), with the renamed keys to point findings back at what the file says. `None`
+/// when nothing in the instance is read that way (nothing to rewrite).
+#[must_use]
+pub fn read_as_gloo_does(kind: Kind, instance: &Json, base: &str) -> Option<(Json, Renames)> {
+    let mut out: Option<(Json, Renames)> = None;
+    for &(part_kind, part) in PROTO_JSON_PARTS {
+        if part_kind != kind || instance.pointer(part).is_none() {
+            continue;
+        }
+        let Some(root) = proto_json_schema(part_kind) else {
+            continue;
+        };
+        let (copy, renames) = out.get_or_insert_with(|| (instance.clone(), Renames::default()));
+        if let Some(value) = copy.pointer_mut(part) {
+            let found = normalize(root, part, value, &format!("{base}{part}"));
+            renames.extend(found);
+        }
+    }
+    out
+}
+
+/// The `glooAuth` of an ExtAuthPolicy (the object alone) read the way Gloo reads it, for
+/// `build` to copy into an AuthConfig, whose CRD has a structural schema and takes only the
+/// canonical spelling.
+#[must_use]
+pub fn gloo_auth_as_gloo_reads(mut gloo_auth: Json) -> Json {
+    if let Some(root) = proto_json_schema(Kind::ExtAuthPolicy) {
+        let part = "/spec/config/glooAuth";
+        let _ = normalize(root, part, &mut gloo_auth, part);
+    }
+    gloo_auth
+}
+
+/// The schema of a kind that has a part Gloo reads as protobuf JSON, generated once.
+fn proto_json_schema(kind: Kind) -> Option<&'static Json> {
+    static EXT_AUTH_POLICY: OnceLock<Option<Json>> = OnceLock::new();
+    match kind {
+        Kind::ExtAuthPolicy => EXT_AUTH_POLICY.get_or_init(|| schema(kind)).as_ref(),
+        _ => None,
+    }
+}
+
+/// A copy of `instance` for the typed decode, without the values inside a protobuf-JSON part
+/// that `errors` (its schema errors, at canonical pointers) say have the wrong type: Gloo
+/// would refuse them, validation reports each one, and the rest of the resource still takes
+/// part in every other check instead of being dropped for one field. `None` when no such value.
+#[must_use]
+pub fn without_mistyped_values(
+    kind: Kind,
+    instance: &Json,
+    base: &str,
+    errors: &[SchemaError],
+) -> Option<Json> {
+    let mut copy: Option<Json> = None;
+    // Items of a list are blanked first and swept at the end, deepest list first, so that
+    // removing one never shifts the index another error points at.
+    let mut lists: Vec<String> = Vec::new();
+    for error in errors {
+        if !matches!(error.issue, SchemaIssue::Type { .. }) {
+            continue;
+        }
+        let inside = PROTO_JSON_PARTS.iter().any(|&(k, part)| {
+            let prefix = format!("{base}{part}/");
+            k == kind && error.pointer.starts_with(&prefix)
+        });
+        let Some(local) = error.pointer.strip_prefix(base).filter(|_| inside) else {
+            continue;
+        };
+        let copy = copy.get_or_insert_with(|| instance.clone());
+        if let Some(list) = remove_at(copy, local) {
+            lists.push(list);
+        }
+    }
+    if let Some(copy) = copy.as_mut() {
+        lists.sort_by_key(|l| std::cmp::Reverse(l.len()));
+        lists.dedup();
+        for list in lists {
+            if let Some(Json::Array(items)) = copy.pointer_mut(&list) {
+                items.retain(|item| !item.is_null());
+            }
+        }
+    }
+    copy
+}
+/// Removes the value at `pointer` from its mapping, or blanks it (null) in its list and
+/// returns the list's pointer, for the caller to sweep.
+fn remove_at(value: &mut Json, pointer: &str) -> Option<String> {
+    let (parent, last) = pointer.rsplit_once('/')?;
+    let last = last.replace("~1", "/").replace("~0", "~");
+    match value.pointer_mut(parent) {
+        Some(Json::Object(map)) => {
+            map.remove(&last);
+            None
+        }
+        Some(Json::Array(items)) => {
+            let item = last.parse::<usize>().ok().and_then(|i| items.get_mut(i))?;
+            *item = Json::Null;
+            Some(parent.to_owned())
+        }
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::validate::SchemaIssue;
 
     #[test]
     fn unknown_keys_get_allowed_siblings() {
