@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::gloo_version::GlooVersion;
 use crate::load::node::escape_token;
 use crate::load::source::FileId;
 use crate::load::walk::FoundFile;
@@ -43,6 +44,27 @@ pub struct ConfigFile {
     pub max_file_bytes: Option<u64>,
     /// How the ext auth service reads Rego.
     pub rego: RegoSettings,
+    /// The Gloo Platform release the repository targets.
+    pub gloo: GlooSettings,
+}
+
+/// `gloo:` settings.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GlooSettings {
+    /// The Gloo Platform minor release the repository is written for (`"2.2"` to `"2.7"`;
+    /// default the newest): schemas, rules and semantics follow its API.
+    #[serde(deserialize_with = "GlooVersion::decode")]
+    #[schemars(with = "Option<GlooVersion>")]
+    pub version: Option<GlooVersion>,
+}
+
+impl GlooSettings {
+    /// The release in force: the one configured, else the newest supported.
+    #[must_use]
+    pub fn version(&self) -> GlooVersion {
+        self.version.unwrap_or(GlooVersion::LATEST)
+    }
 }
 
 /// `rego:` settings.

@@ -23,6 +23,7 @@ use serde_json::Value as Json;
 use crate::diagnostic::Span;
 use crate::load::source::{FileId, SourceFile};
 use crate::load::{DocId, LoadedDocument, Repo};
+use crate::gloo_version::GlooVersion;
 use crate::schema::validate::{SchemaError, strip_nulls};
 use crate::schema::{self, ShapeError};
 use kinds::{
@@ -245,10 +246,11 @@ impl<T, F: Fn(&SourceFile, &[LoadedDocument], &Model) -> Vec<T> + Sync> OnTrees<
 ///
 /// The loader calls this on each file as soon as it is parsed, with the file's final id
 /// ([`crate::load::load_with`]), so the result is final and the trees of a repository never
-/// all exist at once.
+/// all exist at once. Documents are validated against the API of `version`.
 pub fn build_file<T: Send>(
     source: &SourceFile,
     documents: &mut [LoadedDocument],
+    version: GlooVersion,
     on_trees: &impl OnTrees<T>,
 ) -> (Model, Vec<T>) {
     use rayon::prelude::*;
@@ -257,7 +259,7 @@ pub fn build_file<T: Send>(
     let parts: Vec<(Model, Vec<T>)> = documents
         .par_chunks_mut(BATCH_DOCUMENTS)
         .map(|batch| {
-            let part = build_documents(batch);
+            let part = build_documents(batch, version);
             let results = on_trees(source, batch, &part);
             for loaded in batch.iter_mut() {
                 if matches!(
@@ -332,8 +334,8 @@ impl Model {
     }
 }
 
-/// The model of `documents`.
-fn build_documents(documents: &[LoadedDocument]) -> Model {
+/// The model of `documents`, validated against the API of `version`.
+fn build_documents(documents: &[LoadedDocument], version: GlooVersion) -> Model {
     let mut model = Model::default();
     for loaded in documents {
         let mut json = loaded.doc.root.to_json();
@@ -343,17 +345,23 @@ fn build_documents(documents: &[LoadedDocument]) -> Model {
         if is_list {
             if let Some(items) = json.get("items").and_then(Json::as_array) {
                 for (i, item) in items.iter().enumerate() {
-                    add_object(&mut model, loaded, &format!("/items/{i}"), item);
+                    add_object(&mut model, loaded, version, &format!("/items/{i}"), item);
                 }
             }
         } else {
-            add_object(&mut model, loaded, "", &json);
+            add_object(&mut model, loaded, version, "", &json);
         }
     }
     model
 }
 
-fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Json) {
+fn add_object(
+    model: &mut Model,
+    loaded: &LoadedDocument,
+    version: GlooVersion,
+    base: &str,
+    json: &Json,
+) {
     let (file, doc) = (loaded.file, loaded.id());
     // The tree is alive here: problems are located now, once.
     let value_span = |pointer: &str| {
@@ -372,7 +380,7 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
         model.other_objects += 1;
         return;
     };
-    let schema_errors = kinds::schema::validate(kind, json, base);
+    let schema_errors = kinds::schema::validate(kind, version, json, base);
     let has_schema_errors = !schema_errors.is_empty();
     let name_reported = schema_errors.iter().any(|e| {
         matches!(&e.issue, crate::schema::validate::SchemaIssue::Required { field } if field == "name")

@@ -344,7 +344,13 @@ pub fn compile_from(
 }
 
 fn validate(path: &str, document: &Json) -> Result<(), InvalidArtifact> {
-    match crate::model::kinds::schema::validate(crate::model::Kind::AuthConfig, document, "")
+    // The AuthConfig API is the same in every supported release (`kinds/versions.rs`).
+    match crate::model::kinds::schema::validate(
+        crate::model::Kind::AuthConfig,
+        crate::gloo_version::GlooVersion::LATEST,
+        document,
+        "",
+    )
         .first()
     {
         Some(error) => Err(InvalidArtifact {

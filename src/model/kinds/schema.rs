@@ -10,7 +10,11 @@ use serde_json::Value as Json;
 use super::{AuthConfigSpec, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec};
 use crate::model::Kind;
 use crate::schema::generate::root_schema;
-use crate::schema::validate::{CompiledSchema, SchemaError};
+use super::versions;
+use crate::gloo_version::GlooVersion;
+use crate::schema::validate::{
+    CompiledSchema, SchemaError, SchemaIssue, allowed_keys, allowed_values,
+};
 
 /// A Kubernetes object of one kind: what a document of that kind must look like.
 #[derive(Deserialize, JsonSchema)]
@@ -31,10 +35,24 @@ struct Object<S: Default> {
     status: Option<Json>,
 }
 
-/// The schema of `kind` as JSON (draft 2020-12); `None` for a ConfigMap, whose `data` is
+/// The schema of `kind` as JSON (draft 2020-12) for the newest supported Gloo Platform release
+/// (what `portico schema` prints and `schemas/` holds); `None` for a ConfigMap, whose `data` is
 /// free-form and which portico does not validate.
 #[must_use]
 pub fn schema(kind: Kind) -> Option<Json> {
+    schema_for(kind, GlooVersion::LATEST)
+}
+
+/// The schema of `kind` for the API of `version` ([`versions::for_version`]).
+#[must_use]
+pub fn schema_for(kind: Kind, version: GlooVersion) -> Option<Json> {
+    union_schema(kind).map(|schema| versions::for_version(schema, version))
+}
+
+/// The schema of `kind` as generated from the typed shapes: the union of every supported
+/// release's fields.
+#[must_use]
+pub fn union_schema(kind: Kind) -> Option<Json> {
     let (schema, api_version) = match kind {
         Kind::RouteTable => (
             root_schema::<Object<RouteTableSpec>>(kind.as_str()),
@@ -78,31 +96,86 @@ fn stamped(mut schema: Json, api_version: &str, kind_name: &str) -> Json {
     schema
 }
 
-/// Validates `instance` (with nulls already removed) against the schema of `kind`; `base` is
-/// the pointer of the instance inside its document. A ConfigMap has no schema: no errors.
+/// Validates `instance` (with nulls already removed) against the schema of `kind` for the API
+/// of `version`; `base` is the pointer of the instance inside its document. A key or enum value
+/// that another release has is reported with the release that added or removed it. A ConfigMap
+/// has no schema: no errors.
 #[must_use]
-pub fn validate(kind: Kind, instance: &Json, base: &str) -> Vec<SchemaError> {
-    static ROUTE_TABLE: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    static EXT_AUTH_POLICY: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    static EXT_AUTH_SERVER: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    static AUTH_CONFIG: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    let cell = match kind {
+pub fn validate(kind: Kind, version: GlooVersion, instance: &Json, base: &str) -> Vec<SchemaError> {
+    let mut errors = match compiled(kind, version) {
+        Some(compiled) => compiled.validate(instance, base),
+        None => return Vec::new(),
+    };
+    for error in &mut errors {
+        error.note = version_note(kind, version, error, base);
+    }
+    errors
+}
+
+/// The compiled schema of `kind` for `version`, compiled on first use.
+fn compiled(kind: Kind, version: GlooVersion) -> Option<&'static CompiledSchema> {
+    type Cells = [OnceLock<Option<CompiledSchema>>; GlooVersion::ALL.len()];
+    static ROUTE_TABLE: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    static EXT_AUTH_POLICY: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    static EXT_AUTH_SERVER: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    static AUTH_CONFIG: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    let cells = match kind {
         Kind::RouteTable => &ROUTE_TABLE,
         Kind::ExtAuthPolicy => &EXT_AUTH_POLICY,
         Kind::ExtAuthServer => &EXT_AUTH_SERVER,
         Kind::AuthConfig => &AUTH_CONFIG,
-        Kind::ConfigMap => return Vec::new(),
+        Kind::ConfigMap => return None,
     };
-    cell.get_or_init(|| schema(kind).map(|schema| CompiledSchema::new(kind.as_str(), schema)))
+    let index = GlooVersion::ALL.iter().position(|v| *v == version)?;
+    cells
+        .get(index)?
+        .get_or_init(|| {
+            schema_for(kind, version).map(|schema| CompiledSchema::new(kind.as_str(), schema))
+        })
         .as_ref()
-        .map(|compiled| compiled.validate(instance, base))
-        .unwrap_or_default()
+}
+
+/// "was removed in Gloo Platform 2.3, …" for an unknown key or enum value that the schema of
+/// another release allows at the same place; `None` for one no release has.
+fn version_note(
+    kind: Kind,
+    version: GlooVersion,
+    error: &SchemaError,
+    base: &str,
+) -> Option<String> {
+    let pointer = error.pointer.strip_prefix(base)?;
+    let allowed_in = |other: GlooVersion| -> bool {
+        let Some(schema) = compiled(kind, other).map(CompiledSchema::json) else {
+            return false;
+        };
+        match &error.issue {
+            SchemaIssue::UnknownField { key, .. } => allowed_keys(schema, pointer).contains(key),
+            SchemaIssue::Enum { value, .. } => {
+                allowed_values(schema, pointer).is_some_and(|values| values.contains(value))
+            }
+            _ => false,
+        }
+    };
+    if !matches!(
+        error.issue,
+        SchemaIssue::UnknownField { .. } | SchemaIssue::Enum { .. }
+    ) {
+        return None;
+    }
+    let present: Vec<GlooVersion> = GlooVersion::ALL
+        .into_iter()
+        .filter(|v| *v != version && allowed_in(*v))
+        .collect();
+    let change = versions::change_note(version, &present)?;
+    Some(format!(
+        "{change}; portico reads this repository as Gloo Platform {version} (`gloo.version` in \
+         portico.yaml)"
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::validate::SchemaIssue;
 
     #[test]
     fn unknown_keys_get_allowed_siblings() {
@@ -112,7 +185,7 @@ mod tests {
             "metadata": {"name": "p"},
             "spec": {"applyToRoute": []}
         });
-        let errors = validate(Kind::ExtAuthPolicy, &doc, "");
+        let errors = validate(Kind::ExtAuthPolicy, GlooVersion::LATEST, &doc, "");
         let unknown: Vec<_> = errors
             .iter()
             .filter_map(|e| match &e.issue {
@@ -141,7 +214,7 @@ mod tests {
             Kind::ExtAuthServer,
             Kind::AuthConfig,
         ] {
-            let errors = validate(kind, &serde_json::json!({}), "");
+            let errors = validate(kind, GlooVersion::LATEST, &serde_json::json!({}), "");
             assert!(
                 errors
                     .iter()
@@ -151,6 +224,14 @@ mod tests {
             assert!(!errors.is_empty(), "{kind:?}");
         }
         assert_eq!(schema(Kind::ConfigMap), None);
-        assert!(validate(Kind::ConfigMap, &serde_json::json!({"x": 1}), "").is_empty());
+        assert!(
+            validate(
+                Kind::ConfigMap,
+                GlooVersion::LATEST,
+                &serde_json::json!({"x": 1}),
+                ""
+            )
+            .is_empty()
+        );
     }
 }
