@@ -623,6 +623,32 @@ mod tests {
         }
     }
 
+    /// `gloo.version` outside the supported releases is a problem at its value, and the rest
+    /// of the file still applies; an unquoted `2.4` is that release.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn gloo_version_is_a_supported_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portico.yaml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            super::load(
+                &path,
+                "portico.yaml".into(),
+                &mut crate::load::Repo::default(),
+            )
+        };
+        let config = load("rego:\n  version: v0\ngloo:\n  version: \"2.9\"\n");
+        assert_eq!(config.problems.len(), 1, "{:?}", config.problems);
+        assert_eq!(config.problems[0].span, 37..42);
+        assert!(config.problems[0].message.contains("`2.9`"));
+        assert_eq!(config.settings.rego.version, super::RegoVersion::V0);
+        assert_eq!(config.settings.gloo.version(), super::GlooVersion::LATEST);
+        let config = load("gloo:\n  version: 2.4\n");
+        assert!(config.problems.is_empty(), "{:?}", config.problems);
+        assert_eq!(config.settings.gloo.version(), super::GlooVersion::V2_4);
+    }
+
     #[test]
     fn baseline_must_name_a_file_inside_the_repository() {
         assert_eq!(baseline_problem("portico-baseline.json"), None);

@@ -291,6 +291,7 @@ pub fn analyze(loaded: &Loaded, timings: &mut Timings) -> Analysis {
         selections: &selections,
         providers,
         scope_sources: &loaded.scope_sources,
+        gloo_version: loaded.config.settings.gloo.version(),
     });
     timings.mark("index and selection");
     let rego = rego::Analysis::build(

@@ -336,7 +336,12 @@ fn gloo_version_picks_the_api() {
     );
     cli_snapshot!(
         "gloo_2_3_portal",
-        ["check", "--format", "json", "testdata/repos/gloo-2.3-portal"]
+        [
+            "check",
+            "--format",
+            "json",
+            "testdata/repos/gloo-2.3-portal"
+        ]
     );
     let sarif = run(
         &[

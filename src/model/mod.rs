@@ -21,9 +21,9 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use crate::diagnostic::Span;
+use crate::gloo_version::GlooVersion;
 use crate::load::source::{FileId, SourceFile};
 use crate::load::{DocId, LoadedDocument, Repo};
-use crate::gloo_version::GlooVersion;
 use crate::schema::validate::{SchemaError, strip_nulls};
 use crate::schema::{self, ShapeError};
 use kinds::{

@@ -136,9 +136,9 @@ impl SchemaError {
                 allowed,
                 meant,
             } => {
-                let suggestion = meant.as_deref().or_else(|| {
-                    crate::suggest::closest(value, allowed.iter().map(String::as_str))
-                });
+                let suggestion = meant
+                    .as_deref()
+                    .or_else(|| crate::suggest::closest(value, allowed.iter().map(String::as_str)));
                 (
                     format!("`{value}` is not an allowed value"),
                     Some(match suggestion {

@@ -351,7 +351,7 @@ fn validate(path: &str, document: &Json) -> Result<(), InvalidArtifact> {
         document,
         "",
     )
-        .first()
+    .first()
     {
         Some(error) => Err(InvalidArtifact {
             file: path.to_string(),

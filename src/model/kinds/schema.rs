@@ -7,11 +7,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use super::versions;
 use super::{AuthConfigSpec, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec};
+use crate::gloo_version::GlooVersion;
 use crate::model::Kind;
 use crate::schema::generate::root_schema;
-use super::versions;
-use crate::gloo_version::GlooVersion;
 use crate::schema::validate::{
     CompiledSchema, SchemaError, SchemaIssue, allowed_keys, allowed_values,
 };
@@ -204,6 +204,75 @@ mod tests {
             help.unwrap_or_default()
                 .contains("did you mean `applyToRoutes`?")
         );
+    }
+
+    /// A field or value of another release says which release added or removed it, and
+    /// validates at that release.
+    #[test]
+    fn fields_of_other_releases_are_named_with_their_release() {
+        let table = |spec: serde_json::Value| {
+            serde_json::json!({
+                "apiVersion": "networking.gloo.solo.io/v2",
+                "kind": "RouteTable",
+                "metadata": {"name": "t"},
+                "spec": spec
+            })
+        };
+        let lambda = table(
+            serde_json::json!({"http": [{"forwardTo": {"destinations": [{
+                "ref": {"name": "aws"},
+                "kind": "CLOUD_PROVIDER",
+                "function": {"logicalName": "f", "awsLambda": {"unwrapAsAlb": true}}
+            }]}}]}),
+        );
+        assert!(validate(Kind::RouteTable, GlooVersion::V2_2, &lambda, "").is_empty());
+        let described: Vec<String> = validate(Kind::RouteTable, GlooVersion::V2_5, &lambda, "")
+            .iter()
+            .map(|e| e.describe().0)
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "field `function` was removed in Gloo Platform 2.3; portico reads this \
+                 repository as Gloo Platform 2.5 (`gloo.version` in portico.yaml)",
+                "value `CLOUD_PROVIDER` was removed in Gloo Platform 2.3; portico reads this \
+                 repository as Gloo Platform 2.5 (`gloo.version` in portico.yaml)",
+            ]
+        );
+        let portal = table(serde_json::json!({
+            "portalMetadata": {"apiProductId": "p", "title": "t"},
+            "http": []
+        }));
+        let at_2_3 = validate(Kind::RouteTable, GlooVersion::V2_3, &portal, "");
+        assert_eq!(at_2_3.len(), 1, "{at_2_3:?}");
+        assert!(
+            at_2_3[0]
+                .describe()
+                .0
+                .starts_with("field `apiProductId` was added in Gloo Platform 2.4")
+        );
+        // No release requires either field: a table without them is not an API product.
+        let untitled = table(serde_json::json!({"portalMetadata": {"title": "t"}, "http": []}));
+        for version in GlooVersion::ALL
+            .into_iter()
+            .filter(|v| *v >= GlooVersion::V2_3)
+        {
+            assert!(validate(Kind::RouteTable, version, &untitled, "").is_empty());
+        }
+        // 2.2 had no portal metadata at all.
+        let at_2_2 = validate(Kind::RouteTable, GlooVersion::V2_2, &untitled, "");
+        assert_eq!(
+            at_2_2
+                .first()
+                .and_then(|e| e.note.as_deref())
+                .map(|n| n.split(';').next()),
+            Some(Some("was added in Gloo Platform 2.3"))
+        );
+        // A field no release has stays unknown.
+        let typo = table(serde_json::json!({"htp": []}));
+        let errors = validate(Kind::RouteTable, GlooVersion::V2_3, &typo, "");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].note, None);
     }
 
     #[test]

@@ -106,7 +106,8 @@ pub fn for_version(mut schema: Json, version: GlooVersion) -> Json {
             continue;
         };
         if let Some(properties) = object.get_mut("properties").and_then(Json::as_object_mut) {
-            properties.remove(change.field);
+            // `shift_remove` keeps the order of the others: the published schema stays stable.
+            properties.shift_remove(change.field);
         }
         if let Some(required) = object.get_mut("required").and_then(Json::as_array_mut) {
             required.retain(|r| r != change.field);
@@ -131,7 +132,43 @@ pub fn for_version(mut schema: Json, version: GlooVersion) -> Json {
             }
         }
     }
+    drop_unreferenced(&mut schema);
     schema
+}
+
+/// Removes the `$defs` entries nothing refers to any more (the types of removed fields).
+fn drop_unreferenced(schema: &mut Json) {
+    fn refs(value: &Json, out: &mut std::collections::BTreeSet<String>) {
+        match value {
+            Json::Object(map) => {
+                for (key, v) in map {
+                    match (key.as_str(), v) {
+                        ("$ref", Json::String(r)) => {
+                            if let Some(name) = r.strip_prefix("#/$defs/") {
+                                out.insert(name.to_owned());
+                            }
+                        }
+                        _ => refs(v, out),
+                    }
+                }
+            }
+            Json::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    // Each pass drops the definitions only dropped ones referred to; the chains are short.
+    for _ in 0..8 {
+        let mut used = std::collections::BTreeSet::new();
+        refs(schema, &mut used);
+        let Some(defs) = schema.get_mut("$defs").and_then(Json::as_object_mut) else {
+            return;
+        };
+        let before = defs.len();
+        defs.retain(|name, _| used.contains(name));
+        if defs.len() == before {
+            return;
+        }
+    }
 }
 
 /// The releases `present` holds for, said the way a reader acts on it: "was removed in Gloo
