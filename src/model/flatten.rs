@@ -334,6 +334,27 @@ fn combine_path(
     })
 }
 
+/// The path a request to a route takes, from the first matcher of each route on the way down
+/// (`chain`: root first), combined by the rule `inherits`; `/` when none names one. A regex
+/// names no path, and a conflicting child (PC601) keeps the path it writes.
+#[must_use]
+pub fn request_path<'a>(
+    inherits: Inheritance,
+    chain: impl IntoIterator<Item = &'a HttpRequestMatcher>,
+) -> String {
+    let mut path = PathMatch::Prefix("/".to_owned());
+    for matcher in chain {
+        let child = matcher_of(matcher).path;
+        if matches!(child, PathMatch::Regex(_)) || matcher.uri.is_none() {
+            continue;
+        }
+        path = combine_path(inherits, &path, &child).unwrap_or(child);
+    }
+    match path {
+        PathMatch::Prefix(p) | PathMatch::Exact(p) | PathMatch::Regex(p) => p,
+    }
+}
+
 /// Folds a child matcher into its parent's by the rule `inherits`.
 fn combine(
     inherits: Inheritance,

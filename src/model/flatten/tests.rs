@@ -227,3 +227,21 @@ spec:
         ]
     );
 }
+
+/// The request the access matrix synthesizes for a delegated route follows the same rule.
+#[test]
+fn the_request_path_combines_the_chain_by_the_release_rule() {
+    let matcher = |v: serde_json::Value| -> HttpRequestMatcher {
+        serde_json::from_value(v).unwrap()
+    };
+    let parent = matcher(serde_json::json!({"uri": {"prefix": "/v1"}}));
+    let child = matcher(serde_json::json!({"uri": {"prefix": "/items"}}));
+    let everything = matcher(serde_json::json!({"uri": {"prefix": "/"}}));
+    let method_only = matcher(serde_json::json!({"method": "POST"}));
+    assert_eq!(request_path(Prepend, [&parent, &child]), "/v1/items");
+    assert_eq!(request_path(Prepend, [&parent, &method_only]), "/v1");
+    assert_eq!(request_path(Intersect, [&parent, &everything]), "/v1");
+    // A conflicting child (PC601) keeps its own path.
+    assert_eq!(request_path(Intersect, [&parent, &child]), "/items");
+    assert_eq!(request_path(Prepend, []), "/");
+}
