@@ -101,10 +101,21 @@ fn enum_schema(names: &[&str], meanings: &[u32]) -> Schema {
 }
 
 proto_enum! {
-    /// `DestinationKind`: the kind of a destination (default `SERVICE`). `CLOUD_PROVIDER`
-    /// (a Lambda function behind a CloudProvider, with `function`) is Gloo Platform 2.2 only
-    /// (`model/kinds/versions.rs`).
-    DestinationKind = ["SERVICE", "VIRTUAL_DESTINATION", "EXTERNAL_SERVICE", "CLOUD_PROVIDER"]
+    /// `DestinationKind`: the kind of a selected destination (default `SERVICE`).
+    DestinationKind = ["SERVICE", "VIRTUAL_DESTINATION", "EXTERNAL_SERVICE"]
+}
+
+proto_enum! {
+    /// `DestinationReference.kind`: `DestinationKind`, plus `CLOUD_PROVIDER` (a Lambda function
+    /// behind a CloudProvider, with `function`) in Gloo Platform 2.2 only
+    /// (`model/kinds/versions.rs`). Selectors never had it: 2.2's `DestinationSelector` had
+    /// its own enum of the other three.
+    DestinationReferenceKind = [
+        "SERVICE",
+        "VIRTUAL_DESTINATION",
+        "EXTERNAL_SERVICE",
+        "CLOUD_PROVIDER",
+    ]
 }
 
 proto_enum! {
@@ -289,8 +300,8 @@ pub struct DestinationReference {
     /// (Gloo Platform 2.2 only, replaced by `awsLambda`).
     pub function: Option<Box<FunctionDestination>>,
     /// Kind of the Kubernetes destination; defaults to `SERVICE`.
-    #[serde(deserialize_with = "DestinationKind::decode")]
-    #[schemars(with = "Option<DestinationKind>")]
+    #[serde(deserialize_with = "DestinationReferenceKind::decode")]
+    #[schemars(with = "Option<DestinationReferenceKind>")]
     pub kind: Option<String>,
     /// Port on the destination; required if it has more than one.
     pub port: Option<PortSelector>,

@@ -84,9 +84,10 @@ const FIELDS: &[FieldChange] = &[
     added("PortalMetadata", "lifecycle", V2_4),
 ];
 
-/// The enum values that changed: `DestinationKind.CLOUD_PROVIDER = 3` is in 2.2 only.
+/// The enum values that changed: `DestinationKind.CLOUD_PROVIDER = 3` of a destination
+/// reference is in 2.2 only.
 const VALUES: &[ValueChange] = &[ValueChange {
-    object: "DestinationKind",
+    object: "DestinationReferenceKind",
     value: "CLOUD_PROVIDER",
     removed: V2_3,
 }];
@@ -202,6 +203,14 @@ mod tests {
         for change in FIELDS {
             let pointer = format!("/$defs/{}/properties/{}", change.object, change.field);
             assert!(union.pointer(&pointer).is_some(), "{pointer}");
+        }
+        for change in VALUES {
+            let pointer = format!("/$defs/{}/then/enum", change.object);
+            let names = union.pointer(&pointer).and_then(Json::as_array);
+            assert!(
+                names.is_some_and(|n| n.iter().any(|v| v == change.value)),
+                "{pointer}"
+            );
         }
         assert!(
             schema
