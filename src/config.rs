@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use crate::gloo_version::GlooVersion;
 use crate::load::node::escape_token;
 use crate::load::source::FileId;
 use crate::load::walk::FoundFile;
@@ -43,6 +44,27 @@ pub struct ConfigFile {
     pub max_file_bytes: Option<u64>,
     /// How the ext auth service reads Rego.
     pub rego: RegoSettings,
+    /// The Gloo Platform release the repository targets.
+    pub gloo: GlooSettings,
+}
+
+/// `gloo:` settings.
+#[derive(Debug, Clone, Copy, Default, Deserialize, JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct GlooSettings {
+    /// The Gloo Platform minor release the repository is written for (`"2.2"` to `"2.7"`;
+    /// default the newest): schemas, rules and semantics follow its API.
+    #[serde(deserialize_with = "GlooVersion::decode")]
+    #[schemars(with = "Option<GlooVersion>")]
+    pub version: Option<GlooVersion>,
+}
+
+impl GlooSettings {
+    /// The release in force: the one configured, else the newest supported.
+    #[must_use]
+    pub fn version(&self) -> GlooVersion {
+        self.version.unwrap_or(GlooVersion::LATEST)
+    }
 }
 
 /// `rego:` settings.
@@ -599,6 +621,32 @@ mod tests {
         for good in [".github", ".gitx", "git", "x.git", ".gi t"] {
             assert_eq!(output_problem(good), None, "{good}");
         }
+    }
+
+    /// `gloo.version` outside the supported releases is a problem at its value, and the rest
+    /// of the file still applies; an unquoted `2.4` is that release.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn gloo_version_is_a_supported_release() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portico.yaml");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            super::load(
+                &path,
+                "portico.yaml".into(),
+                &mut crate::load::Repo::default(),
+            )
+        };
+        let config = load("rego:\n  version: v0\ngloo:\n  version: \"2.9\"\n");
+        assert_eq!(config.problems.len(), 1, "{:?}", config.problems);
+        assert_eq!(config.problems[0].span, 37..42);
+        assert!(config.problems[0].message.contains("`2.9`"));
+        assert_eq!(config.settings.rego.version, super::RegoVersion::V0);
+        assert_eq!(config.settings.gloo.version(), super::GlooVersion::LATEST);
+        let config = load("gloo:\n  version: 2.4\n");
+        assert!(config.problems.is_empty(), "{:?}", config.problems);
+        assert_eq!(config.settings.gloo.version(), super::GlooVersion::V2_4);
     }
 
     #[test]

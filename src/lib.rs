@@ -11,6 +11,7 @@ pub mod config;
 pub mod diagnostic;
 pub mod emit;
 pub mod findings_cap;
+pub mod gloo_version;
 pub mod load;
 pub mod model;
 mod panic_boundary;

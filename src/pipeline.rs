@@ -139,6 +139,7 @@ pub fn load(
         .transpose()?;
     let (levels, turned_off) = levels(&config, purpose, select, ignore);
     let tree_rules = checks::tree_rules(&levels);
+    let gloo_version = config.settings.gloo.version();
     // The rules that read whole trees run on documents as soon as they are modelled, and the
     // model then releases those trees: see `model::build_file`.
     let check_trees =
@@ -157,7 +158,7 @@ pub fn load(
     let per_file = |_: load::source::FileId,
                     source: &load::source::SourceFile,
                     documents: &mut [load::LoadedDocument]| {
-        model::build_file(source, documents, &check_trees)
+        model::build_file(source, documents, gloo_version, &check_trees)
     };
     let mut parts: Vec<(Model, Vec<Diagnostic>)> = load::load_with(&options, &mut repo, &per_file)?
         .into_iter()
@@ -290,6 +291,7 @@ pub fn analyze(loaded: &Loaded, timings: &mut Timings) -> Analysis {
         selections: &selections,
         providers,
         scope_sources: &loaded.scope_sources,
+        gloo_version: loaded.config.settings.gloo.version(),
     });
     timings.mark("index and selection");
     let rego = rego::Analysis::build(

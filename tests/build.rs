@@ -12,7 +12,13 @@ use std::process::Command;
 
 use serde_json::Value as Json;
 
-const EXAMPLES: &[&str] = &["portal-okta", "portal-cognito", "build-delegation"];
+const EXAMPLES: &[&str] = &[
+    "portal-okta",
+    "portal-cognito",
+    "build-delegation",
+    "build-matcher-inheritance",
+    "build-matcher-inheritance-2.3",
+];
 
 fn build(path: &Path) -> portico::emit::Artifacts {
     let built = portico::build(&portico::CheckRequest {

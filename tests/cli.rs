@@ -322,3 +322,43 @@ fn timings_name_every_stage_with_its_peak_memory() {
         assert!(peaks[0] > 1.0, "{stderr}");
     }
 }
+
+/// `gloo.version` of portico.yaml picks the API a repository is read at: a 2.2 Lambda
+/// destination and 2.3 portal metadata are clean at their release, and at the default
+/// (newest) release the 2.2 fields are reported as removed, with the release in the summary,
+/// the JSON summary and the SARIF run.
+#[test]
+fn gloo_version_picks_the_api() {
+    cli_snapshot!(
+        "gloo_2_2_lambda",
+        ["check", "testdata/repos/gloo-2.2-lambda"]
+    );
+    cli_snapshot!(
+        "gloo_2_2_lambda_read_as_latest",
+        [
+            "check",
+            "--format",
+            "json",
+            "testdata/repos/gloo-2.2-lambda/routes.yaml"
+        ]
+    );
+    cli_snapshot!(
+        "gloo_2_3_portal",
+        [
+            "check",
+            "--format",
+            "json",
+            "testdata/repos/gloo-2.3-portal"
+        ]
+    );
+    let sarif = run(
+        &[
+            "check",
+            "--format",
+            "sarif",
+            "testdata/repos/gloo-2.3-portal",
+        ],
+        None,
+    );
+    assert!(sarif.contains("\"glooVersion\": \"2.3\""), "{sarif}");
+}

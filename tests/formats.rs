@@ -464,11 +464,23 @@ fn every_format_writes_one_document_on_stdout() {
             assert_eq!(stderr(&out), "", "{format} {dir}");
         }
     }
-    // The JSON report keeps its version-1 shape (PRODUCT §5).
+    // The JSON report keeps its version-1 shape (PRODUCT §5), with one key added to the
+    // summary: the Gloo Platform release the API was read at (issue 18).
     let json = one_document(&portico(&["check", "--format", "json", BROKEN], &[]));
     assert_eq!(json["version"], 1);
     let keys: Vec<&String> = json["summary"].as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["errors", "warnings", "infos", "files", "resources"]);
+    assert_eq!(
+        keys,
+        [
+            "errors",
+            "warnings",
+            "infos",
+            "files",
+            "resources",
+            "glooVersion"
+        ]
+    );
+    assert_eq!(json["summary"]["glooVersion"], "2.7");
     for format in ["human", "github"] {
         let out = portico(&["check", "--format", format, BROKEN], &[]);
         assert_eq!(stderr(&out), "", "{format}");

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use serde_json::{Value as Json, json};
 
 use crate::config::IdentityProvider;
+use crate::model::flatten::{Inheritance, request_path};
 use crate::model::index::RouteInstance;
-use crate::model::kinds::RouteTableSpec;
+use crate::model::kinds::{HttpRequestMatcher, RouteTableSpec};
 use crate::model::selection::{PolicySelection, Selected};
 use crate::model::{Model, Resource};
 use crate::rego::evaluation::Value;
@@ -80,7 +81,11 @@ pub(super) fn product_routes(
             .and_then(|p| input.model.route_tables.get(p.table))
             .unwrap_or(leaf_table);
         let host = host_of(root_table);
-        let (path, method) = path_and_method(input.model, instance);
+        let (path, method) = path_and_method(
+            input.model,
+            instance,
+            Inheritance::of(input.facts.gloo_version),
+        );
         let portal = table.spec.portal_metadata.as_ref();
         let version = portal.and_then(|p| p.api_version.clone());
         let route_name = leaf
@@ -126,41 +131,34 @@ fn host_of(root_table: &Resource<RouteTableSpec>) -> String {
         .map_or_else(|| "example.com".to_string(), |h| h.replace('*', "api"))
 }
 
-/// The path and method of a request to `instance`. Parent matchers prefix the child's: the
-/// deepest that names a path wins, as Gloo combines them.
-fn path_and_method(model: &Model, instance: &RouteInstance) -> (String, String) {
-    let mut path = String::new();
+/// The path and method of a request to `instance`: the path combined from the parents' and the
+/// route's first matchers by the rule of the configured Gloo release (`flatten::request_path`),
+/// the deepest method named.
+fn path_and_method(
+    model: &Model,
+    instance: &RouteInstance,
+    inherits: Inheritance,
+) -> (String, String) {
     let mut method = "GET".to_string();
-    let chain = instance
+    let chain: Vec<&HttpRequestMatcher> = instance
         .parents
         .iter()
         .copied()
-        .chain(std::iter::once(instance.route));
-    for r in chain {
-        let Some(route) = model
-            .route_tables
-            .get(r.table)
-            .and_then(|t| t.spec.http.get(r.route))
-        else {
-            continue;
-        };
-        if let Some(m) = route.matchers.first() {
-            if let Some(p) = m
-                .uri
-                .as_ref()
-                .and_then(|uri| uri.exact.as_ref().or(uri.prefix.as_ref()))
-            {
-                path.clone_from(p);
-            }
-            if let Some(verb) = &m.method {
-                method.clone_from(verb);
-            }
+        .chain(std::iter::once(instance.route))
+        .filter_map(|r| {
+            model
+                .route_tables
+                .get(r.table)
+                .and_then(|t| t.spec.http.get(r.route))
+                .and_then(|route| route.matchers.first())
+        })
+        .collect();
+    for m in &chain {
+        if let Some(verb) = &m.method {
+            method.clone_from(verb);
         }
     }
-    if path.is_empty() {
-        path = "/".to_string();
-    }
-    (path, method)
+    (request_path(inherits, chain), method)
 }
 
 /// The parts of the ext auth input that depend on the route and policy, not on the token:

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::config::IdentityProvider;
+use crate::gloo_version::GlooVersion;
 use crate::load::DocId;
 use crate::model::flatten::{MatcherConflict, matcher_conflicts};
 use crate::model::identity::{Inventory, inventory, link_policies};
@@ -37,6 +38,8 @@ pub struct Facts {
     pub matcher_conflicts: Vec<MatcherConflict>,
     /// For each route instance of the index, the policy whose ext auth protects it.
     pub protection: Vec<Option<usize>>,
+    /// The Gloo Platform release whose semantics apply (delegated matchers).
+    pub gloo_version: GlooVersion,
 }
 
 /// What [`Facts::build`] reads.
@@ -51,6 +54,8 @@ pub struct FactsInput<'a> {
     pub providers: &'a [IdentityProvider],
     /// The providers' scope sources, read.
     pub scope_sources: &'a [LoadedSource],
+    /// `gloo.version` of portico.yaml, or the newest release.
+    pub gloo_version: GlooVersion,
 }
 
 impl Facts {
@@ -74,8 +79,9 @@ impl Facts {
             inventories,
             protected_products,
             jwks,
-            matcher_conflicts: matcher_conflicts(input.model, input.index),
+            matcher_conflicts: matcher_conflicts(input.model, input.index, input.gloo_version),
             protection: protecting_policies(input.model, input.index, input.selections),
+            gloo_version: input.gloo_version,
         }
     }
 

@@ -1,8 +1,7 @@
 //! Delegation flattened into the routes a gateway serves: every root table's routes with
 //! their delegated children folded in, each with the matcher Gloo combines from the parents'
-//! and the child's (gloo-api.md §1, "Route matcher inheritance": since 2.4 a delegated route
-//! inherits its parents' matchers), in the order Gloo tries them, and the child matchers Gloo
-//! drops because they leave their parent's.
+//! and the child's by the rule of the configured release ([`combine`]), in the order Gloo
+//! tries them, and the child matchers Gloo drops because they conflict with their parent's.
 //!
 //! [`flatten_all`] computes this once for the whole model: the Envoy emitter reads the routes,
 //! PC601 the conflicts.
@@ -12,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::Model;
 use super::index::{Index, RouteRef};
 use super::kinds::HttpRequestMatcher;
+use crate::gloo_version::GlooVersion;
 
 /// The path part of a combined matcher.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,9 +138,9 @@ pub struct Flattened {
     pub conflicts: Vec<MatcherConflict>,
 }
 
-/// Flattens every table nothing delegates to.
+/// Flattens every table nothing delegates to, combining matchers as `version` does.
 #[must_use]
-pub fn flatten_all(model: &Model, index: &Index) -> Flattened {
+pub fn flatten_all(model: &Model, index: &Index, version: GlooVersion) -> Flattened {
     let children = children_map(index);
     // A flattened route is the index's instance with the same parents; the first when the
     // index holds several.
@@ -158,7 +158,7 @@ pub fn flatten_all(model: &Model, index: &Index) -> Flattened {
         if index.delegated.get(root).copied().unwrap_or(true) {
             continue;
         }
-        let (mut routes, conflicts) = flatten(model, &children, root);
+        let (mut routes, conflicts) = flatten(model, &children, root, version);
         for route in &mut routes {
             route.instance = instance_of
                 .get(&(route.parents.as_slice(), route.route))
@@ -181,7 +181,11 @@ pub fn flatten_all(model: &Model, index: &Index) -> Flattened {
 /// needs (PC601). Each root's routes are dropped as soon as its conflicts are taken, so a check
 /// never holds every flattened route of the repository at once; a build flattens again, whole.
 #[must_use]
-pub fn matcher_conflicts(model: &Model, index: &Index) -> Vec<MatcherConflict> {
+pub fn matcher_conflicts(
+    model: &Model,
+    index: &Index,
+    version: GlooVersion,
+) -> Vec<MatcherConflict> {
     let children = children_map(index);
     let mut seen = BTreeSet::new();
     let mut out = Vec::new();
@@ -189,7 +193,7 @@ pub fn matcher_conflicts(model: &Model, index: &Index) -> Vec<MatcherConflict> {
         if index.delegated.get(root).copied().unwrap_or(true) {
             continue;
         }
-        let (_, conflicts) = flatten(model, &children, root);
+        let (_, conflicts) = flatten(model, &children, root, version);
         out.extend(
             conflicts
                 .into_iter()
@@ -236,27 +240,130 @@ fn matcher_of(m: &HttpRequestMatcher) -> Matcher {
     out
 }
 
-/// Folds a child matcher into its parent's: the child must be at least as specific.
-fn combine(parent: &Matcher, child: &Matcher, child_has_uri: bool) -> Result<Matcher, String> {
-    let path = if child_has_uri {
-        match (&parent.path, &child.path) {
-            (PathMatch::Prefix(p), PathMatch::Prefix(c) | PathMatch::Exact(c))
-                if !c.starts_with(p.as_str()) =>
-            {
-                return Err(format!("path `{c}` is outside the parent's prefix `{p}`"));
-            }
-            (PathMatch::Exact(p), PathMatch::Exact(c)) if p != c => {
-                return Err(format!(
-                    "path `{c}` differs from the parent's exact path `{p}`"
-                ));
-            }
-            (PathMatch::Exact(p), PathMatch::Prefix(c)) if p != c => {
-                return Err(format!(
-                    "prefix `{c}` is wider than the parent's exact path `{p}`"
-                ));
-            }
-            _ => child.path.clone(),
+/// How Gloo combines the path of a delegated route with its parent's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Inheritance {
+    /// Gloo Platform 2.2 and 2.3: the child route matches only what both matchers match (the
+    /// comment of `HTTPRoute.matchers` in `route_table.proto`, solo-apis `gloo-mesh-v2.2.x` and
+    /// `gloo-mesh-v2.3.x`: "this route will only match traffic that includes both the parent
+    /// and child's matchers. If these sets conflict, the delegating route on the parent will be
+    /// replaced with a DirectResponseAction"). Paths intersect: the narrower of two nested
+    /// prefixes; two paths neither of which contains the other conflict.
+    Intersect,
+    /// Gloo Platform 2.4 and later: a child path is relative to the parent's prefix (docs page
+    /// "Route matcher inheritance", docs.solo.io gloo-mesh-gateway 2.4.x, gloo-mesh-enterprise
+    /// 2.5.x and latest: parent `/product-1` with child `/foo` serves `/product-1/foo`). A
+    /// child path that already starts with the parent's prefix is taken as written: the Gloo
+    /// guides of these releases write children that way (the portal guide's `/petstore/pets`
+    /// under `/petstore`, the workshops' `/productpage` under `/`), and they serve the path as
+    /// written. Headers, query parameters and methods are combined as before.
+    Prepend,
+}
+
+impl Inheritance {
+    /// The rule of `version`.
+    #[must_use]
+    pub fn of(version: GlooVersion) -> Self {
+        if version >= GlooVersion::V2_4 {
+            Inheritance::Prepend
+        } else {
+            Inheritance::Intersect
         }
+    }
+}
+
+/// `prefix` followed by the child path `path`, with one `/` between them.
+fn joined(prefix: &str, path: &str) -> String {
+    let prefix = prefix.trim_end_matches('/');
+    if path.starts_with('/') {
+        format!("{prefix}{path}")
+    } else {
+        format!("{prefix}/{path}")
+    }
+}
+
+/// A regex that matches `literal` exactly (RE2 syntax).
+fn regex_literal(literal: &str) -> String {
+    let mut out = String::with_capacity(literal.len());
+    for c in literal.chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The combined path of a child path under its parent's, or why they conflict.
+fn combine_path(
+    inherits: Inheritance,
+    parent: &PathMatch,
+    child: &PathMatch,
+) -> Result<PathMatch, String> {
+    use PathMatch::{Exact, Prefix, Regex};
+    Ok(match (inherits, parent, child) {
+        // Under an exact parent path only that path reaches the child, in every release.
+        (_, Exact(p), Exact(c)) if p != c => {
+            return Err(format!(
+                "path `{c}` differs from the parent's exact path `{p}`"
+            ));
+        }
+        (_, Exact(p), Prefix(c)) if !p.starts_with(c.as_str()) => {
+            return Err(format!(
+                "prefix `{c}` does not match the parent's exact path `{p}`"
+            ));
+        }
+        (_, Exact(p), Prefix(_) | Exact(_)) => Exact(p.clone()),
+        // A path already under the parent's prefix is the same in both rules.
+        (_, Prefix(p), Prefix(c) | Exact(c) | Regex(c)) if c.starts_with(p.as_str()) => {
+            child.clone()
+        }
+        (Inheritance::Intersect, Prefix(p), Prefix(c)) if p.starts_with(c.as_str()) => {
+            parent.clone()
+        }
+        (Inheritance::Intersect, Prefix(p), Prefix(c) | Exact(c)) => {
+            return Err(format!("path `{c}` is outside the parent's prefix `{p}`"));
+        }
+        (Inheritance::Prepend, Prefix(p), Prefix(c)) => Prefix(joined(p, c)),
+        (Inheritance::Prepend, Prefix(p), Exact(c)) => Exact(joined(p, c)),
+        (Inheritance::Prepend, Prefix(p), Regex(c)) => {
+            Regex(format!("{}{c}", regex_literal(p.trim_end_matches('/'))))
+        }
+        // Whether a regex overlaps another path is not decided here: the child's path stands.
+        (_, _, _) => child.clone(),
+    })
+}
+
+/// The path a request to a route takes, from the first matcher of each route on the way down
+/// (`chain`: root first), combined by the rule `inherits`; `/` when none names one. A regex
+/// names no path, and a conflicting child (PC601) keeps the path it writes.
+#[must_use]
+pub fn request_path<'a>(
+    inherits: Inheritance,
+    chain: impl IntoIterator<Item = &'a HttpRequestMatcher>,
+) -> String {
+    let mut path = PathMatch::Prefix("/".to_owned());
+    for matcher in chain {
+        let child = matcher_of(matcher).path;
+        if matches!(child, PathMatch::Regex(_)) || matcher.uri.is_none() {
+            continue;
+        }
+        path = combine_path(inherits, &path, &child).unwrap_or(child);
+    }
+    match path {
+        PathMatch::Prefix(p) | PathMatch::Exact(p) | PathMatch::Regex(p) => p,
+    }
+}
+
+/// Folds a child matcher into its parent's by the rule `inherits`.
+fn combine(
+    inherits: Inheritance,
+    parent: &Matcher,
+    child: &Matcher,
+    child_has_uri: bool,
+) -> Result<Matcher, String> {
+    let path = if child_has_uri {
+        combine_path(inherits, &parent.path, &child.path)?
     } else {
         parent.path.clone()
     };
@@ -317,10 +424,12 @@ fn flatten(
     model: &Model,
     children: &BTreeMap<RouteRef, Vec<usize>>,
     root: usize,
+    version: GlooVersion,
 ) -> (Vec<FlatRoute>, Vec<MatcherConflict>) {
     let mut walk = Walk {
         model,
         children,
+        inherits: Inheritance::of(version),
         visiting: vec![root],
         out: Vec::new(),
         conflicts: Vec::new(),
@@ -333,6 +442,8 @@ fn flatten(
 struct Walk<'a> {
     model: &'a Model,
     children: &'a BTreeMap<RouteRef, Vec<usize>>,
+    /// How a child's path combines with its parent's in the configured release.
+    inherits: Inheritance,
     /// The tables on the way down from the root, so that a cycle is not followed.
     visiting: Vec<usize>,
     out: Vec<FlatRoute>,
@@ -362,7 +473,7 @@ impl Walk<'_> {
                     .collect()
             };
             for (i, matcher, has_uri) in matchers {
-                let combined = match combine(parent, &matcher, has_uri) {
+                let combined = match combine(self.inherits, parent, &matcher, has_uri) {
                     Ok(c) => c,
                     Err(message) => {
                         if let Some(&p) = parents.last() {
@@ -448,155 +559,4 @@ fn children_map(index: &Index) -> BTreeMap<RouteRef, Vec<usize>> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    fn prefix(p: &str) -> Matcher {
-        Matcher {
-            path: PathMatch::Prefix(p.to_string()),
-            ..Matcher::default()
-        }
-    }
-
-    #[test]
-    fn child_matchers_must_stay_inside_the_parent() {
-        assert!(combine(&prefix("/api"), &prefix("/api/pets"), true).is_ok());
-        assert!(combine(&prefix("/api"), &prefix("/other"), true).is_err());
-        let inherited = combine(&prefix("/api"), &Matcher::default(), false);
-        assert_eq!(
-            inherited.map(|m| m.path),
-            Ok(PathMatch::Prefix("/api".to_string()))
-        );
-        let get = Matcher {
-            method: Some("GET".to_string()),
-            ..prefix("/api")
-        };
-        let post = Matcher {
-            method: Some("POST".to_string()),
-            ..prefix("/api/x")
-        };
-        assert!(combine(&get, &post, true).is_err());
-    }
-
-    #[test]
-    fn a_header_both_match_on_is_kept_once() {
-        let header = |value: ValueMatch| HeaderMatch {
-            name: "x-team".to_string(),
-            value,
-            invert: false,
-        };
-        let parent = Matcher {
-            headers: vec![header(ValueMatch::Exact("a".to_string()))],
-            ..prefix("/api")
-        };
-        let child = Matcher {
-            headers: vec![
-                header(ValueMatch::Exact("a".to_string())),
-                header(ValueMatch::Regex("a".to_string())),
-            ],
-            ..prefix("/api/x")
-        };
-        let combined = combine(&parent, &child, true).map(|m| m.headers);
-        assert_eq!(
-            combined,
-            Ok(vec![
-                header(ValueMatch::Exact("a".to_string())),
-                header(ValueMatch::Regex("a".to_string()))
-            ])
-        );
-    }
-
-    #[test]
-    fn specificity_orders_exact_regex_prefix() {
-        let exact = Matcher {
-            path: PathMatch::Exact("/a".to_string()),
-            ..Matcher::default()
-        };
-        let mut all = [prefix("/a"), prefix("/a/b"), exact.clone()];
-        all.sort_by_key(specificity);
-        assert_eq!(all[0], exact);
-        assert_eq!(all[1], prefix("/a/b"));
-    }
-
-    fn root_table(name: &str, prefix: &str) -> String {
-        format!(
-            "apiVersion: networking.gloo.solo.io/v2
-kind: RouteTable
-metadata: {{name: {name}, namespace: gw}}
-spec:
-  hosts: [{name}.example.com]
-  http:
-    - name: all
-      matchers: [{{uri: {{prefix: {prefix}}}}}]
-      delegate: {{routeTables: [{{name: middle, namespace: gw}}]}}
-"
-        )
-    }
-
-    /// Two roots reach one child route through one delegating route: the child's conflict
-    /// with that route is reported once, as the first root (in model order) sees it, and the
-    /// route both roots serve is one instance per root.
-    #[test]
-    fn a_conflict_reached_from_two_roots_is_kept_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let write = |name: &str, text: &str| std::fs::write(dir.path().join(name), text).unwrap();
-        write("a.yaml", &root_table("a", "/a"));
-        write("b.yaml", &root_table("b", "/b"));
-        write(
-            "c.yaml",
-            "apiVersion: networking.gloo.solo.io/v2
-kind: RouteTable
-metadata: {name: middle, namespace: gw}
-spec:
-  http:
-    - name: inherit
-      delegate: {routeTables: [{name: leaf, namespace: gw}]}
----
-apiVersion: networking.gloo.solo.io/v2
-kind: RouteTable
-metadata: {name: leaf, namespace: gw}
-spec:
-  http:
-    - name: elsewhere
-      matchers: [{uri: {prefix: /c}}]
-      directResponse: {status: 404}
-    - name: any
-      directResponse: {status: 200}
-",
-        );
-        let result = crate::check(&crate::CheckRequest {
-            inputs: vec![crate::load::Input::Path(dir.path().to_path_buf())],
-            ..crate::CheckRequest::default()
-        })
-        .unwrap();
-        let index = Index::build(&result.model);
-        let flattened = flatten_all(&result.model, &index);
-        let messages: Vec<&str> = flattened
-            .conflicts
-            .iter()
-            .map(|c| c.message.as_str())
-            .collect();
-        assert_eq!(messages, ["path `/c` is outside the parent's prefix `/a`"]);
-        let served: Vec<(usize, Option<u32>, &PathMatch)> = flattened
-            .tables
-            .iter()
-            .flat_map(|t| &t.routes)
-            .map(|r| (r.route.route, r.instance, &r.matcher.path))
-            .collect();
-        assert_eq!(served.len(), 2);
-        assert!(
-            served
-                .iter()
-                .all(|(route, instance, _)| *route == 1 && instance.is_some())
-        );
-        assert_ne!(served[0].1, served[1].1);
-        assert_eq!(
-            served.iter().map(|s| s.2).collect::<Vec<_>>(),
-            [
-                &PathMatch::Prefix("/a".to_string()),
-                &PathMatch::Prefix("/b".to_string())
-            ]
-        );
-    }
-}
+mod tests;

@@ -23,6 +23,7 @@ use std::fmt;
 use serde_json::Value as Json;
 
 use crate::diagnostic::Span;
+use crate::gloo_version::GlooVersion;
 use crate::load::source::{FileId, SourceFile};
 use crate::load::{DocId, LoadedDocument, Repo};
 use crate::schema::validate::{SchemaError, strip_nulls};
@@ -278,10 +279,11 @@ impl<T, F: Fn(&SourceFile, &[LoadedDocument], &Model) -> Vec<T> + Sync> OnTrees<
 ///
 /// The loader calls this on each file as soon as it is parsed, with the file's final id
 /// ([`crate::load::load_with`]), so the result is final and the trees of a repository never
-/// all exist at once.
+/// all exist at once. Documents are validated against the API of `version`.
 pub fn build_file<T: Send>(
     source: &SourceFile,
     documents: &mut [LoadedDocument],
+    version: GlooVersion,
     on_trees: &impl OnTrees<T>,
 ) -> (Model, Vec<T>) {
     use rayon::prelude::*;
@@ -290,7 +292,7 @@ pub fn build_file<T: Send>(
     let parts: Vec<(Model, Vec<T>)> = documents
         .par_chunks_mut(BATCH_DOCUMENTS)
         .map(|batch| {
-            let part = build_documents(batch);
+            let part = build_documents(batch, version);
             let results = on_trees(source, batch, &part);
             for loaded in batch.iter_mut() {
                 if matches!(
@@ -368,8 +370,8 @@ impl Model {
     }
 }
 
-/// The model of `documents`.
-fn build_documents(documents: &[LoadedDocument]) -> Model {
+/// The model of `documents`, validated against the API of `version`.
+fn build_documents(documents: &[LoadedDocument], version: GlooVersion) -> Model {
     let mut model = Model::default();
     for loaded in documents {
         let mut json = loaded.doc.root.to_json();
@@ -379,17 +381,23 @@ fn build_documents(documents: &[LoadedDocument]) -> Model {
         if is_list {
             if let Some(items) = json.get("items").and_then(Json::as_array) {
                 for (i, item) in items.iter().enumerate() {
-                    add_object(&mut model, loaded, &format!("/items/{i}"), item);
+                    add_object(&mut model, loaded, version, &format!("/items/{i}"), item);
                 }
             }
         } else {
-            add_object(&mut model, loaded, "", &json);
+            add_object(&mut model, loaded, version, "", &json);
         }
     }
     model
 }
 
-fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Json) {
+fn add_object(
+    model: &mut Model,
+    loaded: &LoadedDocument,
+    version: GlooVersion,
+    base: &str,
+    json: &Json,
+) {
     let (file, doc) = (loaded.file, loaded.id());
     // The tree is alive here: problems are located now, once.
     let value_span = |pointer: &str| {
@@ -422,7 +430,7 @@ fn add_object(model: &mut Model, loaded: &LoadedDocument, base: &str, json: &Jso
     };
     let written =
         |pointer: &str| renames.map_or_else(|| pointer.to_owned(), |r| r.original(pointer));
-    let mut schema_errors = kinds::schema::validate(kind, json, base);
+    let mut schema_errors = kinds::schema::validate(kind, version, json, base);
     let decodable = kinds::schema::without_mistyped_values(kind, json, base, &schema_errors);
     for error in &mut schema_errors {
         error.pointer = written(&error.pointer);

@@ -65,11 +65,13 @@ fn summary_line(result: &CheckResult) -> String {
         plural(s.warnings, "warning"),
         plural(s.infos, "info")
     );
+    // The release the API was read at: a field of another release is reported as such.
     let mut line = format!(
-        "{} in {} ({})",
+        "{} in {} ({}), Gloo Platform {}",
         counts,
         plural(s.files, "file"),
-        plural(s.resources, "resource")
+        plural(s.resources, "resource"),
+        result.config.settings.gloo.version()
     );
     if s.capped > 0 {
         line.push_str(&format!(

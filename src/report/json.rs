@@ -44,6 +44,7 @@ struct JsonRelated<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct JsonSummary {
     errors: usize,
     warnings: usize,
@@ -53,6 +54,8 @@ struct JsonSummary {
     /// Findings the cap on findings per rule left out; absent when none.
     #[serde(skip_serializing_if = "is_zero")]
     capped: usize,
+    /// The Gloo Platform release the API was read at (`gloo.version` of portico.yaml).
+    gloo_version: &'static str,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's `skip_serializing_if` passes a reference
@@ -109,6 +112,7 @@ pub fn render(result: &CheckResult) -> String {
             files: s.files,
             resources: s.resources,
             capped: s.capped,
+            gloo_version: result.config.settings.gloo.version().as_str(),
         },
     };
     // Pretty JSON, with what a terminal would obey escaped (see `terminal::json_pretty`).

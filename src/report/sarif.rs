@@ -39,6 +39,14 @@ struct Run<'a> {
     original_uri_base_ids: BTreeMap<&'static str, BaseId>,
     column_kind: &'static str,
     results: Vec<SarifResult<'a>>,
+    properties: RunProperties,
+}
+
+/// What the run assumed: the Gloo Platform release the API was read at.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RunProperties {
+    gloo_version: &'static str,
 }
 
 /// What `%SRCROOT%` stands for. Its absolute `uri` is left out on purpose: the log then does
@@ -186,6 +194,9 @@ pub fn render(result: &CheckResult) -> String {
             )]),
             column_kind: "unicodeCodePoints",
             results,
+            properties: RunProperties {
+                gloo_version: result.config.settings.gloo.version().as_str(),
+            },
         }],
     };
     // Pretty JSON, with what a terminal would obey escaped (see `terminal::json_pretty`).

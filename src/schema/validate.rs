@@ -29,6 +29,9 @@ pub enum SchemaIssue {
         value: String,
         /// The allowed values.
         allowed: Vec<String>,
+        /// The allowed value it stands for, when the enum says what its values mean (a
+        /// redirect's `307` is `TEMPORARY_REDIRECT`).
+        meant: Option<String>,
     },
     /// A required field is missing from the object at the pointer.
     Required {
@@ -46,6 +49,9 @@ pub struct SchemaError {
     pub pointer: String,
     /// What.
     pub issue: SchemaIssue,
+    /// For a key or value another release of the API has (the owner of the schema knows
+    /// which): when it exists, said instead of "unknown" ("was removed in Gloo Platform 2.3").
+    pub note: Option<String>,
 }
 
 impl SchemaError {
@@ -76,6 +82,26 @@ impl SchemaError {
     /// One-sentence message and help text.
     #[must_use]
     pub fn describe(&self) -> (String, Option<String>) {
+        if let Some(note) = &self.note {
+            let what = match &self.issue {
+                SchemaIssue::UnknownField { key, .. } => format!("field `{key}`"),
+                SchemaIssue::Enum { value, .. } => format!("value `{value}`"),
+                _ => "this".to_owned(),
+            };
+            let allowed = match &self.issue {
+                SchemaIssue::UnknownField { allowed, .. } | SchemaIssue::Enum { allowed, .. } => {
+                    allowed.clone()
+                }
+                _ => Vec::new(),
+            };
+            let mut help = "write it the way the release the repository targets does, or set \
+                            `gloo.version` in portico.yaml to the release this file is written for"
+                .to_owned();
+            if !allowed.is_empty() {
+                help.push_str(&format!("; allowed here: {}", quoted(&allowed, 12)));
+            }
+            return (format!("{what} {note}"), Some(help));
+        }
         match &self.issue {
             SchemaIssue::UnknownField { key, allowed } => {
                 let camel = snake_to_camel(key);
@@ -105,8 +131,14 @@ impl SchemaError {
                     },
                 ),
             ),
-            SchemaIssue::Enum { value, allowed } => {
-                let suggestion = crate::suggest::closest(value, allowed.iter().map(String::as_str));
+            SchemaIssue::Enum {
+                value,
+                allowed,
+                meant,
+            } => {
+                let suggestion = meant
+                    .as_deref()
+                    .or_else(|| crate::suggest::closest(value, allowed.iter().map(String::as_str)));
                 (
                     format!("`{value}` is not an allowed value"),
                     Some(match suggestion {
@@ -170,6 +202,12 @@ impl CompiledSchema {
         }
     }
 
+    /// The schema as JSON.
+    #[must_use]
+    pub fn json(&self) -> &Json {
+        &self.schema
+    }
+
     /// Validates `instance` (with nulls already removed). `base` is the pointer of the instance
     /// inside its document.
     #[must_use]
@@ -181,6 +219,7 @@ impl CompiledSchema {
                     "internal error: the {} schema does not compile",
                     self.name
                 )),
+                note: None,
             }];
         };
         validate_with(validator, &self.schema, instance, base)
@@ -206,6 +245,7 @@ fn validate_with(
                             key: key.clone(),
                             allowed: allowed.clone(),
                         },
+                        note: None,
                     });
                 }
                 continue;
@@ -214,16 +254,33 @@ fn validate_with(
                 expected: type_names(kind),
                 found: describe_value(error.instance()),
             },
-            ValidationErrorKind::Enum { options } => SchemaIssue::Enum {
-                value: value_text(error.instance()),
-                allowed: options
-                    .as_array()
-                    .map(|a| a.iter().map(value_text).collect())
-                    .unwrap_or_default(),
-            },
+            ValidationErrorKind::Enum { options } => {
+                let options: Vec<&Json> = options.as_array().into_iter().flatten().collect();
+                // A protobuf enum given by number fails the numbers branch of its schema
+                // (`enum_schema` of the model); its values are named by their names, which is
+                // what a reader can act on, not by the ordinals.
+                let names = options
+                    .iter()
+                    .all(|o| o.is_u64())
+                    .then(|| protobuf_enum_names(schema, &pointer, error.instance()))
+                    .flatten();
+                match names {
+                    Some((names, meant)) => SchemaIssue::Enum {
+                        value: value_text(error.instance()),
+                        allowed: names,
+                        meant,
+                    },
+                    None => SchemaIssue::Enum {
+                        value: value_text(error.instance()),
+                        allowed: options.into_iter().map(value_text).collect(),
+                        meant: None,
+                    },
+                }
+            }
             ValidationErrorKind::Constant { expected_value } => SchemaIssue::Enum {
                 value: value_text(error.instance()),
                 allowed: vec![value_text(expected_value)],
+                meant: None,
             },
             ValidationErrorKind::Required { property } => SchemaIssue::Required {
                 field: value_text(property),
@@ -233,6 +290,7 @@ fn validate_with(
                     Some(allowed) => SchemaIssue::Enum {
                         value: value_text(error.instance()),
                         allowed,
+                        meant: None,
                     },
                     None => SchemaIssue::Other(error.to_string()),
                 }
@@ -242,6 +300,7 @@ fn validate_with(
         out.push(SchemaError {
             pointer: format!("{base}{pointer}"),
             issue,
+            note: None,
         });
     }
     // `remote_jwks` where `remoteJwks` is required is one mistake: report the misspelling only.
@@ -339,6 +398,53 @@ fn enum_values(root: &Json, pointer: &str) -> Option<Vec<String>> {
         }
     }
     Some(values)
+}
+
+/// The names of the protobuf enum whose schema applies at the value `pointer` (its `then`
+/// branch: names when the value is a string, numbers otherwise), and the name the number at
+/// `pointer` stands for when the enum's description maps numbers to names
+/// (`TEMPORARY_REDIRECT (307)`: HTTP status codes written where the name belongs).
+fn protobuf_enum_names(
+    root: &Json,
+    pointer: &str,
+    value: &Json,
+) -> Option<(Vec<String>, Option<String>)> {
+    let schema = subschema_at(root, pointer)?;
+    let names: Vec<String> = schema
+        .get("then")?
+        .get("enum")?
+        .as_array()?
+        .iter()
+        .filter_map(Json::as_str)
+        .map(str::to_owned)
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    // The description lists `NAME (number)` pairs; the name right before `(307)` is the one.
+    let meaning = schema
+        .get("description")
+        .and_then(Json::as_str)
+        .and_then(|description| {
+            let (before, _) = description.split_once(&format!(" ({value})"))?;
+            let name = before.rsplit([' ', ',']).next()?;
+            names.iter().find(|n| *n == name).cloned()
+        });
+    Some((names, meaning))
+}
+
+/// The values an enumeration allows at the value `pointer` of an instance: the names of a
+/// protobuf enum (without their numbers), or the members of an `enum`; `None` when the schema
+/// there is not an enumeration.
+#[must_use]
+pub fn allowed_values(root: &Json, pointer: &str) -> Option<Vec<String>> {
+    let schema = subschema_at(root, pointer)?;
+    let values = schema
+        .get("then")
+        .and_then(|t| t.get("enum"))
+        .or_else(|| schema.get("enum"))?
+        .as_array()?;
+    Some(values.iter().map(value_text).collect())
 }
 
 /// The keys the schema allows in the object at `pointer` of an instance.
@@ -473,6 +579,7 @@ mod tests {
                 issue: SchemaIssue::Other(
                     "internal error: the broken schema does not compile".into()
                 ),
+                note: None,
             }]
         );
     }
@@ -485,6 +592,7 @@ mod tests {
                 key: "remote_jwks".into(),
                 allowed: vec!["remoteJwks".into(), "localJwks".into()],
             },
+            note: None,
         };
         assert!(
             e.describe()

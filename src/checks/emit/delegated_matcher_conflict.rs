@@ -4,39 +4,46 @@ use crate::diagnostic::{Finding, Span};
 crate::declare_rule! {
     /// ## What it does
     /// Combines each delegated route's matchers with the matchers of the route delegating to
-    /// it, as the gateway does, and reports a child matcher the parent's does not contain: a
-    /// path outside the parent's prefix, a different exact path, or a different HTTP method.
+    /// it, as the configured Gloo Platform release does (`gloo.version` of portico.yaml), and
+    /// reports a child matcher that can match no request reaching the parent: a path other
+    /// than the parent's exact path, a different HTTP method, and, before 2.4, a path outside
+    /// the parent's prefix. Since 2.4 a child path is relative to the parent's prefix
+    /// (`/orders` under `/petstore` serves `/petstore/orders`); a child path that already
+    /// starts with the parent's prefix is taken as written.
     ///
     /// ## Why is this bad?
-    /// Gloo drops the child route (it can never match requests that reach the parent), so the
-    /// API behind it answers 404, and `portico build` cannot produce a route for it.
+    /// Gloo replaces the delegating route with a direct response reporting the
+    /// misconfiguration, so the APIs behind it answer with that instead of their content, and
+    /// `portico build` cannot produce a route for the child.
     ///
     /// ## Example
     /// ```yaml
-    /// # parent: prefix /petstore, delegates to label table: petstore
+    /// # parent: exact path /status, delegates to label table: status
     /// http:
-    ///   - name: orders
+    ///   - name: healthz
     ///     matchers:
     ///       - uri:
-    ///           prefix: /orders
+    ///           exact: /healthz
     /// ```
     ///
     /// ## Use instead
     /// ```yaml
     /// http:
-    ///   - name: orders
+    ///   - name: healthz
     ///     matchers:
     ///       - uri:
-    ///           prefix: /petstore/orders
+    ///           exact: /status
     /// ```
     code: "PC601",
     slug: "delegated-matcher-conflict",
     severity: Error,
     since: "0.1.0",
-    // Since Gloo Platform 2.4 a delegated route inherits its parent's matchers (the docs page
-    // "Route matcher inheritance", 2.4, 2.5 and latest; shared/reference/gloo-api.md), so a
-    // child path is relative to the parent's prefix: all 7 findings on real-world-2
-    // (DuncanDoyle/gg-graphql-demo, solo-io/aoa-catalog@2.3.x) are such children.
+    // The path rule of each release is in `model/flatten.rs` (`Inheritance`): intersection
+    // before 2.4 (the `HTTPRoute.matchers` comment of route_table.proto, solo-apis 2.2/2.3),
+    // the parent's prefix prepended since 2.4 (docs page "Route matcher inheritance"). The
+    // docs do not say what a child that repeats the parent's prefix, or a regex child, gives;
+    // portico takes such a path as written (as the Gloo guides write children), so the rule
+    // stays in preview until that is confirmed on a gateway.
     status: Preview,
 }
 
@@ -48,8 +55,8 @@ fn finding(conflict: &str, span: Span, parent: Span) -> Finding {
         span,
     )
     .help(
-        "a delegated route must match a subset of what the delegating route matches: extend the \
-         parent's path, or move the child under it",
+        "a delegated route must match requests that reach the delegating route: match the \
+         parent's path and method, or move the route to a table the right parent delegates to",
     )
     .related(parent, "the delegating route's matchers")
 }

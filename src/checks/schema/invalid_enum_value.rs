@@ -7,7 +7,10 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports a value outside the set the API allows (an enum such as `sortMethod`,
     /// `transportApiVersion` or `kind: SERVICE`, and the `apiVersion` of the kind), listing the
-    /// allowed values and the closest one.
+    /// allowed values and the closest one. A protobuf enum written as a number is reported with
+    /// its names, not their ordinals, and a redirect code written as its HTTP status (`307`)
+    /// with the name it stands for (`TEMPORARY_REDIRECT`). A value another Gloo Platform
+    /// release has says which release added or removed it.
     ///
     /// ## Why is this bad?
     /// The API server rejects the object, or an older controller ignores the unknown value and

@@ -55,7 +55,7 @@ pub fn emit(input: &EmitInput<'_>) -> Result<Vec<(String, Json)>, EmitError> {
     let mut clusters = Clusters::default();
     let filters = Filters::build(model, &mut clusters);
     let protector = &input.facts.protection;
-    let flattened = &flatten_all(model, input.index);
+    let flattened = &flatten_all(model, input.index, input.facts.gloo_version);
     let context = RouteContext {
         input,
         protector,

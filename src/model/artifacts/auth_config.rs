@@ -346,8 +346,14 @@ pub fn compile_from(
 }
 
 fn validate(path: &str, document: &Json) -> Result<(), InvalidArtifact> {
-    match crate::model::kinds::schema::validate(crate::model::Kind::AuthConfig, document, "")
-        .first()
+    // The AuthConfig API is the same in every supported release (`kinds/versions.rs`).
+    match crate::model::kinds::schema::validate(
+        crate::model::Kind::AuthConfig,
+        crate::gloo_version::GlooVersion::LATEST,
+        document,
+        "",
+    )
+    .first()
     {
         Some(error) => Err(InvalidArtifact {
             file: path.to_string(),

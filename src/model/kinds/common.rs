@@ -16,9 +16,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value as Json;
 
-/// Declares the schema type of a protobuf enum whose values are numbered 0, 1, 2, … in order.
+/// Declares the schema type of a protobuf enum whose values are numbered 0, 1, 2, … in order;
+/// `meaning [...]` gives what each value stands for (an HTTP status), for the help of a value
+/// written as that number instead of the name.
 macro_rules! proto_enum {
     ($(#[$doc:meta])* $name:ident = [$($value:literal),+ $(,)?]) => {
+        proto_enum! { $(#[$doc])* $name = [$($value),+] meaning [] }
+    };
+    ($(#[$doc:meta])* $name:ident = [$($value:literal),+ $(,)?] meaning [$($meaning:literal),* $(,)?]) => {
         $(#[$doc])*
         #[derive(Debug, Clone, Copy, Default)]
         pub struct $name;
@@ -26,6 +31,9 @@ macro_rules! proto_enum {
         impl $name {
             /// The value names, in number order.
             pub const VALUES: &'static [&'static str] = &[$($value),+];
+
+            /// What each value stands for, in value order; empty when the names say it all.
+            pub const MEANINGS: &'static [u32] = &[$($meaning),*];
 
             /// Decodes the enum as `Option<String>` (`#[serde(deserialize_with = ...)]`): the
             /// name as written, a number turned into its name, anything else ignored.
@@ -43,7 +51,7 @@ macro_rules! proto_enum {
             }
 
             fn json_schema(_: &mut SchemaGenerator) -> Schema {
-                enum_schema(Self::VALUES)
+                enum_schema(Self::VALUES, Self::MEANINGS)
             }
         }
     };
@@ -70,20 +78,44 @@ fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned + Default>(d: D) -> Re
 }
 
 /// A protobuf enum: one of the names, or one of their numbers. `if`/`then`/`else` rather than
-/// `anyOf`, so that a wrong name is reported against the names alone.
-fn enum_schema(names: &[&str]) -> Schema {
+/// `anyOf`, so that a wrong name is reported against the names alone. With `meanings`, the
+/// description pairs each name with what it stands for (`TEMPORARY_REDIRECT (307)`), which
+/// the validator reads to name the value a number like 307 meant.
+fn enum_schema(names: &[&str], meanings: &[u32]) -> Schema {
     let numbers: Vec<usize> = (0..names.len()).collect();
-    json_schema!({
+    let mut schema = json_schema!({
         "type": ["string", "integer"],
         "if": {"type": "string"},
         "then": {"enum": names},
         "else": {"enum": numbers},
-    })
+    });
+    if !meanings.is_empty() {
+        let pairs: Vec<String> = names
+            .iter()
+            .zip(meanings)
+            .map(|(name, meaning)| format!("{name} ({meaning})"))
+            .collect();
+        schema.insert("description".into(), Json::String(pairs.join(", ")));
+    }
+    schema
 }
 
 proto_enum! {
-    /// `DestinationKind`: the kind of a destination (default `SERVICE`).
+    /// `DestinationKind`: the kind of a selected destination (default `SERVICE`).
     DestinationKind = ["SERVICE", "VIRTUAL_DESTINATION", "EXTERNAL_SERVICE"]
+}
+
+proto_enum! {
+    /// `DestinationReference.kind`: `DestinationKind`, plus `CLOUD_PROVIDER` (a Lambda function
+    /// behind a CloudProvider, with `function`) in Gloo Platform 2.2 only
+    /// (`model/kinds/versions.rs`). Selectors never had it: 2.2's `DestinationSelector` had
+    /// its own enum of the other three.
+    DestinationReferenceKind = [
+        "SERVICE",
+        "VIRTUAL_DESTINATION",
+        "EXTERNAL_SERVICE",
+        "CLOUD_PROVIDER",
+    ]
 }
 
 proto_enum! {
@@ -117,14 +149,15 @@ proto_enum! {
 }
 
 proto_enum! {
-    /// `RedirectAction.RedirectResponseCode`.
+    /// `RedirectAction.RedirectResponseCode`; each value's HTTP status is in its comment in
+    /// `route_table.proto` (solo-apis `gloo-mesh-v2.2.x` to `gloo-mesh-v2.6.x`).
     RedirectResponseCode = [
         "MOVED_PERMANENTLY",
         "FOUND",
         "SEE_OTHER",
         "TEMPORARY_REDIRECT",
         "PERMANENT_REDIRECT",
-    ]
+    ] meaning [301, 302, 303, 307, 308]
 }
 
 proto_enum! {
@@ -261,11 +294,14 @@ pub struct DestinationReference {
     /// A Kubernetes destination object by its metadata (one of `ref`, `awsLambda`).
     #[serde(rename = "ref")]
     pub reference: Option<ObjectReference>,
-    /// An AWS Lambda function (one of `ref`, `awsLambda`).
+    /// An AWS Lambda function (one of `ref`, `awsLambda`; Gloo Platform 2.3 and later).
     pub aws_lambda: Option<Box<AwsLambdaReference>>,
+    /// The function to call on the CloudProvider `ref` names with `kind: CLOUD_PROVIDER`
+    /// (Gloo Platform 2.2 only, replaced by `awsLambda`).
+    pub function: Option<Box<FunctionDestination>>,
     /// Kind of the Kubernetes destination; defaults to `SERVICE`.
-    #[serde(deserialize_with = "DestinationKind::decode")]
-    #[schemars(with = "Option<DestinationKind>")]
+    #[serde(deserialize_with = "DestinationReferenceKind::decode")]
+    #[schemars(with = "Option<DestinationReferenceKind>")]
     pub kind: Option<String>,
     /// Port on the destination; required if it has more than one.
     pub port: Option<PortSelector>,
@@ -290,10 +326,26 @@ pub struct AwsLambdaReference {
     pub options: Option<LambdaOptions>,
 }
 
-/// `LambdaOptions`.
+/// `FunctionDestinationSpec` (Gloo Platform 2.2, `common/v2/cloud_provider_options.proto`): a
+/// serverless function as a destination.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(default, rename_all = "camelCase")]
+pub struct FunctionDestination {
+    /// The logical name the CloudProvider calls the function by.
+    pub logical_name: Option<String>,
+    /// AWS Lambda options.
+    pub aws_lambda: Option<LambdaOptions>,
+}
+
+/// `LambdaOptions` (the union of its 2.2 and its 2.3+ fields; `model/kinds/versions.rs` says
+/// which release has which).
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
 pub struct LambdaOptions {
+    /// Unwrap the response as an ALB would (Gloo Platform 2.2 only).
+    pub unwrap_as_alb: Option<bool>,
+    /// Unwrap the response as an AWS API Gateway would (Gloo Platform 2.2 only).
+    pub unwrap_as_api_gateway: Option<bool>,
     /// Request transformation: `REQUEST_DEFAULT` or `REQUEST_DISABLE`.
     #[serde(deserialize_with = "LambdaRequestTransformation::decode")]
     #[schemars(with = "Option<LambdaRequestTransformation>")]
@@ -512,15 +564,16 @@ pub struct TlsRequestMatcher {
 /// `PortalMetadata`: how the table's API product appears in the developer portal.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
 #[serde(default, rename_all = "camelCase")]
-#[schemars(extend("required" = ["apiProductId", "apiVersion"]))]
+// No field is required by the CRD of any release (`portal_metadata.proto` of solo-apis
+// `gloo-mesh-v2.6.x`, `route_table.proto` of `gloo-mesh-v2.3.x` to `gloo-mesh-v2.5.x`): a
+// table without `apiProductId` is not an API product, which is not a mistake.
 pub struct PortalMetadata {
-    /// The API product the table's routes belong to (required, no spaces).
-    #[schemars(required)]
+    /// The API product the table's routes belong to (no spaces); without it the table is not
+    /// an API product.
     pub api_product_id: Option<String>,
     /// Display name; defaults to `apiProductId`.
     pub api_product_display_name: Option<String>,
-    /// API version (required); unique per product across tables.
-    #[schemars(required)]
+    /// API version; unique per product across tables.
     pub api_version: Option<String>,
     /// Title of the OpenAPI specification.
     pub title: Option<String>,
@@ -539,37 +592,7 @@ pub struct PortalMetadata {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn enums_decode_names_and_numbers_and_ignore_the_rest() {
-        let decode = |v: Json| -> DestinationSelector {
-            serde_json::from_value(serde_json::json!({"kind": v})).unwrap_or_default()
-        };
-        assert_eq!(decode("SERVICE".into()).kind.as_deref(), Some("SERVICE"));
-        assert_eq!(
-            decode(1.into()).kind.as_deref(),
-            Some("VIRTUAL_DESTINATION")
-        );
-        assert_eq!(decode(7.into()).kind.as_deref(), Some("7"));
-        assert_eq!(decode(true.into()).kind, None);
-    }
-
-    #[test]
-    fn server_set_metadata_never_fails_decoding() {
-        let meta: Result<ObjectMeta, _> = serde_json::from_value(serde_json::json!({
-            "name": "a",
-            "resourceVersion": 12,
-            "generation": "x",
-            "managedFields": "oops",
-        }));
-        let meta = meta.unwrap_or_default();
-        assert_eq!(meta.name.as_deref(), Some("a"));
-        assert_eq!(meta.resource_version, None);
-        assert!(meta.managed_fields.is_empty());
-    }
-}
+mod tests;
 
 /// A string-to-string map (labels, annotations, selectors, parameters), kept as a sorted
 /// vector. Most of these hold one to three entries, where a `BTreeMap` allocates a node of

@@ -9,6 +9,7 @@ pub mod ext_auth_policy;
 pub mod ext_auth_server;
 pub mod route_table;
 pub mod schema;
+pub mod versions;
 
 pub use auth_config::*;
 pub use common::*;

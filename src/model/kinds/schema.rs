@@ -7,11 +7,15 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+use super::versions;
 use super::{AuthConfigSpec, ExtAuthPolicySpec, ExtAuthServerSpec, ObjectMeta, RouteTableSpec};
+use crate::gloo_version::GlooVersion;
 use crate::model::Kind;
 use crate::schema::generate::root_schema;
 use crate::schema::proto_json::{Renames, normalize};
-use crate::schema::validate::{CompiledSchema, SchemaError, SchemaIssue};
+use crate::schema::validate::{
+    CompiledSchema, SchemaError, SchemaIssue, allowed_keys, allowed_values,
+};
 
 /// A Kubernetes object of one kind: what a document of that kind must look like.
 #[derive(Deserialize, JsonSchema)]
@@ -32,10 +36,24 @@ struct Object<S: Default> {
     status: Option<Json>,
 }
 
-/// The schema of `kind` as JSON (draft 2020-12); `None` for a ConfigMap, whose `data` is
+/// The schema of `kind` as JSON (draft 2020-12) for the newest supported Gloo Platform release
+/// (what `portico schema` prints and `schemas/` holds); `None` for a ConfigMap, whose `data` is
 /// free-form and which portico does not validate.
 #[must_use]
 pub fn schema(kind: Kind) -> Option<Json> {
+    schema_for(kind, GlooVersion::LATEST)
+}
+
+/// The schema of `kind` for the API of `version` ([`versions::for_version`]).
+#[must_use]
+pub fn schema_for(kind: Kind, version: GlooVersion) -> Option<Json> {
+    union_schema(kind).map(|schema| versions::for_version(schema, version))
+}
+
+/// The schema of `kind` as generated from the typed shapes: the union of every supported
+/// release's fields.
+#[must_use]
+pub fn union_schema(kind: Kind) -> Option<Json> {
     let (schema, api_version) = match kind {
         Kind::RouteTable => (
             root_schema::<Object<RouteTableSpec>>(kind.as_str()),
@@ -79,25 +97,81 @@ fn stamped(mut schema: Json, api_version: &str, kind_name: &str) -> Json {
     schema
 }
 
-/// Validates `instance` (with nulls already removed) against the schema of `kind`; `base` is
-/// the pointer of the instance inside its document. A ConfigMap has no schema: no errors.
+/// Validates `instance` (with nulls already removed) against the schema of `kind` for the API
+/// of `version`; `base` is the pointer of the instance inside its document. A key or enum value
+/// that another release has is reported with the release that added or removed it. A ConfigMap
+/// has no schema: no errors.
 #[must_use]
-pub fn validate(kind: Kind, instance: &Json, base: &str) -> Vec<SchemaError> {
-    static ROUTE_TABLE: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    static EXT_AUTH_POLICY: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    static EXT_AUTH_SERVER: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    static AUTH_CONFIG: OnceLock<Option<CompiledSchema>> = OnceLock::new();
-    let cell = match kind {
+pub fn validate(kind: Kind, version: GlooVersion, instance: &Json, base: &str) -> Vec<SchemaError> {
+    let mut errors = match compiled(kind, version) {
+        Some(compiled) => compiled.validate(instance, base),
+        None => return Vec::new(),
+    };
+    for error in &mut errors {
+        error.note = version_note(kind, version, error, base);
+    }
+    errors
+}
+
+/// The compiled schema of `kind` for `version`, compiled on first use.
+fn compiled(kind: Kind, version: GlooVersion) -> Option<&'static CompiledSchema> {
+    type Cells = [OnceLock<Option<CompiledSchema>>; GlooVersion::ALL.len()];
+    static ROUTE_TABLE: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    static EXT_AUTH_POLICY: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    static EXT_AUTH_SERVER: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    static AUTH_CONFIG: Cells = [const { OnceLock::new() }; GlooVersion::ALL.len()];
+    let cells = match kind {
         Kind::RouteTable => &ROUTE_TABLE,
         Kind::ExtAuthPolicy => &EXT_AUTH_POLICY,
         Kind::ExtAuthServer => &EXT_AUTH_SERVER,
         Kind::AuthConfig => &AUTH_CONFIG,
-        Kind::ConfigMap => return Vec::new(),
+        Kind::ConfigMap => return None,
     };
-    cell.get_or_init(|| schema(kind).map(|schema| CompiledSchema::new(kind.as_str(), schema)))
+    let index = GlooVersion::ALL.iter().position(|v| *v == version)?;
+    cells
+        .get(index)?
+        .get_or_init(|| {
+            schema_for(kind, version).map(|schema| CompiledSchema::new(kind.as_str(), schema))
+        })
         .as_ref()
-        .map(|compiled| compiled.validate(instance, base))
-        .unwrap_or_default()
+}
+
+/// "was removed in Gloo Platform 2.3, …" for an unknown key or enum value that the schema of
+/// another release allows at the same place; `None` for one no release has.
+fn version_note(
+    kind: Kind,
+    version: GlooVersion,
+    error: &SchemaError,
+    base: &str,
+) -> Option<String> {
+    let pointer = error.pointer.strip_prefix(base)?;
+    let allowed_in = |other: GlooVersion| -> bool {
+        let Some(schema) = compiled(kind, other).map(CompiledSchema::json) else {
+            return false;
+        };
+        match &error.issue {
+            SchemaIssue::UnknownField { key, .. } => allowed_keys(schema, pointer).contains(key),
+            SchemaIssue::Enum { value, .. } => {
+                allowed_values(schema, pointer).is_some_and(|values| values.contains(value))
+            }
+            _ => false,
+        }
+    };
+    if !matches!(
+        error.issue,
+        SchemaIssue::UnknownField { .. } | SchemaIssue::Enum { .. }
+    ) {
+        return None;
+    }
+    let present: Vec<GlooVersion> = GlooVersion::ALL
+        .into_iter()
+        .filter(|v| *v != version && allowed_in(*v))
+        .collect();
+    let change = versions::change_note(version, &present)?;
+    Some(format!(
+        "{change}; portico reads this repository as Gloo Platform {version} (`gloo.version` in \
+         portico.yaml)"
+    ))
 }
 
 /// Where Gloo decodes a part of a document with its protobuf JSON decoder rather than the API
@@ -223,7 +297,7 @@ mod tests {
             "metadata": {"name": "p"},
             "spec": {"applyToRoute": []}
         });
-        let errors = validate(Kind::ExtAuthPolicy, &doc, "");
+        let errors = validate(Kind::ExtAuthPolicy, GlooVersion::LATEST, &doc, "");
         let unknown: Vec<_> = errors
             .iter()
             .filter_map(|e| match &e.issue {
@@ -244,6 +318,75 @@ mod tests {
         );
     }
 
+    /// A field or value of another release says which release added or removed it, and
+    /// validates at that release.
+    #[test]
+    fn fields_of_other_releases_are_named_with_their_release() {
+        let table = |spec: serde_json::Value| {
+            serde_json::json!({
+                "apiVersion": "networking.gloo.solo.io/v2",
+                "kind": "RouteTable",
+                "metadata": {"name": "t"},
+                "spec": spec
+            })
+        };
+        let lambda = table(
+            serde_json::json!({"http": [{"forwardTo": {"destinations": [{
+                "ref": {"name": "aws"},
+                "kind": "CLOUD_PROVIDER",
+                "function": {"logicalName": "f", "awsLambda": {"unwrapAsAlb": true}}
+            }]}}]}),
+        );
+        assert!(validate(Kind::RouteTable, GlooVersion::V2_2, &lambda, "").is_empty());
+        let described: Vec<String> = validate(Kind::RouteTable, GlooVersion::V2_5, &lambda, "")
+            .iter()
+            .map(|e| e.describe().0)
+            .collect();
+        assert_eq!(
+            described,
+            [
+                "field `function` was removed in Gloo Platform 2.3; portico reads this \
+                 repository as Gloo Platform 2.5 (`gloo.version` in portico.yaml)",
+                "value `CLOUD_PROVIDER` was removed in Gloo Platform 2.3; portico reads this \
+                 repository as Gloo Platform 2.5 (`gloo.version` in portico.yaml)",
+            ]
+        );
+        let portal = table(serde_json::json!({
+            "portalMetadata": {"apiProductId": "p", "title": "t"},
+            "http": []
+        }));
+        let at_2_3 = validate(Kind::RouteTable, GlooVersion::V2_3, &portal, "");
+        assert_eq!(at_2_3.len(), 1, "{at_2_3:?}");
+        assert!(
+            at_2_3[0]
+                .describe()
+                .0
+                .starts_with("field `apiProductId` was added in Gloo Platform 2.4")
+        );
+        // No release requires either field: a table without them is not an API product.
+        let untitled = table(serde_json::json!({"portalMetadata": {"title": "t"}, "http": []}));
+        for version in GlooVersion::ALL
+            .into_iter()
+            .filter(|v| *v >= GlooVersion::V2_3)
+        {
+            assert!(validate(Kind::RouteTable, version, &untitled, "").is_empty());
+        }
+        // 2.2 had no portal metadata at all.
+        let at_2_2 = validate(Kind::RouteTable, GlooVersion::V2_2, &untitled, "");
+        assert_eq!(
+            at_2_2
+                .first()
+                .and_then(|e| e.note.as_deref())
+                .map(|n| n.split(';').next()),
+            Some(Some("was added in Gloo Platform 2.3"))
+        );
+        // A field no release has stays unknown.
+        let typo = table(serde_json::json!({"htp": []}));
+        let errors = validate(Kind::RouteTable, GlooVersion::V2_3, &typo, "");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].note, None);
+    }
+
     #[test]
     fn every_kind_but_config_maps_has_a_schema_that_compiles() {
         for kind in [
@@ -252,7 +395,7 @@ mod tests {
             Kind::ExtAuthServer,
             Kind::AuthConfig,
         ] {
-            let errors = validate(kind, &serde_json::json!({}), "");
+            let errors = validate(kind, GlooVersion::LATEST, &serde_json::json!({}), "");
             assert!(
                 errors
                     .iter()
@@ -262,6 +405,14 @@ mod tests {
             assert!(!errors.is_empty(), "{kind:?}");
         }
         assert_eq!(schema(Kind::ConfigMap), None);
-        assert!(validate(Kind::ConfigMap, &serde_json::json!({"x": 1}), "").is_empty());
+        assert!(
+            validate(
+                Kind::ConfigMap,
+                GlooVersion::LATEST,
+                &serde_json::json!({"x": 1}),
+                ""
+            )
+            .is_empty()
+        );
     }
 }
