@@ -114,7 +114,7 @@ fn whole_corpus_as_one_repository() {
 /// Schema-stage codes: the document's shape, not its references.
 const SCHEMA_CODES: &[&str] = &[
     "PC101", "PC102", "PC103", "PC104", "PC105", "PC106", "PC107", "PC108", "PC109", "PC110",
-    "PC111",
+    "PC111", "PC112",
 ];
 
 /// Every RouteTable, ExtAuthPolicy, ExtAuthServer and AuthConfig of the corpus validates, except

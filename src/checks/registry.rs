@@ -25,6 +25,7 @@ pub static RULES: &[Rule] = &[
     schema::invalid_host::RULE,
     schema::direct_response_status_out_of_range::RULE,
     schema::destination_weight_over_100::RULE,
+    schema::field_of_another_release::RULE,
     references::route_selector_matches_nothing::RULE,
     references::delegate_selector_matches_nothing::RULE,
     references::ext_auth_server_not_found::RULE,

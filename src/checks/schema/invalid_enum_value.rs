@@ -1,5 +1,5 @@
 use crate::checks::Context;
-use crate::checks::schema::schema_findings;
+use crate::checks::schema::{release_unset, schema_findings};
 use crate::diagnostic::Finding;
 use crate::schema::validate::SchemaIssue;
 
@@ -34,10 +34,12 @@ crate::declare_rule! {
 }
 
 fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
+    // A value another release has, with no release configured, is PC112's.
+    let unset = release_unset(ctx);
     schema_findings(
         ctx,
         out,
-        |e| matches!(e.issue, SchemaIssue::Enum { .. }),
+        |e| matches!(e.issue, SchemaIssue::Enum { .. }) && !(unset && e.note.is_some()),
         "not an allowed value",
     );
 }

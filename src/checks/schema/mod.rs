@@ -4,6 +4,7 @@ pub mod conflicting_fields;
 pub mod default_destination_without_forward;
 pub mod destination_weight_over_100;
 pub mod direct_response_status_out_of_range;
+pub mod field_of_another_release;
 pub mod forward_without_destination;
 pub mod invalid_enum_value;
 pub mod invalid_field_type;
@@ -15,6 +16,13 @@ pub mod unknown_field;
 use crate::checks::Context;
 use crate::diagnostic::Finding;
 use crate::schema::validate::SchemaError;
+
+/// Whether portico.yaml leaves the Gloo Platform release unset, so that a field or value of
+/// another release is PC112 (a warning: the repository may target that release) rather than
+/// PC102 or PC103.
+pub(crate) fn release_unset(ctx: &Context<'_>) -> bool {
+    ctx.config.settings.gloo.version.is_none()
+}
 
 /// Findings for the schema errors `select` picks, at the offending key (unknown field), the
 /// object (missing field) or the value (anything else).
