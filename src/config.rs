@@ -43,6 +43,12 @@ pub struct ConfigFile {
     pub max_file_bytes: Option<u64>,
     /// How the ext auth service reads Rego.
     pub rego: RegoSettings,
+    /// Folders (globs relative to the root, e.g. `environments/*` or `steps/*`) that are each
+    /// deployed on their own: every matching folder's files are checked as a unit of their
+    /// own, as each kustomization root is, so that copies of one object in several
+    /// alternatives are not read as one repository. A file belongs to the deepest matching
+    /// folder; files a kustomization lists belong to its unit instead.
+    pub units: Vec<String>,
 }
 
 /// `rego:` settings.

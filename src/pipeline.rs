@@ -316,6 +316,50 @@ pub fn analyze(loaded: &Loaded, timings: &mut Timings) -> Analysis {
     }
 }
 
+/// Stage 4 for a repository of deploy units ([`model::kustomize`]): each unit is checked as
+/// its own repository, and so is the plain part of the tree (the files of no unit); a finding
+/// several of them make is reported once. `None` when the repository has no unit: then
+/// [`lint`] checks it whole, exactly as before units existed.
+#[must_use]
+pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Diagnostic>> {
+    let units = model::kustomize::discover(&loaded.repo, &loaded.config.settings.units);
+    if units.is_empty() {
+        return None;
+    }
+    timings.mark("deploy units");
+    // A patch is a partial object: what the rules that read trees found in it alone is not
+    // reported (the patched resource is checked in its unit).
+    let mut found: Vec<Diagnostic> = std::mem::take(&mut loaded.tree_findings)
+        .into_iter()
+        .filter(|d| !units.patch_only.contains(&d.finding.span.file))
+        .collect();
+    let whole = std::mem::take(&mut loaded.model);
+    let mut parts = vec![whole.subset(&|file| !units.claimed.contains(&file))];
+    if let Some(plain) = parts.first_mut() {
+        plain.unit_problems = units.problems.clone();
+    }
+    parts.extend(units.units.iter().map(|u| Model::of_unit(&loaded.repo, u)));
+    for part in parts {
+        loaded.model = part;
+        let analysis = analyze(loaded, &mut Timings::default());
+        found.extend(lint(loaded, &analysis, &mut Timings::default()));
+    }
+    loaded.model = whole;
+    // A file in several units, and the repository-wide findings (YAML, configuration), are
+    // found once per unit: each is reported once.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|d| {
+        seen.insert((
+            d.code,
+            d.finding.span.file,
+            d.finding.span.range.clone(),
+            d.finding.message.clone(),
+        ))
+    });
+    timings.mark("checks");
+    Some(found)
+}
+
 /// Stage 4: every rule that reads the whole repository, with what the tree rules found.
 #[must_use]
 pub fn lint(loaded: &mut Loaded, analysis: &Analysis, timings: &mut Timings) -> Vec<Diagnostic> {

@@ -14,8 +14,9 @@ use serde_json::Value as Json;
 use crate::load::Repo;
 use crate::load::source::FileId;
 
-use super::kinds::ConfigMapData;
-use super::{Kind, Meta, Model, Resource, ResourceId};
+use super::join;
+use crate::model::kinds::ConfigMapData;
+use crate::model::{Kind, Meta, Model, Resource, ResourceId};
 
 /// Whether a document is a kustomization: by its kind, or by the file name kustomize reads.
 fn is_kustomization(name: &str, root: &crate::load::node::Node) -> bool {
@@ -27,26 +28,21 @@ fn is_kustomization(name: &str, root: &crate::load::node::Node) -> bool {
         )
 }
 
-/// Joins a kustomization-relative path onto its directory, resolving `.` and `..`.
-fn join(dir: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// Adds every generated ConfigMap with its file-backed data keys; returns, per new ConfigMap
 /// index and key, the file the value came from.
 pub fn add_generated_config_maps(
     repo: &Repo,
     model: &mut Model,
+) -> BTreeMap<(usize, String), FileId> {
+    add_generated_config_maps_of(repo, model, &|_| true)
+}
+
+/// [`add_generated_config_maps`] for the kustomizations in the files `included` accepts (those
+/// of one deploy unit).
+pub fn add_generated_config_maps_of(
+    repo: &Repo,
+    model: &mut Model,
+    included: &dyn Fn(FileId) -> bool,
 ) -> BTreeMap<(usize, String), FileId> {
     let mut generated = BTreeMap::new();
     let by_name: BTreeMap<&str, FileId> = repo
@@ -55,6 +51,9 @@ pub fn add_generated_config_maps(
         .map(|(id, f)| (f.name.as_str(), id))
         .collect();
     for loaded in &repo.documents {
+        if !included(loaded.file) {
+            continue;
+        }
         let file = repo.sources.get(loaded.file);
         // Checked on the tree: converting every document to JSON just to find the
         // kustomizations cost more than the rest of this pass.
@@ -132,23 +131,4 @@ pub fn add_generated_config_maps(
         }
     }
     generated
-}
-
-#[cfg(test)]
-mod tests {
-    use super::join;
-
-    #[test]
-    fn paths_resolve_against_the_kustomization() {
-        assert_eq!(
-            join("auth", "policy.rego").as_deref(),
-            Some("auth/policy.rego")
-        );
-        assert_eq!(
-            join("auth/overlay", "../rego/p.rego").as_deref(),
-            Some("auth/rego/p.rego")
-        );
-        assert_eq!(join("", "./p.rego").as_deref(), Some("p.rego"));
-        assert_eq!(join("", "../p.rego"), None);
-    }
 }

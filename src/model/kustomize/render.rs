@@ -1,0 +1,815 @@
+//! Rendering one root kustomization: its resources accumulated, then its patches and
+//! transformers applied in kustomize's order.
+//!
+//! The order is kustomize's (`api/internal/target/kusttarget.go`, `AccumulateTarget` and
+//! `runTransformers`; `kusttarget_configplugin.go`, `configureBuiltinTransformers`, kustomize
+//! v5.5.0): resources, then components (which apply their own directives to what the parent
+//! accumulated so far), then the builtin transformers — `patchesStrategicMerge`, `patches`,
+//! `namespace`, `namePrefix`/`nameSuffix`, `commonLabels`/`labels`, `commonAnnotations`,
+//! `patchesJson6902` — then `transformers:`.
+
+use std::collections::BTreeSet;
+
+use crate::diagnostic::Span;
+use crate::load::embedded::map_scalar;
+use crate::load::node::{Entry, Node, Origin, TextSpan, Value};
+use crate::load::source::{FileId, SourceFile};
+
+use super::merge::{self, Operation};
+use super::{RenderedResource, Tree, Unit, UnitProblem, dir_name, join};
+
+/// How deep kustomizations may include each other: deeper is a cycle or a hostile repository.
+const MAX_DEPTH: usize = 64;
+
+/// The items of a sequence node (nothing for anything else).
+pub(super) fn sequence(node: &Node) -> impl Iterator<Item = &Node> {
+    match &node.value {
+        Value::Seq(items) => items.iter(),
+        _ => [].iter(),
+    }
+}
+
+/// The entries of a mapping node (nothing for anything else).
+fn entries(node: &Node) -> impl Iterator<Item = &Entry> {
+    match &node.value {
+        Value::Map(entries) => entries.iter(),
+        _ => [].iter(),
+    }
+}
+
+struct Renderer<'t, 'a> {
+    tree: &'t Tree<'a>,
+    stack: Vec<FileId>,
+    files: BTreeSet<FileId>,
+    patches: BTreeSet<FileId>,
+    kustomizations: Vec<FileId>,
+    /// `resources` entries naming a file that is not in the repository.
+    missing: Vec<(Span, String)>,
+}
+
+type Rendered<T> = Result<T, UnitProblem>;
+
+/// Renders the unit of the root kustomization `root`; also returns the files read as patches.
+pub(super) fn render_root(tree: &Tree<'_>, root: FileId) -> Rendered<(Unit, BTreeSet<FileId>)> {
+    let mut renderer = Renderer {
+        tree,
+        stack: Vec::new(),
+        files: BTreeSet::new(),
+        patches: BTreeSet::new(),
+        kustomizations: Vec::new(),
+        missing: Vec::new(),
+    };
+    let mut resources = Vec::new();
+    renderer.kustomization(root, &mut resources, Span::new(root, 0..0))?;
+    // kustomize stops at a missing file. Rendered without it, the unit still deploys what the
+    // repository holds (a missing file is often one a snapshot left out, or one CI generates):
+    // checking that is worth more than checking each file alone; it is said once.
+    let missing = renderer
+        .missing
+        .split_first()
+        .map(|((span, path), rest)| UnitProblem {
+            span: span.clone(),
+            message: if rest.is_empty() {
+                format!("`{path}` is not in the repository: the unit is checked without it")
+            } else {
+                format!(
+                    "`{path}` and {} more files it lists are not in the repository: the unit is \
+                 checked without them",
+                    rest.len()
+                )
+            },
+            rendered: true,
+        });
+    Ok((
+        Unit {
+            name: tree.repo.sources.get(root).name.clone(),
+            resources,
+            kustomizations: renderer.kustomizations,
+            files: renderer.files,
+            missing,
+        },
+        renderer.patches,
+    ))
+}
+
+/// kustomize fields whose effect portico does not reproduce and that can change the objects
+/// it checks: a unit using one is not rendered.
+const UNSUPPORTED_FIELDS: [&str; 5] = [
+    "generators",
+    "helmCharts",
+    "replacements",
+    "vars",
+    "helmChartInflationGenerator",
+];
+
+impl Renderer<'_, '_> {
+    fn name(&self, file: FileId) -> &str {
+        &self.tree.repo.sources.get(file).name
+    }
+
+    fn problem(span: Span, message: String) -> UnitProblem {
+        UnitProblem {
+            span,
+            message,
+            rendered: false,
+        }
+    }
+
+    /// The span of `node` (in `file` unless it came from elsewhere).
+    fn span(file: FileId, node: &Node) -> Span {
+        Span::new(node.origin.resolve(file), node.span.range())
+    }
+
+    /// Applies the kustomization `file` into `acc`: a base adds what it renders, a component
+    /// also transforms what `acc` holds already.
+    fn kustomization(
+        &mut self,
+        file: FileId,
+        acc: &mut Vec<RenderedResource>,
+        at: Span,
+    ) -> Rendered<()> {
+        if self.stack.contains(&file) || self.stack.len() > MAX_DEPTH {
+            return Err(Self::problem(
+                at,
+                format!(
+                    "`{}` includes itself (a cycle of kustomizations)",
+                    self.name(file)
+                ),
+            ));
+        }
+        let Some(root) = self.tree.first_root(file) else {
+            return Err(Self::problem(
+                at,
+                format!("`{}` cannot be read", self.name(file)),
+            ));
+        };
+        self.stack.push(file);
+        self.files.insert(file);
+        self.kustomizations.push(file);
+        let dir = dir_name(self.name(file)).to_owned();
+        for e in entries(root) {
+            if UNSUPPORTED_FIELDS.contains(&e.key.as_str()) {
+                return Err(Self::problem(
+                    Span::new(file, e.key_span.range()),
+                    format!("`{}` is not rendered by portico", e.key),
+                ));
+            }
+        }
+        for key in ["resources", "bases"] {
+            for item in root.get(key).into_iter().flat_map(sequence) {
+                self.resource(file, &dir, item, acc)?;
+            }
+        }
+        for item in root.get("components").into_iter().flat_map(sequence) {
+            let span = Self::span(file, item);
+            let path = self.local_path(file, &dir, item)?;
+            let Some(component) = self.tree.kustomization_in(&path) else {
+                return Err(Self::problem(
+                    span,
+                    format!("component `{path}` has no kustomization"),
+                ));
+            };
+            self.kustomization(component, acc, span)?;
+        }
+        self.transform(file, &dir, root, acc)?;
+        self.stack.pop();
+        Ok(())
+    }
+
+    /// The repository path an entry names; remote and absolute ones are not read.
+    fn local_path(&self, file: FileId, dir: &str, item: &Node) -> Rendered<String> {
+        let span = Self::span(file, item);
+        let Some(entry) = item.as_str() else {
+            return Err(Self::problem(
+                span,
+                "an entry that is not a path".to_owned(),
+            ));
+        };
+        if is_remote(entry) {
+            return Err(Self::problem(
+                span,
+                format!("`{entry}` is remote: portico does not fetch it"),
+            ));
+        }
+        if entry.starts_with('/') {
+            return Err(Self::problem(
+                span,
+                format!("`{entry}` is outside the repository"),
+            ));
+        }
+        join(dir, entry)
+            .ok_or_else(|| Self::problem(span, format!("`{entry}` is outside the repository")))
+    }
+
+    /// Adds what a `resources` entry names: a file's documents, or a directory's kustomization.
+    fn resource(
+        &mut self,
+        file: FileId,
+        dir: &str,
+        item: &Node,
+        acc: &mut Vec<RenderedResource>,
+    ) -> Rendered<()> {
+        let span = Self::span(file, item);
+        let path = self.local_path(file, dir, item)?;
+        if let Some(&id) = self.tree.by_name.get(path.as_str()) {
+            self.files.insert(id);
+            for loaded in self.tree.repo.documents_of(id) {
+                let Some(root) = self.tree.repo.root(loaded.id()) else {
+                    continue;
+                };
+                if matches!(root.value, Value::Null) {
+                    continue;
+                }
+                let original_name = identity(root).2.to_owned();
+                acc.push(RenderedResource {
+                    file: id,
+                    index: loaded.doc.index,
+                    root: root.clone(),
+                    original_name,
+                });
+            }
+            return Ok(());
+        }
+        if let Some(base) = self.tree.kustomization_in(&path) {
+            let mut rendered = Vec::new();
+            self.kustomization(base, &mut rendered, span)?;
+            acc.extend(rendered);
+            return Ok(());
+        }
+        if self.tree.dirs.contains(path.as_str()) {
+            return Err(Self::problem(
+                span,
+                format!("`{path}` is a directory without a kustomization"),
+            ));
+        }
+        self.missing.push((span, path));
+        Ok(())
+    }
+
+    /// The documents of a patch: a file (`path`), or inline text (a string of the
+    /// kustomization, its nodes located in the kustomization's text).
+    fn patch_documents(
+        &mut self,
+        file: FileId,
+        dir: &str,
+        item: &Node,
+        inline: bool,
+    ) -> Rendered<Vec<Node>> {
+        if inline {
+            return Ok(inline_documents(
+                self.tree.repo.sources.get(file),
+                file,
+                item,
+            ));
+        }
+        let span = Self::span(file, item);
+        let path = self.local_path(file, dir, item)?;
+        let Some(&id) = self.tree.by_name.get(path.as_str()) else {
+            return Err(Self::problem(
+                span,
+                format!("patch `{path}` is not in the repository"),
+            ));
+        };
+        self.files.insert(id);
+        self.patches.insert(id);
+        Ok(self
+            .tree
+            .repo
+            .documents_of(id)
+            .iter()
+            .filter_map(|d| self.tree.repo.root(d.id()))
+            .filter(|root| !matches!(root.value, Value::Null))
+            .map(|root| merge::stamped(root, id))
+            .collect())
+    }
+
+    fn transform(
+        &mut self,
+        file: FileId,
+        dir: &str,
+        root: &Node,
+        acc: &mut Vec<RenderedResource>,
+    ) -> Rendered<()> {
+        for item in root
+            .get("patchesStrategicMerge")
+            .into_iter()
+            .flat_map(sequence)
+        {
+            // An entry is a path, or the patch itself as a string (kustomize tries it as YAML
+            // first: `api/internal/target/kusttarget.go`, inline patches).
+            let inline = item
+                .as_str()
+                .is_some_and(|s| s.contains('\n') || s.contains(": "));
+            for patch in self.patch_documents(file, dir, item, inline)? {
+                self.strategic_merge(file, item, &patch, None, acc)?;
+            }
+        }
+        for item in root.get("patches").into_iter().flat_map(sequence) {
+            let (documents, source) = match (item.get("path"), item.get("patch")) {
+                (Some(path), _) => (self.patch_documents(file, dir, path, false)?, path),
+                (None, Some(text)) => (self.patch_documents(file, dir, text, true)?, text),
+                (None, None) => {
+                    return Err(Self::problem(
+                        Self::span(file, item),
+                        "a patch without `path` or `patch`".to_owned(),
+                    ));
+                }
+            };
+            let target = item.get("target");
+            for patch in documents {
+                if matches!(patch.value, Value::Seq(_)) {
+                    let Some(target) = target else {
+                        return Err(Self::problem(
+                            Self::span(file, source),
+                            "a JSON patch without `target`".to_owned(),
+                        ));
+                    };
+                    self.json_patch(file, source, &patch, target, acc)?;
+                } else {
+                    self.strategic_merge(file, source, &patch, target, acc)?;
+                }
+            }
+        }
+        if let Some(namespace) = root.entry("namespace")
+            && let Some(ns) = namespace.value.as_str()
+        {
+            let value = merge::string_node(ns, namespace.value.span, file);
+            for r in acc.iter_mut().filter(|r| is_namespaced(&r.root)) {
+                set_metadata(
+                    &mut r.root,
+                    "namespace",
+                    namespace.key_span,
+                    value.clone(),
+                    file,
+                );
+            }
+        }
+        let prefix = root.get("namePrefix").and_then(Node::as_str).unwrap_or("");
+        let suffix = root.get("nameSuffix").and_then(Node::as_str).unwrap_or("");
+        if !prefix.is_empty() || !suffix.is_empty() {
+            for r in acc.iter_mut() {
+                rename(&mut r.root, prefix, suffix);
+            }
+        }
+        let mut labels: Vec<&Entry> = root
+            .get("commonLabels")
+            .into_iter()
+            .flat_map(entries)
+            .collect();
+        for set in root.get("labels").into_iter().flat_map(sequence) {
+            labels.extend(set.get("pairs").into_iter().flat_map(entries));
+        }
+        add_to_metadata(acc, "labels", &labels, file, &|_| true);
+        let annotations: Vec<&Entry> = root
+            .get("commonAnnotations")
+            .into_iter()
+            .flat_map(entries)
+            .collect();
+        add_to_metadata(acc, "annotations", &annotations, file, &|_| true);
+        for item in root.get("patchesJson6902").into_iter().flat_map(sequence) {
+            let (documents, source) = match (item.get("path"), item.get("patch")) {
+                (Some(path), _) => (self.patch_documents(file, dir, path, false)?, path),
+                (None, Some(text)) => (self.patch_documents(file, dir, text, true)?, text),
+                (None, None) => {
+                    return Err(Self::problem(
+                        Self::span(file, item),
+                        "a patch without `path` or `patch`".to_owned(),
+                    ));
+                }
+            };
+            let Some(target) = item.get("target") else {
+                return Err(Self::problem(
+                    Self::span(file, item),
+                    "a JSON patch without `target`".to_owned(),
+                ));
+            };
+            for patch in documents {
+                self.json_patch(file, source, &patch, target, acc)?;
+            }
+        }
+        for item in root.get("transformers").into_iter().flat_map(sequence) {
+            let inline = item.as_str().is_some_and(|s| s.contains('\n'));
+            for config in self.patch_documents(file, dir, item, inline)? {
+                builtin_transformer(file, item, &config, acc)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies a strategic-merge patch to its targets: those `target` selects, else the
+    /// resource of the patch's own kind and name.
+    fn strategic_merge(
+        &self,
+        file: FileId,
+        at: &Node,
+        patch: &Node,
+        target: Option<&Node>,
+        acc: &mut Vec<RenderedResource>,
+    ) -> Rendered<()> {
+        let span = Self::span(file, at);
+        let (_, kind, name) = identity(patch);
+        let matched: Vec<usize> = acc
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| match target {
+                Some(t) => selects(t, &r.root),
+                None => {
+                    let (_, k, n) = identity(&r.root);
+                    k == kind && (n == name || r.original_name == name)
+                }
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if matched.is_empty() {
+            return Err(Self::problem(
+                span,
+                format!("the patch of `{kind}/{name}` matches no resource of the unit"),
+            ));
+        }
+        // The target's identity stays its own: a patch names it, it does not rename it.
+        let patch = without_identity(patch);
+        let mut deleted = Vec::new();
+        for i in matched {
+            match merge::merge(&acc[i].root, &patch) {
+                Some(merged) => acc[i].root = merged,
+                None => deleted.push(i),
+            }
+        }
+        for i in deleted.into_iter().rev() {
+            acc.remove(i);
+        }
+        Ok(())
+    }
+
+    fn json_patch(
+        &self,
+        file: FileId,
+        at: &Node,
+        patch: &Node,
+        target: &Node,
+        acc: &mut [RenderedResource],
+    ) -> Rendered<()> {
+        let span = Self::span(file, at);
+        let mut any = false;
+        for r in acc.iter_mut().filter(|r| selects(target, &r.root)) {
+            any = true;
+            for op in sequence(patch) {
+                let operation = Operation {
+                    op: op.get("op").and_then(Node::as_str).unwrap_or(""),
+                    path: op.get("path").and_then(Node::as_str).unwrap_or(""),
+                    from: op.get("from").and_then(Node::as_str),
+                    value: op.get("value").cloned(),
+                };
+                merge::apply_operation(&mut r.root, &operation)
+                    .map_err(|e| Self::problem(span.clone(), format!("JSON patch: {}", e.0)))?;
+            }
+        }
+        if any {
+            Ok(())
+        } else {
+            Err(Self::problem(
+                span,
+                "the JSON patch's target matches no resource of the unit".to_owned(),
+            ))
+        }
+    }
+}
+
+/// Whether a resource entry is fetched from elsewhere (kustomize's remote targets:
+/// `https://`, `git@`, `github.com/…`, `?ref=`; kustomize `api/internal/git/repospec.go`).
+fn is_remote(entry: &str) -> bool {
+    entry.contains("://")
+        || entry.starts_with("git@")
+        || entry.starts_with("github.com/")
+        || entry.starts_with("gitlab.com/")
+        || entry.starts_with("bitbucket.org/")
+        || entry.contains("?ref=")
+        || entry.contains(".git//")
+}
+
+/// `apiVersion`, `kind` and `metadata.name` of an object.
+fn identity(root: &Node) -> (&str, &str, &str) {
+    (
+        root.get("apiVersion").and_then(Node::as_str).unwrap_or(""),
+        root.get("kind").and_then(Node::as_str).unwrap_or(""),
+        root.get("metadata")
+            .and_then(|m| m.get("name"))
+            .and_then(Node::as_str)
+            .unwrap_or(""),
+    )
+}
+
+/// A patch without `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
+fn without_identity(patch: &Node) -> Node {
+    let keep = |e: &&Entry| e.key != "apiVersion" && e.key != "kind";
+    let entries: Vec<Entry> = entries(patch)
+        .filter(keep)
+        .map(|e| {
+            if e.key == "metadata" {
+                let metadata: Vec<Entry> = entries(&e.value)
+                    .filter(|m| m.key != "name" && m.key != "namespace")
+                    .cloned()
+                    .collect();
+                Entry {
+                    value: Node {
+                        value: Value::Map(metadata.into()),
+                        ..e.value.clone()
+                    },
+                    ..e.clone()
+                }
+            } else {
+                e.clone()
+            }
+        })
+        .collect();
+    Node {
+        value: Value::Map(entries.into()),
+        ..patch.clone()
+    }
+}
+
+/// Whether a patch `target` (group, version, kind, name, namespace as anchored regular
+/// expressions, `labelSelector`, `annotationSelector`) selects `root` (kustomize
+/// `api/types/selector.go`, `Selector`; `api/resource/resource.go`: names and namespaces
+/// are matched as regular expressions anchored at both ends).
+fn selects(target: &Node, root: &Node) -> bool {
+    let (api_version, kind, name) = identity(root);
+    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
+    let namespace = root
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str)
+        .unwrap_or("");
+    let field = |key: &str, value: &str| match target.get(key).and_then(Node::as_str) {
+        None | Some("") => true,
+        Some(pattern) => regex::Regex::new(&format!("^(?:{pattern})$"))
+            .map(|re| re.is_match(value))
+            .unwrap_or(pattern == value),
+    };
+    field("group", group)
+        && field("version", version)
+        && field("kind", kind)
+        && field("name", name)
+        && field("namespace", namespace)
+        && selector_matches(target.get("labelSelector"), root, "labels")
+        && selector_matches(target.get("annotationSelector"), root, "annotations")
+}
+
+/// Whether an equality-based selector (`a=b,c`) matches the object's labels or annotations.
+fn selector_matches(selector: Option<&Node>, root: &Node, field: &str) -> bool {
+    let Some(selector) = selector.and_then(Node::as_str) else {
+        return true;
+    };
+    let values = root.get("metadata").and_then(|m| m.get(field));
+    selector
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .all(|term| {
+            let value_of = |key: &str| {
+                values
+                    .and_then(|v| v.get(key.trim()))
+                    .and_then(Node::as_str)
+            };
+            if let Some((key, value)) = term.split_once("!=") {
+                value_of(key) != Some(value.trim())
+            } else if let Some((key, value)) = term.split_once('=') {
+                value_of(key.trim_end_matches('=')) == Some(value.trim())
+            } else if let Some(key) = term.strip_prefix('!') {
+                value_of(key).is_none()
+            } else {
+                value_of(term).is_some()
+            }
+        })
+}
+
+/// Kinds without a namespace, which kustomize's namespace transformer leaves alone (kustomize
+/// `api/filters/namespace`, which skips cluster-scoped kinds; the common ones).
+fn is_namespaced(root: &Node) -> bool {
+    let (_, kind, _) = identity(root);
+    !matches!(
+        kind,
+        "Namespace"
+            | "CustomResourceDefinition"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "PersistentVolume"
+            | "StorageClass"
+            | "PriorityClass"
+            | "APIService"
+            | "MutatingWebhookConfiguration"
+            | "ValidatingWebhookConfiguration"
+            | "IngressClass"
+    )
+}
+
+/// Sets `metadata.<key>` to `value`, which a kustomization line adds (its key at `key_span`).
+fn set_metadata(root: &mut Node, key: &str, key_span: TextSpan, value: Node, file: FileId) {
+    if let Some(metadata) = merge::child_map(root, "metadata", key_span, file) {
+        merge::set_entry(metadata, key, key_span, value);
+    }
+}
+
+/// `metadata.name` with a prefix and a suffix (the name keeps its place in the file).
+fn rename(root: &mut Node, prefix: &str, suffix: &str) {
+    let Some(name) = root.get("metadata").and_then(|m| m.get("name")) else {
+        return;
+    };
+    let Some(text) = name.as_str() else {
+        return;
+    };
+    let renamed = Node {
+        value: Value::String(format!("{prefix}{text}{suffix}").into()),
+        ..name.clone()
+    };
+    let key_span = root
+        .get("metadata")
+        .and_then(|m| m.entry("name"))
+        .map_or(renamed.span, |e| e.key_span);
+    if let Some(metadata) = root.entry("metadata").map(|e| e.value.clone()) {
+        let mut metadata = metadata;
+        merge::set_entry(&mut metadata, "name", key_span, renamed);
+        let span = metadata.span;
+        merge::set_entry(
+            root,
+            "metadata",
+            root.entry("metadata").map_or(span, |e| e.key_span),
+            metadata,
+        );
+    }
+}
+
+/// Adds each entry (a label or an annotation a kustomization line sets) to `metadata.<field>`
+/// of the resources `applies` accepts; each added value keeps its kustomization line.
+fn add_to_metadata(
+    acc: &mut [RenderedResource],
+    field: &str,
+    pairs: &[&Entry],
+    file: FileId,
+    applies: &dyn Fn(&Node) -> bool,
+) {
+    if pairs.is_empty() {
+        return;
+    }
+    for r in acc.iter_mut().filter(|r| applies(&r.root)) {
+        let Some(metadata) = merge::child_map(&mut r.root, "metadata", pairs[0].key_span, file)
+        else {
+            continue;
+        };
+        let Some(map) = merge::child_map(metadata, field, pairs[0].key_span, file) else {
+            continue;
+        };
+        for pair in pairs {
+            let value = match &pair.value.value {
+                Value::String(_) => pair.value.clone(),
+                // kustomize writes every label value as a string.
+                _ => Node {
+                    value: Value::String(pair.value.to_json().to_string().trim_matches('"').into()),
+                    ..pair.value.clone()
+                },
+            };
+            let value = Node {
+                origin: if value.origin == Origin::DOCUMENT {
+                    Origin::file(file)
+                } else {
+                    value.origin
+                },
+                ..value
+            };
+            merge::set_entry(map, &pair.key, pair.key_span, value);
+        }
+    }
+}
+
+/// Applies one `transformers:` configuration: the builtin `LabelTransformer`,
+/// `AnnotationsTransformer`, `NamespaceTransformer` and `PrefixSuffixTransformer` (kustomize
+/// `plugin/builtin/*transformer`), on the objects their `fieldSpecs` select. Any other kind
+/// is a plugin portico does not run.
+fn builtin_transformer(
+    file: FileId,
+    at: &Node,
+    config: &Node,
+    acc: &mut [RenderedResource],
+) -> Rendered<()> {
+    let (_, kind, _) = identity(config);
+    let source = config.origin.resolve(file);
+    let kinds: Vec<&str> = config
+        .get("fieldSpecs")
+        .into_iter()
+        .flat_map(sequence)
+        .map(|spec| spec.get("kind").and_then(Node::as_str).unwrap_or(""))
+        .collect();
+    let applies = |root: &Node| {
+        let (_, k, _) = identity(root);
+        kinds.is_empty() || kinds.iter().any(|want| want.is_empty() || *want == k)
+    };
+    match kind {
+        "LabelTransformer" => {
+            let pairs: Vec<&Entry> = config.get("labels").into_iter().flat_map(entries).collect();
+            add_to_metadata(acc, "labels", &pairs, source, &applies);
+        }
+        "AnnotationsTransformer" => {
+            let pairs: Vec<&Entry> = config
+                .get("annotations")
+                .into_iter()
+                .flat_map(entries)
+                .collect();
+            add_to_metadata(acc, "annotations", &pairs, source, &applies);
+        }
+        "NamespaceTransformer" => {
+            if let Some(entry) = config.get("metadata").and_then(|m| m.entry("namespace"))
+                && let Some(ns) = entry.value.as_str()
+            {
+                let value = merge::string_node(ns, entry.value.span, source);
+                for r in acc
+                    .iter_mut()
+                    .filter(|r| is_namespaced(&r.root) && applies(&r.root))
+                {
+                    set_metadata(
+                        &mut r.root,
+                        "namespace",
+                        entry.key_span,
+                        value.clone(),
+                        source,
+                    );
+                }
+            }
+        }
+        "PrefixSuffixTransformer" => {
+            let prefix = config.get("prefix").and_then(Node::as_str).unwrap_or("");
+            let suffix = config.get("suffix").and_then(Node::as_str).unwrap_or("");
+            for r in acc.iter_mut().filter(|r| applies(&r.root)) {
+                rename(&mut r.root, prefix, suffix);
+            }
+        }
+        other => {
+            return Err(UnitProblem {
+                span: Span::new(at.origin.resolve(file), at.span.range()),
+                message: format!("transformer `{other}` is a plugin portico does not run"),
+                rendered: false,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The YAML documents of an inline patch (a string of the kustomization), with every node
+/// located in the kustomization's text: exactly where the string maps back to it (a literal
+/// block or a plain scalar), else at the string.
+fn inline_documents(source: &SourceFile, file: FileId, node: &Node) -> Vec<Node> {
+    let Some(text) = node.as_str() else {
+        return Vec::new();
+    };
+    let map = map_scalar(source, node);
+    let inner = SourceFile::new(source.name.clone(), source.path.clone(), text.to_owned());
+    crate::load::yaml::parse(&inner)
+        .documents
+        .into_iter()
+        .map(|d| relocate(&d.root, &map, node.span, file))
+        .filter(|root| !matches!(root.value, Value::Null))
+        .collect()
+}
+
+/// `node` with its spans moved from the text of a string into the file holding the string.
+fn relocate(
+    node: &Node,
+    map: &crate::load::embedded::TextMap,
+    whole: TextSpan,
+    file: FileId,
+) -> Node {
+    let place = |span: TextSpan| {
+        if map.is_exact() {
+            let start = map.file_offset(span.start());
+            TextSpan::new(start..map.file_offset(span.end()).max(start))
+        } else {
+            whole
+        }
+    };
+    let value = match &node.value {
+        Value::Seq(items) => Value::Seq(
+            items
+                .iter()
+                .map(|i| relocate(i, map, whole, file))
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        Value::Map(items) => Value::Map(
+            items
+                .iter()
+                .map(|e| Entry {
+                    key: e.key.clone(),
+                    key_span: place(e.key_span),
+                    value: relocate(&e.value, map, whole, file),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        ),
+        other => other.clone(),
+    };
+    Node {
+        span: place(node.span),
+        style: node.style,
+        origin: Origin::file(file),
+        value,
+    }
+}
