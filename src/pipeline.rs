@@ -334,13 +334,28 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         .filter(|d| !units.patch_only.contains(&d.finding.span.file))
         .collect();
     let whole = std::mem::take(&mut loaded.model);
-    let mut parts = vec![whole.subset(&|file| !units.claimed.contains(&file))];
-    if let Some(plain) = parts.first_mut() {
-        plain.unit_problems = units.problems.clone();
-    }
-    parts.extend(units.units.iter().map(|u| Model::of_unit(&loaded.repo, u)));
-    for part in parts {
-        loaded.model = part;
+    let context_files: std::collections::HashSet<load::source::FileId> = loaded
+        .repo
+        .sources
+        .iter()
+        .filter(|(id, source)| units.is_context(&source.name, *id))
+        .map(|(id, _)| id)
+        .collect();
+    let is_context = |file: load::source::FileId| context_files.contains(&file);
+    let context = whole.subset(&is_context);
+    let mut plain = whole.subset(&|file| !units.claimed.contains(&file));
+    plain.unit_problems = units.problems.clone();
+    loaded.model = plain;
+    let analysis = analyze(loaded, &mut Timings::default());
+    // The files deployed next to the units are reported from the units' checks, which see
+    // them with what each unit deploys; alone they are reported only when no unit renders.
+    found.extend(
+        lint(loaded, &analysis, &mut Timings::default())
+            .into_iter()
+            .filter(|d| units.units.is_empty() || !is_context(d.finding.span.file)),
+    );
+    for unit in &units.units {
+        loaded.model = Model::of_unit(&loaded.repo, unit, context.subset(&|_| true));
         let analysis = analyze(loaded, &mut Timings::default());
         found.extend(lint(loaded, &analysis, &mut Timings::default()));
     }

@@ -383,9 +383,9 @@ impl Model {
     }
 
     /// The model of a deploy unit: its rendered documents modelled, with the ConfigMaps its
-    /// kustomizations generate.
+    /// kustomizations generate, and `context` (the plain files deployed next to it).
     #[must_use]
-    pub fn of_unit(repo: &Repo, unit: &kustomize::Unit) -> Model {
+    pub fn of_unit(repo: &Repo, unit: &kustomize::Unit, context: Model) -> Model {
         let documents = unit.documents();
         let mut model = build_documents(&documents);
         let kustomizations: HashSet<FileId> = unit.kustomizations.iter().copied().collect();
@@ -397,6 +397,13 @@ impl Model {
             .into_iter()
             .map(|d| (d.id(), d.doc.root))
             .collect();
+        let offset = model.config_maps.len();
+        let mut context = context;
+        context.generated_files = std::mem::take(&mut context.generated_files)
+            .into_iter()
+            .map(|((index, key), file)| ((index + offset, key), file))
+            .collect();
+        model.append(context);
         model
     }
 

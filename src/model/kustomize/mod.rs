@@ -91,9 +91,26 @@ pub struct Units {
     pub patch_only: HashSet<FileId>,
     /// Units that could not be rendered, once each.
     pub problems: Vec<UnitProblem>,
+    /// The directories holding a kustomization (rendered or not), or a `units:` folder.
+    pub unit_dirs: Vec<String>,
 }
 
 impl Units {
+    /// Whether a file of no unit lies outside every unit's directory: it is deployed next to
+    /// the units (`kubectl apply -f routes/ && kubectl apply -k auth/`), so each unit is
+    /// checked with it. A file of no unit inside a unit's directory is one the unit leaves
+    /// out (or lists only in a comment): it is checked on its own.
+    #[must_use]
+    pub fn is_context(&self, name: &str, file: FileId) -> bool {
+        !self.claimed.contains(&file)
+            && !self.unit_dirs.iter().any(|dir| {
+                dir.is_empty()
+                    || name
+                        .strip_prefix(dir.as_str())
+                        .is_some_and(|rest| rest.starts_with('/'))
+            })
+    }
+
     /// Whether the repository has no unit and nothing to say about one: then it is checked
     /// exactly as before units existed.
     #[must_use]
@@ -210,7 +227,13 @@ fn included(tree: &Tree<'_>, file: FileId) -> Vec<FileId> {
 pub fn discover(repo: &Repo, unit_globs: &[String]) -> Units {
     let tree = Tree::new(repo);
     let kustomizations = kustomization_files(&tree);
-    let mut units = Units::default();
+    let mut units = Units {
+        unit_dirs: kustomizations
+            .iter()
+            .map(|k| dir_name(&repo.sources.get(*k).name).to_owned())
+            .collect(),
+        ..Units::default()
+    };
     let included: HashSet<FileId> = kustomizations
         .iter()
         .flat_map(|k| included(&tree, *k))
@@ -275,6 +298,7 @@ fn folder_units(tree: &Tree<'_>, globs: &[String], units: &mut Units) {
             }
         }
         units.claimed.extend(files.iter().copied());
+        units.unit_dirs.push(folder.to_owned());
         units.units.push(Unit {
             name: folder.to_owned(),
             resources,
