@@ -408,14 +408,21 @@ impl Renderer<'_, '_> {
     ) -> Rendered<()> {
         let span = Self::span(file, at);
         let (_, kind, name) = identity(patch);
+        let namespace = effective_namespace(patch);
         let matched: Vec<usize> = acc
             .iter()
             .enumerate()
             .filter(|(_, r)| match target {
                 Some(t) => selects(t, &r.root),
+                // kustomize finds the target by the patch's id, namespace included, an absent
+                // namespace being `default` (`api/resid/resid.go`, `IsNsEquals` compares
+                // `EffectiveNamespace`); checked with kubectl v1.32.4: a patch without a
+                // namespace does not match a resource of namespace `apps`.
                 None => {
                     let (_, k, n) = identity(&r.root);
-                    k == kind && (n == name || r.original_name == name)
+                    k == kind
+                        && (n == name || r.original_name == name)
+                        && effective_namespace(&r.root) == namespace
                 }
             })
             .map(|(i, _)| i)
@@ -497,6 +504,15 @@ fn identity(root: &Node) -> (&str, &str, &str) {
             .and_then(Node::as_str)
             .unwrap_or(""),
     )
+}
+
+/// `metadata.namespace`, `default` when absent or empty.
+fn effective_namespace(root: &Node) -> &str {
+    root.get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Node::as_str)
+        .filter(|ns| !ns.is_empty())
+        .unwrap_or("default")
 }
 
 /// A patch without `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
