@@ -316,6 +316,10 @@ pub fn analyze(loaded: &Loaded, timings: &mut Timings) -> Analysis {
     }
 }
 
+/// The rules that report something missing (a selector matching nothing, a reference to
+/// nothing, a product route no policy protects): another unit may hold it.
+const ABSENCE_CODES: [&str; 5] = ["PC201", "PC202", "PC203", "PC204", "PC301"];
+
 /// Stage 4 for a repository of deploy units ([`model::kustomize`]): each unit is checked as
 /// its own repository, and so is the plain part of the tree (the files of no unit); a finding
 /// several of them make is reported once. `None` when the repository has no unit: then
@@ -360,6 +364,30 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         found.extend(lint(loaded, &analysis, &mut Timings::default()));
     }
     loaded.model = whole;
+    // Units of one repository are often deployed into one cluster (one Argo CD application
+    // each): what one unit references or selects may be another's. A finding that something
+    // is missing is kept only when it is missing from the whole repository too. Compared by
+    // line: the whole repository may word the same absence differently ("no route has a
+    // label `team`" at the key, where the unit says "no route has label `team: pet`" at the
+    // value).
+    let analysis = analyze(loaded, &mut Timings::default());
+    let overall = lint(loaded, &analysis, &mut Timings::default());
+    let line_of = |d: &Diagnostic| {
+        let file = d.finding.span.file;
+        let line = loaded
+            .repo
+            .sources
+            .get(file)
+            .line_col(d.finding.span.range.start)
+            .line;
+        (d.code, file, line)
+    };
+    let missing_overall: std::collections::HashSet<_> = overall
+        .iter()
+        .filter(|d| ABSENCE_CODES.contains(&d.code))
+        .map(line_of)
+        .collect();
+    found.retain(|d| !ABSENCE_CODES.contains(&d.code) || missing_overall.contains(&line_of(d)));
     // A file in several units, and the repository-wide findings (YAML, configuration), are
     // found once per unit: each is reported once.
     let mut seen = std::collections::HashSet::new();

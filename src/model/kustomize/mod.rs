@@ -50,6 +50,8 @@ pub struct RenderedResource {
     /// `kind` and `metadata.name` as read from the file, before any prefix or suffix: a patch
     /// names its target either way.
     original_name: String,
+    /// `metadata.namespace` as read from the file (`default` when absent).
+    original_namespace: String,
 }
 
 /// A deploy unit: a root kustomization rendered, or a folder of `units:`.
@@ -293,6 +295,7 @@ fn folder_units(tree: &Tree<'_>, globs: &[String], units: &mut Units) {
                         index: loaded.doc.index,
                         root: root.clone(),
                         original_name: String::new(),
+                        original_namespace: String::new(),
                     });
                 }
             }

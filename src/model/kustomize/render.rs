@@ -220,12 +220,12 @@ impl Renderer<'_, '_> {
                 if matches!(root.value, Value::Null) {
                     continue;
                 }
-                let original_name = identity(root).2.to_owned();
                 acc.push(RenderedResource {
                     file: id,
                     index: loaded.doc.index,
                     root: root.clone(),
-                    original_name,
+                    original_name: identity(root).2.to_owned(),
+                    original_namespace: effective_namespace(root).to_owned(),
                 });
             }
             return Ok(());
@@ -416,13 +416,16 @@ impl Renderer<'_, '_> {
                 Some(t) => selects(t, &r.root),
                 // kustomize finds the target by the patch's id, namespace included, an absent
                 // namespace being `default` (`api/resid/resid.go`, `IsNsEquals` compares
-                // `EffectiveNamespace`); checked with kubectl v1.32.4: a patch without a
-                // namespace does not match a resource of namespace `apps`.
+                // `EffectiveNamespace`), against the resource's current id or an earlier one
+                // (`GetMatchingResourcesByAnyId`); checked with kubectl v1.32.4: a patch
+                // without a namespace does not match a resource whose file says `apps`, and
+                // matches one that a base's `namespace:` moved.
                 None => {
                     let (_, k, n) = identity(&r.root);
                     k == kind
                         && (n == name || r.original_name == name)
-                        && effective_namespace(&r.root) == namespace
+                        && (effective_namespace(&r.root) == namespace
+                            || r.original_namespace == namespace)
                 }
             })
             .map(|(i, _)| i)
