@@ -15,6 +15,7 @@
 mod common;
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -134,13 +135,11 @@ fn kubectl_documents(dir: &Path) -> Result<Vec<Value>, String> {
 
 #[test]
 fn rendering_matches_kubectl_kustomize_on_the_corpus() {
-    let corpus = common::root().join("../shared/corpus/real-world-2");
-    if !corpus.is_dir() {
-        eprintln!("skipped: {} is absent", corpus.display());
+    let Some(corpus) = common::shared_path("corpus/real-world-2") else {
         return;
-    }
+    };
     if !kubectl_available() {
-        eprintln!("skipped: kubectl is not installed");
+        common::skipped("kubectl is not installed");
         return;
     }
     let mut folders: Vec<PathBuf> = std::fs::read_dir(&corpus)
@@ -211,7 +210,9 @@ fn rendering_matches_kubectl_kustomize_on_the_corpus() {
             }
         }
     }
-    eprintln!(
+    // Shown with `--nocapture`: what was compared, and why the rest was not.
+    let _ = writeln!(
+        std::io::stderr(),
         "kustomize rendering: {compared} roots compared with kubectl kustomize, {} skipped \
          (kubectl could not build them: {skipped:?}), {not_rendered} not rendered by portico \
          (PC008)",

@@ -18,8 +18,10 @@
 pub mod generator;
 pub mod merge;
 mod render;
+mod select;
 #[cfg(test)]
 mod tests;
+mod transform;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 

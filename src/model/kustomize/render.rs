@@ -16,6 +16,8 @@ use crate::load::node::{Entry, Node, Origin, TextSpan, Value};
 use crate::load::source::{FileId, SourceFile};
 
 use super::merge::{self, Operation};
+use super::select::{effective_namespace, identity, selects, without_identity};
+use super::transform::{add_to_metadata, builtin_transformer, is_namespaced, rename, set_metadata};
 use super::{RenderedResource, Tree, Unit, UnitProblem, dir_name, join};
 
 /// How deep kustomizations may include each other: deeper is a cycle or a hostile repository.
@@ -30,7 +32,7 @@ pub(super) fn sequence(node: &Node) -> impl Iterator<Item = &Node> {
 }
 
 /// The entries of a mapping node (nothing for anything else).
-fn entries(node: &Node) -> impl Iterator<Item = &Entry> {
+pub(super) fn entries(node: &Node) -> impl Iterator<Item = &Entry> {
     match &node.value {
         Value::Map(entries) => entries.iter(),
         _ => [].iter(),
@@ -47,7 +49,7 @@ struct Renderer<'t, 'a> {
     missing: Vec<(Span, String)>,
 }
 
-type Rendered<T> = Result<T, UnitProblem>;
+pub(super) type Rendered<T> = Result<T, UnitProblem>;
 
 /// Renders the unit of the root kustomization `root`; also returns the files read as patches.
 pub(super) fn render_root(tree: &Tree<'_>, root: FileId) -> Rendered<(Unit, BTreeSet<FileId>)> {
@@ -495,281 +497,6 @@ fn is_remote(entry: &str) -> bool {
         || entry.starts_with("bitbucket.org/")
         || entry.contains("?ref=")
         || entry.contains(".git//")
-}
-
-/// `apiVersion`, `kind` and `metadata.name` of an object.
-fn identity(root: &Node) -> (&str, &str, &str) {
-    (
-        root.get("apiVersion").and_then(Node::as_str).unwrap_or(""),
-        root.get("kind").and_then(Node::as_str).unwrap_or(""),
-        root.get("metadata")
-            .and_then(|m| m.get("name"))
-            .and_then(Node::as_str)
-            .unwrap_or(""),
-    )
-}
-
-/// `metadata.namespace`, `default` when absent or empty.
-fn effective_namespace(root: &Node) -> &str {
-    root.get("metadata")
-        .and_then(|m| m.get("namespace"))
-        .and_then(Node::as_str)
-        .filter(|ns| !ns.is_empty())
-        .unwrap_or("default")
-}
-
-/// A patch without `apiVersion`, `kind`, `metadata.name` and `metadata.namespace`.
-fn without_identity(patch: &Node) -> Node {
-    let keep = |e: &&Entry| e.key != "apiVersion" && e.key != "kind";
-    let entries: Vec<Entry> = entries(patch)
-        .filter(keep)
-        .map(|e| {
-            if e.key == "metadata" {
-                let metadata: Vec<Entry> = entries(&e.value)
-                    .filter(|m| m.key != "name" && m.key != "namespace")
-                    .cloned()
-                    .collect();
-                Entry {
-                    value: Node {
-                        value: Value::Map(metadata.into()),
-                        ..e.value.clone()
-                    },
-                    ..e.clone()
-                }
-            } else {
-                e.clone()
-            }
-        })
-        .collect();
-    Node {
-        value: Value::Map(entries.into()),
-        ..patch.clone()
-    }
-}
-
-/// Whether a patch `target` (group, version, kind, name, namespace as anchored regular
-/// expressions, `labelSelector`, `annotationSelector`) selects `root` (kustomize
-/// `api/types/selector.go`, `Selector`; `api/resource/resource.go`: names and namespaces
-/// are matched as regular expressions anchored at both ends).
-fn selects(target: &Node, root: &Node) -> bool {
-    let (api_version, kind, name) = identity(root);
-    let (group, version) = api_version.rsplit_once('/').unwrap_or(("", api_version));
-    let namespace = root
-        .get("metadata")
-        .and_then(|m| m.get("namespace"))
-        .and_then(Node::as_str)
-        .unwrap_or("");
-    let field = |key: &str, value: &str| match target.get(key).and_then(Node::as_str) {
-        None | Some("") => true,
-        Some(pattern) => regex::Regex::new(&format!("^(?:{pattern})$"))
-            .map(|re| re.is_match(value))
-            .unwrap_or(pattern == value),
-    };
-    field("group", group)
-        && field("version", version)
-        && field("kind", kind)
-        && field("name", name)
-        && field("namespace", namespace)
-        && selector_matches(target.get("labelSelector"), root, "labels")
-        && selector_matches(target.get("annotationSelector"), root, "annotations")
-}
-
-/// Whether an equality-based selector (`a=b,c`) matches the object's labels or annotations.
-fn selector_matches(selector: Option<&Node>, root: &Node, field: &str) -> bool {
-    let Some(selector) = selector.and_then(Node::as_str) else {
-        return true;
-    };
-    let values = root.get("metadata").and_then(|m| m.get(field));
-    selector
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .all(|term| {
-            let value_of = |key: &str| {
-                values
-                    .and_then(|v| v.get(key.trim()))
-                    .and_then(Node::as_str)
-            };
-            if let Some((key, value)) = term.split_once("!=") {
-                value_of(key) != Some(value.trim())
-            } else if let Some((key, value)) = term.split_once('=') {
-                value_of(key.trim_end_matches('=')) == Some(value.trim())
-            } else if let Some(key) = term.strip_prefix('!') {
-                value_of(key).is_none()
-            } else {
-                value_of(term).is_some()
-            }
-        })
-}
-
-/// Kinds without a namespace, which kustomize's namespace transformer leaves alone (kustomize
-/// `api/filters/namespace`, which skips cluster-scoped kinds; the common ones).
-fn is_namespaced(root: &Node) -> bool {
-    let (_, kind, _) = identity(root);
-    !matches!(
-        kind,
-        "Namespace"
-            | "CustomResourceDefinition"
-            | "ClusterRole"
-            | "ClusterRoleBinding"
-            | "PersistentVolume"
-            | "StorageClass"
-            | "PriorityClass"
-            | "APIService"
-            | "MutatingWebhookConfiguration"
-            | "ValidatingWebhookConfiguration"
-            | "IngressClass"
-    )
-}
-
-/// Sets `metadata.<key>` to `value`, which a kustomization line adds (its key at `key_span`).
-fn set_metadata(root: &mut Node, key: &str, key_span: TextSpan, value: Node, file: FileId) {
-    if let Some(metadata) = merge::child_map(root, "metadata", key_span, file) {
-        merge::set_entry(metadata, key, key_span, value);
-    }
-}
-
-/// `metadata.name` with a prefix and a suffix (the name keeps its place in the file).
-fn rename(root: &mut Node, prefix: &str, suffix: &str) {
-    let Some(name) = root.get("metadata").and_then(|m| m.get("name")) else {
-        return;
-    };
-    let Some(text) = name.as_str() else {
-        return;
-    };
-    let renamed = Node {
-        value: Value::String(format!("{prefix}{text}{suffix}").into()),
-        ..name.clone()
-    };
-    let key_span = root
-        .get("metadata")
-        .and_then(|m| m.entry("name"))
-        .map_or(renamed.span, |e| e.key_span);
-    if let Some(metadata) = root.entry("metadata").map(|e| e.value.clone()) {
-        let mut metadata = metadata;
-        merge::set_entry(&mut metadata, "name", key_span, renamed);
-        let span = metadata.span;
-        merge::set_entry(
-            root,
-            "metadata",
-            root.entry("metadata").map_or(span, |e| e.key_span),
-            metadata,
-        );
-    }
-}
-
-/// Adds each entry (a label or an annotation a kustomization line sets) to `metadata.<field>`
-/// of the resources `applies` accepts; each added value keeps its kustomization line.
-fn add_to_metadata(
-    acc: &mut [RenderedResource],
-    field: &str,
-    pairs: &[&Entry],
-    file: FileId,
-    applies: &dyn Fn(&Node) -> bool,
-) {
-    if pairs.is_empty() {
-        return;
-    }
-    for r in acc.iter_mut().filter(|r| applies(&r.root)) {
-        let Some(metadata) = merge::child_map(&mut r.root, "metadata", pairs[0].key_span, file)
-        else {
-            continue;
-        };
-        let Some(map) = merge::child_map(metadata, field, pairs[0].key_span, file) else {
-            continue;
-        };
-        for pair in pairs {
-            let value = match &pair.value.value {
-                Value::String(_) => pair.value.clone(),
-                // kustomize writes every label value as a string.
-                _ => Node {
-                    value: Value::String(pair.value.to_json().to_string().trim_matches('"').into()),
-                    ..pair.value.clone()
-                },
-            };
-            let value = Node {
-                origin: if value.origin == Origin::DOCUMENT {
-                    Origin::file(file)
-                } else {
-                    value.origin
-                },
-                ..value
-            };
-            merge::set_entry(map, &pair.key, pair.key_span, value);
-        }
-    }
-}
-
-/// Applies one `transformers:` configuration: the builtin `LabelTransformer`,
-/// `AnnotationsTransformer`, `NamespaceTransformer` and `PrefixSuffixTransformer` (kustomize
-/// `plugin/builtin/*transformer`), on the objects their `fieldSpecs` select. Any other kind
-/// is a plugin portico does not run.
-fn builtin_transformer(
-    file: FileId,
-    at: &Node,
-    config: &Node,
-    acc: &mut [RenderedResource],
-) -> Rendered<()> {
-    let (_, kind, _) = identity(config);
-    let source = config.origin.resolve(file);
-    let kinds: Vec<&str> = config
-        .get("fieldSpecs")
-        .into_iter()
-        .flat_map(sequence)
-        .map(|spec| spec.get("kind").and_then(Node::as_str).unwrap_or(""))
-        .collect();
-    let applies = |root: &Node| {
-        let (_, k, _) = identity(root);
-        kinds.is_empty() || kinds.iter().any(|want| want.is_empty() || *want == k)
-    };
-    match kind {
-        "LabelTransformer" => {
-            let pairs: Vec<&Entry> = config.get("labels").into_iter().flat_map(entries).collect();
-            add_to_metadata(acc, "labels", &pairs, source, &applies);
-        }
-        "AnnotationsTransformer" => {
-            let pairs: Vec<&Entry> = config
-                .get("annotations")
-                .into_iter()
-                .flat_map(entries)
-                .collect();
-            add_to_metadata(acc, "annotations", &pairs, source, &applies);
-        }
-        "NamespaceTransformer" => {
-            if let Some(entry) = config.get("metadata").and_then(|m| m.entry("namespace"))
-                && let Some(ns) = entry.value.as_str()
-            {
-                let value = merge::string_node(ns, entry.value.span, source);
-                for r in acc
-                    .iter_mut()
-                    .filter(|r| is_namespaced(&r.root) && applies(&r.root))
-                {
-                    set_metadata(
-                        &mut r.root,
-                        "namespace",
-                        entry.key_span,
-                        value.clone(),
-                        source,
-                    );
-                }
-            }
-        }
-        "PrefixSuffixTransformer" => {
-            let prefix = config.get("prefix").and_then(Node::as_str).unwrap_or("");
-            let suffix = config.get("suffix").and_then(Node::as_str).unwrap_or("");
-            for r in acc.iter_mut().filter(|r| applies(&r.root)) {
-                rename(&mut r.root, prefix, suffix);
-            }
-        }
-        other => {
-            return Err(UnitProblem {
-                span: Span::new(at.origin.resolve(file), at.span.range()),
-                message: format!("transformer `{other}` is a plugin portico does not run"),
-                rendered: false,
-            });
-        }
-    }
-    Ok(())
 }
 
 /// The YAML documents of an inline patch (a string of the kustomization), with every node
