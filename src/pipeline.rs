@@ -331,12 +331,37 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         return None;
     }
     timings.mark("deploy units");
-    // A patch is a partial object: what the rules that read trees found in it alone is not
-    // reported (the patched resource is checked in its unit).
+    // What the rules about an object's structure (PC1xx) found in a unit's files as read
+    // is not what the unit deploys: a patch is a partial object, and a base may be completed
+    // by its overlay. They run again on the rendered documents (below); the rules about text
+    // (YAML 1.1 scalars, placeholders, credentials) keep what they found in each file.
+    let structural = |d: &Diagnostic| d.code.starts_with("PC1");
     let mut found: Vec<Diagnostic> = std::mem::take(&mut loaded.tree_findings)
         .into_iter()
-        .filter(|d| !units.patch_only.contains(&d.finding.span.file))
+        .filter(|d| !(structural(d) && units.claimed.contains(&d.finding.span.file)))
         .collect();
+    let tree_rules = checks::tree_rules(&loaded.levels);
+    for unit in &units.units {
+        let mut documents = unit.documents();
+        documents.sort_by_key(load::LoadedDocument::id);
+        for group in documents.chunk_by_mut(|a, b| a.file == b.file) {
+            let Some(file) = group.first().map(|d| d.file) else {
+                continue;
+            };
+            let source = loaded.repo.sources.get(file);
+            let (_, in_unit) = model::build_file(source, group, &|source, documents, part| {
+                checks::run_trees(
+                    &checks::TreeContext {
+                        source,
+                        documents,
+                        model: part,
+                    },
+                    &tree_rules,
+                )
+            });
+            found.extend(in_unit.into_iter().filter(structural));
+        }
+    }
     let whole = std::mem::take(&mut loaded.model);
     let context_files: std::collections::HashSet<load::source::FileId> = loaded
         .repo
