@@ -372,17 +372,38 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         .collect();
     let is_context = |file: load::source::FileId| context_files.contains(&file);
     let context = whole.subset(&is_context);
-    let mut plain = whole.subset(&|file| !units.claimed.contains(&file));
-    plain.unit_problems = units.problems.clone();
-    loaded.model = plain;
-    let analysis = analyze(loaded, &mut Timings::default());
-    // The files deployed next to the units are reported from the units' checks, which see
-    // them with what each unit deploys; alone they are reported only when no unit renders.
-    found.extend(
-        lint(loaded, &analysis, &mut Timings::default())
-            .into_iter()
-            .filter(|d| units.units.is_empty() || !is_context(d.finding.span.file)),
-    );
+    // The files a unit leaves out in its own directory (an older version, a `non-active/`
+    // folder, a file listed only in a comment) are checked by directory: those of one
+    // kustomization's directory together (with the context), never with another's.
+    let mut left_out: std::collections::BTreeMap<&str, Vec<load::source::FileId>> =
+        std::collections::BTreeMap::new();
+    for (id, source) in loaded.repo.sources.iter() {
+        if !units.claimed.contains(&id)
+            && !is_context(id)
+            && let Some(dir) = units.nearest_unit_dir(&source.name)
+        {
+            left_out.entry(dir).or_default().push(id);
+        }
+    }
+    let mut plain_parts = vec![context.subset(&|_| true)];
+    if let Some(first) = plain_parts.first_mut() {
+        first.unit_problems = units.problems.clone();
+    }
+    for files in left_out.values() {
+        plain_parts.push(whole.subset(&|file| is_context(file) || files.contains(&file)));
+    }
+    for part in plain_parts {
+        loaded.model = part;
+        let analysis = analyze(loaded, &mut Timings::default());
+        // The files deployed next to the units are reported from the units' checks, which
+        // see them with what each unit deploys; alone they are reported only when no unit
+        // renders.
+        found.extend(
+            lint(loaded, &analysis, &mut Timings::default())
+                .into_iter()
+                .filter(|d| units.units.is_empty() || !is_context(d.finding.span.file)),
+        );
+    }
     for unit in &units.units {
         loaded.model = Model::of_unit(&loaded.repo, unit, context.subset(&|_| true));
         let analysis = analyze(loaded, &mut Timings::default());

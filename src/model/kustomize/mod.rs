@@ -103,16 +103,27 @@ impl Units {
     /// Whether a file of no unit lies outside every unit's directory: it is deployed next to
     /// the units (`kubectl apply -f routes/ && kubectl apply -k auth/`), so each unit is
     /// checked with it. A file of no unit inside a unit's directory is one the unit leaves
-    /// out (or lists only in a comment): it is checked on its own.
+    /// out (or lists only in a comment): it is checked with the other files its nearest
+    /// unit directory leaves out ([`Units::nearest_unit_dir`]).
     #[must_use]
     pub fn is_context(&self, name: &str, file: FileId) -> bool {
-        !self.claimed.contains(&file)
-            && !self.unit_dirs.iter().any(|dir| {
+        !self.claimed.contains(&file) && self.nearest_unit_dir(name).is_none()
+    }
+
+    /// The deepest unit directory (kustomization or `units:` folder) holding the file
+    /// `name`.
+    #[must_use]
+    pub fn nearest_unit_dir(&self, name: &str) -> Option<&str> {
+        self.unit_dirs
+            .iter()
+            .filter(|dir| {
                 dir.is_empty()
                     || name
                         .strip_prefix(dir.as_str())
                         .is_some_and(|rest| rest.starts_with('/'))
             })
+            .max_by_key(|dir| dir.len())
+            .map(String::as_str)
     }
 
     /// Whether the repository has no unit and nothing to say about one: then it is checked
