@@ -373,6 +373,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
         }
     }
     check_suppressions(&mut config, &doc);
+    check_unit_globs(&mut config, &doc);
     check_output(&mut config, &doc);
     check_baseline(&mut config, &doc, path);
     config.doc = Some(doc);
@@ -531,6 +532,20 @@ fn check_baseline(config: &mut Config, doc: &Document, config_file: &Path) {
         return;
     }
     config.baseline_path = Some(path);
+}
+
+/// `units:` globs that do not parse (the folders they meant are then not units).
+fn check_unit_globs(config: &mut Config, doc: &Document) {
+    for (i, glob) in config.settings.units.iter().enumerate() {
+        if let Err(message) = compile_glob(glob.trim_end_matches('/')) {
+            let pointer = format!("/units/{i}");
+            config.problems.push(ConfigProblem {
+                span: doc.root.pointer_or_parent(&pointer).node.span.range(),
+                message: format!("invalid configuration: `{glob}` is not a glob: {message}"),
+                help: Some("the folders it meant are not checked as units; fix the glob".into()),
+            });
+        }
+    }
 }
 
 /// Problems in `suppressions:` the schema cannot see: globs that do not parse, entries that

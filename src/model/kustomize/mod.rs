@@ -34,8 +34,8 @@ pub use generator::add_generated_config_maps;
 
 /// The file names kustomize reads as a kustomization in a directory (kustomize
 /// `api/konfig/general.go`, `RecognizedKustomizationFileNames`: `kustomization.yaml`,
-/// `kustomization.yml`, `Kustomization`; kustomize v5.5.0). portico walks only `.yaml`, `.yml`
-/// and `.json` files, so a file named `Kustomization` is never read.
+/// `kustomization.yml`, `Kustomization`; kustomize v5.5.0); the walk reads a file named
+/// `Kustomization` although it has no extension.
 pub const KUSTOMIZATION_FILE_NAMES: [&str; 3] =
     ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 
@@ -288,7 +288,7 @@ fn folder_units(tree: &Tree<'_>, globs: &[String], units: &mut Units) {
         // The deepest matching folder holding the file.
         let mut dir = dir_name(name);
         loop {
-            if set.is_match(dir) {
+            if set.iter().any(|glob| glob.is_match(dir)) {
                 folders.entry(dir).or_default().push(*id);
                 break;
             }
@@ -325,22 +325,14 @@ fn folder_units(tree: &Tree<'_>, globs: &[String], units: &mut Units) {
     }
 }
 
-/// The `units:` globs, compiled (invalid ones are reported by the configuration check).
-fn build_globs(globs: &[String]) -> Option<globset::GlobSet> {
-    if globs.is_empty() {
-        return None;
-    }
-    let mut builder = globset::GlobSetBuilder::new();
-    for glob in globs {
-        let glob = glob.trim_end_matches('/');
-        if let Ok(compiled) = globset::GlobBuilder::new(glob)
-            .literal_separator(true)
-            .build()
-        {
-            builder.add(compiled);
-        }
-    }
-    builder.build().ok()
+/// The `units:` globs, compiled as `suppressions:` globs are (`*` within a segment); the
+/// configuration check reports those that do not parse (PC901).
+fn build_globs(globs: &[String]) -> Option<Vec<globset::GlobMatcher>> {
+    let compiled: Vec<globset::GlobMatcher> = globs
+        .iter()
+        .filter_map(|glob| crate::config::compile_glob(glob.trim_end_matches('/')).ok())
+        .collect();
+    (!compiled.is_empty()).then_some(compiled)
 }
 
 impl Unit {

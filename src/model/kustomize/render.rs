@@ -23,6 +23,10 @@ use super::{RenderedResource, Tree, Unit, UnitProblem, dir_name, join};
 /// How deep kustomizations may include each other: deeper is a cycle or a hostile repository.
 const MAX_DEPTH: usize = 64;
 
+/// How many resources one root may render: a base listed many times at every level of a
+/// hostile repository would otherwise multiply its documents exponentially.
+const MAX_RESOURCES: usize = 100_000;
+
 /// The items of a sequence node (nothing for anything else).
 pub(super) fn sequence(node: &Node) -> impl Iterator<Item = &Node> {
     match &node.value {
@@ -47,6 +51,8 @@ struct Renderer<'t, 'a> {
     kustomizations: Vec<FileId>,
     /// `resources` entries naming a file that is not in the repository.
     missing: Vec<(Span, String)>,
+    /// Resources rendered so far (see [`MAX_RESOURCES`]).
+    rendered: usize,
 }
 
 pub(super) type Rendered<T> = Result<T, UnitProblem>;
@@ -60,6 +66,7 @@ pub(super) fn render_root(tree: &Tree<'_>, root: FileId) -> Rendered<(Unit, BTre
         patches: BTreeSet::new(),
         kustomizations: Vec::new(),
         missing: Vec::new(),
+        rendered: 0,
     };
     let mut resources = Vec::new();
     renderer.kustomization(root, &mut resources, Span::new(root, 0..0))?;
@@ -130,6 +137,15 @@ impl Renderer<'_, '_> {
         acc: &mut Vec<RenderedResource>,
         at: Span,
     ) -> Rendered<()> {
+        // Each kustomization read counts as a resource: bases listed many times at every
+        // level cost calls even when they hold nothing.
+        self.rendered += 1;
+        if self.rendered > MAX_RESOURCES {
+            return Err(Self::problem(
+                at,
+                format!("the unit renders more than {MAX_RESOURCES} resources"),
+            ));
+        }
         if self.stack.contains(&file) || self.stack.len() > MAX_DEPTH {
             return Err(Self::problem(
                 at,
@@ -215,7 +231,15 @@ impl Renderer<'_, '_> {
         let path = self.local_path(file, dir, item)?;
         if let Some(&id) = self.tree.by_name.get(path.as_str()) {
             self.files.insert(id);
-            for loaded in self.tree.repo.documents_of(id) {
+            let documents = self.tree.repo.documents_of(id);
+            self.rendered += documents.len();
+            if self.rendered > MAX_RESOURCES {
+                return Err(Self::problem(
+                    span,
+                    format!("the unit renders more than {MAX_RESOURCES} resources"),
+                ));
+            }
+            for loaded in documents {
                 let Some(root) = self.tree.repo.root(loaded.id()) else {
                     continue;
                 };

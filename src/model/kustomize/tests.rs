@@ -294,3 +294,50 @@ fn unit_globs_make_folders_units() {
     assert!(!units.claimed.contains(&file_named(&repo, "other/rt.yaml")));
     assert!(discover(&repo, &[]).is_empty());
 }
+
+#[test]
+fn a_base_listed_many_times_at_every_level_is_bounded() {
+    // Ten levels each listing the next one ten times: 10^10 copies of one table unbounded.
+    let mut files: Vec<(String, String)> = vec![("l10/rt.yaml".into(), TABLE.into())];
+    files.push((
+        "l10/kustomization.yaml".into(),
+        "resources: [rt.yaml]\n".into(),
+    ));
+    for level in 0..10 {
+        let entries = vec![format!("../l{}", level + 1); 10].join(", ");
+        files.push((
+            format!("l{level}/kustomization.yaml"),
+            format!("resources: [{entries}]\n"),
+        ));
+    }
+    let borrowed: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let (_dir, repo) = repo_of(&borrowed);
+    let started = std::time::Instant::now();
+    let units = discover(&repo, &[]);
+    assert!(started.elapsed().as_secs() < 20);
+    assert!(units.units.is_empty());
+    assert!(
+        units.problems[0]
+            .message
+            .contains("more than 100000 resources"),
+        "{:?}",
+        units.problems
+    );
+}
+
+#[test]
+fn a_file_named_kustomization_defines_a_unit() {
+    let (_dir, repo) = repo_of(&[
+        (
+            "app/Kustomization",
+            "resources: [rt.yaml]\nnamespace: apps\n",
+        ),
+        ("app/rt.yaml", TABLE),
+    ]);
+    let units = discover(&repo, &[]);
+    assert_eq!(units.units.len(), 1, "{units:?}");
+    assert_eq!(units.units[0].name, "app/Kustomization");
+}
