@@ -623,6 +623,26 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::unwrap_used)]
+    fn unit_globs_that_do_not_parse_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portico.yaml");
+        std::fs::write(&path, "units:\n  - steps/*\n  - \"steps/[a\"\n").unwrap();
+        let config = super::load(
+            &path,
+            "portico.yaml".into(),
+            &mut crate::load::Repo::default(),
+        );
+        let messages: Vec<&str> = config.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("`steps/[a` is not a glob"),
+            "{messages:?}"
+        );
+        assert_eq!(config.settings.units, ["steps/*", "steps/[a"]);
+    }
+
+    #[test]
     fn baseline_must_name_a_file_inside_the_repository() {
         assert_eq!(baseline_problem("portico-baseline.json"), None);
         assert_eq!(baseline_problem("ci/baseline.json"), None);
