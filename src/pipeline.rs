@@ -390,6 +390,9 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         first.unit_problems = units.problems.clone();
     }
     for files in left_out.values() {
+        if whole.subset(&|file| files.contains(&file)).is_empty() {
+            continue;
+        }
         plain_parts.push(whole.subset(&|file| is_context(file) || files.contains(&file)));
     }
     for part in plain_parts {
@@ -405,7 +408,14 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         );
     }
     for unit in &units.units {
-        loaded.model = Model::of_unit(&loaded.repo, unit, context.subset(&|_| true));
+        let mut model = Model::of_unit(&loaded.repo, unit);
+        // A unit deploying nothing portico models (most units of a catalog deploy workloads)
+        // has nothing to report that the plain part does not.
+        if model.is_empty() {
+            continue;
+        }
+        model.add_context(context.subset(&|_| true));
+        loaded.model = model;
         let analysis = analyze(loaded, &mut Timings::default());
         found.extend(lint(loaded, &analysis, &mut Timings::default()));
     }

@@ -383,9 +383,9 @@ impl Model {
     }
 
     /// The model of a deploy unit: its rendered documents modelled, with the ConfigMaps its
-    /// kustomizations generate, and `context` (the plain files deployed next to it).
+    /// kustomizations generate.
     #[must_use]
-    pub fn of_unit(repo: &Repo, unit: &kustomize::Unit, context: Model) -> Model {
+    pub fn of_unit(repo: &Repo, unit: &kustomize::Unit) -> Model {
         let documents = unit.documents();
         let mut model = build_documents(&documents);
         let kustomizations: HashSet<FileId> = unit.kustomizations.iter().copied().collect();
@@ -397,14 +397,28 @@ impl Model {
             .into_iter()
             .map(|d| (d.id(), d.doc.root))
             .collect();
-        let offset = model.config_maps.len();
-        let mut context = context;
+        model
+    }
+
+    /// Whether nothing was modelled: no resource, nothing undecoded, no schema or shape
+    /// problem.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.resource_count() == 0
+            && self.undecoded.is_empty()
+            && self.problems.is_empty()
+            && self.schema_errors.is_empty()
+            && self.unit_problems.is_empty()
+    }
+
+    /// Adds `context` (the plain files deployed next to a unit) to the unit's model.
+    pub fn add_context(&mut self, mut context: Model) {
+        let offset = self.config_maps.len();
         context.generated_files = std::mem::take(&mut context.generated_files)
             .into_iter()
             .map(|((index, key), file)| ((index + offset, key), file))
             .collect();
-        model.append(context);
-        model
+        self.append(context);
     }
 
     /// Appends the resources of `other`, modelled from later documents.
