@@ -388,10 +388,9 @@ impl Model {
     pub fn of_unit(repo: &Repo, unit: &kustomize::Unit) -> Model {
         let documents = unit.documents();
         let mut model = build_documents(&documents);
-        let kustomizations: HashSet<FileId> = unit.kustomizations.iter().copied().collect();
         model.generated_files =
             kustomize::generator::add_generated_config_maps_of(repo, &mut model, &|file| {
-                kustomizations.contains(&file)
+                unit.kustomizations.get(&file).cloned()
             });
         model.rendered = documents
             .into_iter()

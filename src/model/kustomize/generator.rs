@@ -34,15 +34,30 @@ pub fn add_generated_config_maps(
     repo: &Repo,
     model: &mut Model,
 ) -> BTreeMap<(usize, String), FileId> {
-    add_generated_config_maps_of(repo, model, &|_| true)
+    add_generated_config_maps_of(repo, model, &|_| Some(Placement::default()))
 }
 
-/// [`add_generated_config_maps`] for the kustomizations in the files `included` accepts (those
+/// Where a kustomization's generated ConfigMaps end up once the kustomizations above it
+/// transformed them: kustomize applies each level's `namespace` (the outermost wins) and
+/// `namePrefix`/`nameSuffix` (nested) to generated objects as to any other (checked with kubectl
+/// v1.32.4: a base generating `mods` in `basens`, under an overlay with `namespace: prod` and
+/// `namePrefix: x-`, yields `prod/x-mods`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The namespace an enclosing kustomization sets, overriding the generator's own.
+    pub namespace: Option<String>,
+    /// The prefixes of the kustomization and those above it, outermost first.
+    pub prefix: String,
+    /// The suffixes, innermost first.
+    pub suffix: String,
+}
+
+/// [`add_generated_config_maps`] for the kustomizations `placed` gives a [`Placement`] (those
 /// of one deploy unit).
 pub fn add_generated_config_maps_of(
     repo: &Repo,
     model: &mut Model,
-    included: &dyn Fn(FileId) -> bool,
+    placed: &dyn Fn(FileId) -> Option<Placement>,
 ) -> BTreeMap<(usize, String), FileId> {
     let mut generated = BTreeMap::new();
     let by_name: BTreeMap<&str, FileId> = repo
@@ -51,9 +66,9 @@ pub fn add_generated_config_maps_of(
         .map(|(id, f)| (f.name.as_str(), id))
         .collect();
     for loaded in &repo.documents {
-        if !included(loaded.file) {
+        let Some(placement) = placed(loaded.file) else {
             continue;
-        }
+        };
         let file = repo.sources.get(loaded.file);
         // Checked on the tree: converting every document to JSON just to find the
         // kustomizations cost more than the rest of this pass.
@@ -73,10 +88,13 @@ pub fn add_generated_config_maps_of(
             let Some(name) = generator.get("name").and_then(Json::as_str) else {
                 continue;
             };
-            let namespace = generator
-                .get("namespace")
-                .and_then(Json::as_str)
-                .unwrap_or(default_namespace);
+            let namespace = placement.namespace.as_deref().unwrap_or_else(|| {
+                generator
+                    .get("namespace")
+                    .and_then(Json::as_str)
+                    .unwrap_or(default_namespace)
+            });
+            let name = format!("{}{name}{}", placement.prefix, placement.suffix);
             let mut data = ConfigMapData::default();
             let mut files = Vec::new();
             for entry in generator
@@ -118,7 +136,7 @@ pub fn add_generated_config_maps_of(
                     id: ResourceId {
                         kind: Kind::ConfigMap,
                         namespace: namespace.to_string(),
-                        name: name.to_string(),
+                        name,
                     },
                     doc: loaded.id(),
                     file: loaded.file,

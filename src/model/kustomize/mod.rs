@@ -30,7 +30,7 @@ use crate::load::node::Node;
 use crate::load::source::FileId;
 use crate::load::{LoadedDocument, Repo};
 
-pub use generator::add_generated_config_maps;
+pub use generator::{Placement, add_generated_config_maps};
 
 /// The file names kustomize reads as a kustomization in a directory (kustomize
 /// `api/konfig/general.go`, `RecognizedKustomizationFileNames`: `kustomization.yaml`,
@@ -63,8 +63,9 @@ pub struct Unit {
     pub name: String,
     /// What it deploys, in kustomize's order.
     pub resources: Vec<RenderedResource>,
-    /// The kustomizations it read (their `configMapGenerator`s belong to the unit).
-    pub kustomizations: Vec<FileId>,
+    /// The kustomizations it read (their `configMapGenerator`s belong to the unit), with
+    /// where what they generate ends up.
+    pub kustomizations: BTreeMap<FileId, Placement>,
     /// Every file that is part of it (resources, patches, kustomizations, transformers).
     pub files: BTreeSet<FileId>,
     /// The files it lists that are not in the repository, said once (it is rendered without
@@ -318,7 +319,7 @@ fn folder_units(tree: &Tree<'_>, globs: &[String], units: &mut Units) {
         units.units.push(Unit {
             name: folder.to_owned(),
             resources,
-            kustomizations: Vec::new(),
+            kustomizations: BTreeMap::new(),
             files: files.into_iter().collect(),
             missing: None,
         });

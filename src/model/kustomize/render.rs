@@ -8,7 +8,7 @@
 //! `namespace`, `namePrefix`/`nameSuffix`, `commonLabels`/`labels`, `commonAnnotations`,
 //! `patchesJson6902` — then `transformers:`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Span;
 use crate::load::embedded::map_scalar;
@@ -18,7 +18,7 @@ use crate::load::source::{FileId, SourceFile};
 use super::merge::{self, Operation};
 use super::select::{effective_namespace, identity, selects, without_identity};
 use super::transform::{add_to_metadata, builtin_transformer, is_namespaced, rename, set_metadata};
-use super::{RenderedResource, Tree, Unit, UnitProblem, dir_name, join};
+use super::{Placement, RenderedResource, Tree, Unit, UnitProblem, dir_name, join};
 
 /// How deep kustomizations may include each other: deeper is a cycle or a hostile repository.
 const MAX_DEPTH: usize = 64;
@@ -48,7 +48,8 @@ struct Renderer<'t, 'a> {
     stack: Vec<FileId>,
     files: BTreeSet<FileId>,
     patches: BTreeSet<FileId>,
-    kustomizations: Vec<FileId>,
+    /// The kustomizations read, each with the one that included it first (none for the root).
+    kustomizations: BTreeMap<FileId, Option<FileId>>,
     /// `resources` entries naming a file that is not in the repository.
     missing: Vec<(Span, String)>,
     /// Resources rendered so far (see [`MAX_RESOURCES`]).
@@ -64,7 +65,7 @@ pub(super) fn render_root(tree: &Tree<'_>, root: FileId) -> Rendered<(Unit, BTre
         stack: Vec::new(),
         files: BTreeSet::new(),
         patches: BTreeSet::new(),
-        kustomizations: Vec::new(),
+        kustomizations: BTreeMap::new(),
         missing: Vec::new(),
         rendered: 0,
     };
@@ -93,12 +94,46 @@ pub(super) fn render_root(tree: &Tree<'_>, root: FileId) -> Rendered<(Unit, BTre
         Unit {
             name: tree.repo.sources.get(root).name.clone(),
             resources,
-            kustomizations: renderer.kustomizations,
+            kustomizations: placements(tree, &renderer.kustomizations),
             files: renderer.files,
             missing,
         },
         renderer.patches,
     ))
+}
+
+/// Where each kustomization's generated objects end up ([`Placement`]): the `namespace` of the
+/// outermost kustomization on its chain to the root that sets one, and the prefixes and
+/// suffixes of the chain.
+fn placements(
+    tree: &Tree<'_>,
+    parents: &BTreeMap<FileId, Option<FileId>>,
+) -> BTreeMap<FileId, Placement> {
+    let field = |file: FileId, key: &str| {
+        tree.first_root(file)
+            .and_then(|root| root.get(key))
+            .and_then(Node::as_str)
+            .map(str::to_owned)
+    };
+    parents
+        .keys()
+        .map(|&file| {
+            let mut placement = Placement::default();
+            let mut at = Some(file);
+            let mut seen = BTreeSet::new();
+            while let Some(k) = at.filter(|k| seen.insert(*k)) {
+                if let Some(namespace) = field(k, "namespace") {
+                    placement.namespace = Some(namespace);
+                }
+                placement.prefix = field(k, "namePrefix").unwrap_or_default() + &placement.prefix;
+                placement
+                    .suffix
+                    .push_str(&field(k, "nameSuffix").unwrap_or_default());
+                at = parents.get(&k).copied().flatten();
+            }
+            (file, placement)
+        })
+        .collect()
 }
 
 /// kustomize fields whose effect portico does not reproduce and that can change the objects
@@ -163,7 +198,8 @@ impl Renderer<'_, '_> {
         };
         self.stack.push(file);
         self.files.insert(file);
-        self.kustomizations.push(file);
+        let parent = self.stack.iter().rev().nth(1).copied();
+        self.kustomizations.entry(file).or_insert(parent);
         let dir = dir_name(self.name(file)).to_owned();
         for e in entries(root) {
             if UNSUPPORTED_FIELDS.contains(&e.key.as_str()) {

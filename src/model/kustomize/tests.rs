@@ -341,3 +341,28 @@ fn a_file_named_kustomization_defines_a_unit() {
     assert_eq!(units.units.len(), 1, "{units:?}");
     assert_eq!(units.units[0].name, "app/Kustomization");
 }
+
+#[test]
+fn generated_config_maps_take_the_namespace_and_prefix_of_the_kustomizations_above() {
+    let (_dir, repo) = repo_of(&[
+        ("base/p.rego", "package x\nallow := true\n"),
+        (
+            "base/kustomization.yaml",
+            "configMapGenerator:\n- name: mods\n  files: [p.rego]\ngeneratorOptions:\n  disableNameSuffixHash: true\nnamespace: basens\nnamePrefix: b-\n",
+        ),
+        (
+            "overlay/kustomization.yaml",
+            "resources: [../base]\nnamespace: prod\nnamePrefix: x-\nnameSuffix: -v1\n",
+        ),
+    ]);
+    let units = discover(&repo, &[]);
+    let model = crate::model::Model::of_unit(&repo, &units.units[0]);
+    let ids: Vec<String> = model
+        .config_maps
+        .iter()
+        .map(|c| c.meta.id.to_string())
+        .collect();
+    // As kubectl kustomize v1.32.4 renders it: the outer namespace, the prefixes nested.
+    assert_eq!(ids, ["ConfigMap/prod/x-b-mods-v1"]);
+    assert_eq!(model.generated_files.len(), 1);
+}
