@@ -385,6 +385,20 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
             left_out.entry(dir).or_default().push(id);
         }
     }
+    let mut checked_units = 0;
+    for unit in &units.units {
+        let mut model = Model::of_unit(&loaded.repo, unit);
+        // A unit deploying nothing portico models (most units of a catalog deploy workloads)
+        // has nothing to report that the plain part does not.
+        if model.is_empty() {
+            continue;
+        }
+        checked_units += 1;
+        model.add_context(context.subset(&|_| true));
+        loaded.model = model;
+        let analysis = analyze(loaded, &mut Timings::default());
+        found.extend(lint(loaded, &analysis, &mut Timings::default()));
+    }
     let mut plain_parts = vec![context.subset(&|_| true)];
     if let Some(first) = plain_parts.first_mut() {
         first.unit_problems = units.problems.clone();
@@ -400,24 +414,12 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         let analysis = analyze(loaded, &mut Timings::default());
         // The files deployed next to the units are reported from the units' checks, which
         // see them with what each unit deploys; alone they are reported only when no unit
-        // renders.
+        // was checked.
         found.extend(
             lint(loaded, &analysis, &mut Timings::default())
                 .into_iter()
-                .filter(|d| units.units.is_empty() || !is_context(d.finding.span.file)),
+                .filter(|d| checked_units == 0 || !is_context(d.finding.span.file)),
         );
-    }
-    for unit in &units.units {
-        let mut model = Model::of_unit(&loaded.repo, unit);
-        // A unit deploying nothing portico models (most units of a catalog deploy workloads)
-        // has nothing to report that the plain part does not.
-        if model.is_empty() {
-            continue;
-        }
-        model.add_context(context.subset(&|_| true));
-        loaded.model = model;
-        let analysis = analyze(loaded, &mut Timings::default());
-        found.extend(lint(loaded, &analysis, &mut Timings::default()));
     }
     loaded.model = whole;
     // Units of one repository are often deployed into one cluster (one Argo CD application

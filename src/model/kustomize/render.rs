@@ -50,7 +50,8 @@ struct Renderer<'t, 'a> {
     patches: BTreeSet<FileId>,
     /// The kustomizations read, each with the one that included it first (none for the root).
     kustomizations: BTreeMap<FileId, Option<FileId>>,
-    /// `resources` entries naming a file that is not in the repository.
+    /// What kustomize would stop at and the unit is rendered without: files not in the
+    /// repository, patches of unmodelled kinds that match nothing.
     missing: Vec<(Span, String)>,
     /// Resources rendered so far (see [`MAX_RESOURCES`]).
     rendered: usize,
@@ -71,20 +72,22 @@ pub(super) fn render_root(tree: &Tree<'_>, root: FileId) -> Rendered<(Unit, BTre
     };
     let mut resources = Vec::new();
     renderer.kustomization(root, &mut resources, Span::new(root, 0..0))?;
-    // kustomize stops at a missing file. Rendered without it, the unit still deploys what the
-    // repository holds (a missing file is often one a snapshot left out, or one CI generates):
-    // checking that is worth more than checking each file alone; it is said once.
+    // kustomize stops at a missing file, and at a patch that matches nothing. Rendered without
+    // them, the unit still deploys what the repository holds (a missing file is often one a
+    // snapshot left out, or one CI generates; a patch of a kind portico does not model cannot
+    // change what it checks): checking that is worth more than checking each file alone. It is
+    // said once.
     let missing = renderer
         .missing
         .split_first()
-        .map(|((span, path), rest)| UnitProblem {
+        .map(|((span, what), rest)| UnitProblem {
             span: span.clone(),
             message: if rest.is_empty() {
-                format!("`{path}` is not in the repository: the unit is checked without it")
+                format!("{what}: the unit is checked without it")
             } else {
                 format!(
-                    "`{path}` and {} more files it lists are not in the repository: the unit is \
-                 checked without them",
+                    "{what}, and {} more that kustomize would stop at: the unit is checked \
+                     without them",
                     rest.len()
                 )
             },
@@ -304,7 +307,8 @@ impl Renderer<'_, '_> {
                 format!("`{path}` is a directory without a kustomization"),
             ));
         }
-        self.missing.push((span, path));
+        self.missing
+            .push((span, format!("`{path}` is not in the repository")));
         Ok(())
     }
 
@@ -327,10 +331,9 @@ impl Renderer<'_, '_> {
         let span = Self::span(file, item);
         let path = self.local_path(file, dir, item)?;
         let Some(&id) = self.tree.by_name.get(path.as_str()) else {
-            return Err(Self::problem(
-                span,
-                format!("patch `{path}` is not in the repository"),
-            ));
+            self.missing
+                .push((span, format!("patch `{path}` is not in the repository")));
+            return Ok(Vec::new());
         };
         self.files.insert(id);
         self.patches.insert(id);
@@ -461,7 +464,7 @@ impl Renderer<'_, '_> {
     /// Applies a strategic-merge patch to its targets: those `target` selects, else the
     /// resource of the patch's own kind and name.
     fn strategic_merge(
-        &self,
+        &mut self,
         file: FileId,
         at: &Node,
         patch: &Node,
@@ -493,10 +496,15 @@ impl Renderer<'_, '_> {
             .map(|(i, _)| i)
             .collect();
         if matched.is_empty() {
-            return Err(Self::problem(
+            let kind = target
+                .and_then(|t| t.get("kind"))
+                .and_then(Node::as_str)
+                .unwrap_or(kind);
+            return self.unmatched(
                 span,
+                kind,
                 format!("the patch of `{kind}/{name}` matches no resource of the unit"),
-            ));
+            );
         }
         // The target's identity stays its own: a patch names it, it does not rename it.
         let patch = without_identity(patch);
@@ -514,7 +522,7 @@ impl Renderer<'_, '_> {
     }
 
     fn json_patch(
-        &self,
+        &mut self,
         file: FileId,
         at: &Node,
         patch: &Node,
@@ -539,11 +547,32 @@ impl Renderer<'_, '_> {
         if any {
             Ok(())
         } else {
-            Err(Self::problem(
+            let kind = target.get("kind").and_then(Node::as_str).unwrap_or("");
+            self.unmatched(
                 span,
-                "the JSON patch's target matches no resource of the unit".to_owned(),
-            ))
+                kind,
+                format!("the JSON patch of `{kind}` matches no resource of the unit"),
+            )
         }
+    }
+
+    /// A patch that matches nothing: kustomize stops there. A patch of a kind portico does not
+    /// model cannot change what it checks (its target is most likely in a file the repository
+    /// does not hold), so the unit is rendered without it and says so; one of a modelled kind
+    /// (or of any kind) leaves the unit unrendered.
+    fn unmatched(&mut self, span: Span, kind: &str, message: String) -> Rendered<()> {
+        let modelled = [
+            "RouteTable",
+            "ExtAuthPolicy",
+            "ExtAuthServer",
+            "AuthConfig",
+            "ConfigMap",
+        ];
+        if kind.is_empty() || modelled.contains(&kind) {
+            return Err(Self::problem(span, message));
+        }
+        self.missing.push((span, message));
+        Ok(())
     }
 }
 
