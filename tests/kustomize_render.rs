@@ -5,7 +5,8 @@
 //! so many builds list files that are not there. Each folder is copied to a temporary
 //! directory and every `resources`/`bases` entry that names a missing local path gets an empty
 //! file in its place (kustomize reads an empty file as no resources, which is what portico does
-//! with a missing one: it renders the unit without it). Builds kubectl still cannot do (remote
+//! with a missing one: it renders the unit without it), and a missing patch file is taken out
+//! of its kustomization (portico renders the unit without it too). Builds kubectl still cannot do (remote
 //! bases, patches of resources that are not there, plugins) are skipped and counted. Only the
 //! Gloo-group documents (`*.solo.io`) are compared, as parsed JSON values, order-independent.
 //!
@@ -58,7 +59,7 @@ fn is_gloo(value: &Value) -> bool {
 }
 
 /// Gives every missing local `resources`/`bases` entry of every kustomization under `dir` an
-/// empty file.
+/// empty file, and leaves out the patch files that are missing.
 fn stub_missing(dir: &Path) {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -73,27 +74,67 @@ fn stub_missing(dir: &Path) {
                 continue;
             }
             let text = std::fs::read_to_string(&path).unwrap_or_default();
-            let Ok(k) = yaml_serde::from_str::<Value>(&text) else {
+            let Ok(mut k) = yaml_serde::from_str::<Value>(&text) else {
                 continue;
+            };
+            // Only paths that stay inside the copy, `..` resolved: nothing is written elsewhere.
+            let local = |rel: &str| {
+                !(rel.contains("://") || rel.starts_with('/') || rel.contains("?ref="))
+                    && lexical(&d.join(rel)).starts_with(dir)
             };
             for key in ["resources", "bases"] {
                 for item in k.get(key).and_then(Value::as_array).into_iter().flatten() {
                     let Some(rel) = item.as_str() else { continue };
-                    if rel.contains("://") || rel.starts_with('/') || rel.contains("?ref=") {
-                        continue;
-                    }
-                    let target = d.join(rel);
-                    if !target.starts_with(dir) {
-                        continue;
-                    }
-                    if !target.exists() {
+                    let target = lexical(&d.join(rel));
+                    if local(rel) && !target.exists() {
                         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
                         std::fs::write(&target, "").unwrap();
                     }
                 }
             }
+            // A patch file that is not there is left out, as portico renders the unit
+            // without it.
+            let mut changed = false;
+            if let Some(list) = k
+                .get_mut("patchesStrategicMerge")
+                .and_then(Value::as_array_mut)
+            {
+                let before = list.len();
+                list.retain(|item| {
+                    item.as_str()
+                        .is_none_or(|rel| rel.contains('\n') || !local(rel) || d.join(rel).exists())
+                });
+                changed |= list.len() != before;
+            }
+            if let Some(list) = k.get_mut("patches").and_then(Value::as_array_mut) {
+                let before = list.len();
+                list.retain(|item| {
+                    item.get("path")
+                        .and_then(Value::as_str)
+                        .is_none_or(|rel| !local(rel) || d.join(rel).exists())
+                });
+                changed |= list.len() != before;
+            }
+            if changed {
+                std::fs::write(&path, yaml_serde::to_string(&k).unwrap()).unwrap();
+            }
         }
     }
+}
+
+/// `path` with `.` and `..` resolved without the file system.
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn copy_dir(from: &Path, to: &Path) {
