@@ -46,6 +46,12 @@ pub struct ConfigFile {
     pub rego: RegoSettings,
     /// The Gloo Platform release the repository targets.
     pub gloo: GlooSettings,
+    /// Folders (globs relative to the root, e.g. `environments/*` or `steps/*`) that are each
+    /// deployed on their own: every matching folder's files are checked as a unit of their
+    /// own, as each kustomization root is, so that copies of one object in several
+    /// alternatives are not read as one repository. A file belongs to the deepest matching
+    /// folder; files a kustomization lists belong to its unit instead.
+    pub units: Vec<String>,
 }
 
 /// `gloo:` settings.
@@ -389,6 +395,7 @@ pub fn load(path: &Path, display: String, repo: &mut Repo) -> Config {
         }
     }
     check_suppressions(&mut config, &doc);
+    check_unit_globs(&mut config, &doc);
     check_output(&mut config, &doc);
     check_baseline(&mut config, &doc, path);
     config.doc = Some(doc);
@@ -549,6 +556,20 @@ fn check_baseline(config: &mut Config, doc: &Document, config_file: &Path) {
     config.baseline_path = Some(path);
 }
 
+/// `units:` globs that do not parse (the folders they meant are then not units).
+fn check_unit_globs(config: &mut Config, doc: &Document) {
+    for (i, glob) in config.settings.units.iter().enumerate() {
+        if let Err(message) = compile_glob(glob.trim_end_matches('/')) {
+            let pointer = format!("/units/{i}");
+            config.problems.push(ConfigProblem {
+                span: doc.root.pointer_or_parent(&pointer).node.span.range(),
+                message: format!("invalid configuration: `{glob}` is not a glob: {message}"),
+                help: Some("the folders it meant are not checked as units; fix the glob".into()),
+            });
+        }
+    }
+}
+
 /// Problems in `suppressions:` the schema cannot see: globs that do not parse, entries that
 /// name no code.
 fn check_suppressions(config: &mut Config, doc: &Document) {
@@ -647,6 +668,26 @@ mod tests {
         let config = load("gloo:\n  version: 2.4\n");
         assert!(config.problems.is_empty(), "{:?}", config.problems);
         assert_eq!(config.settings.gloo.version(), super::GlooVersion::V2_4);
+    }
+
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn unit_globs_that_do_not_parse_are_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portico.yaml");
+        std::fs::write(&path, "units:\n  - steps/*\n  - \"steps/[a\"\n").unwrap();
+        let config = super::load(
+            &path,
+            "portico.yaml".into(),
+            &mut crate::load::Repo::default(),
+        );
+        let messages: Vec<&str> = config.problems.iter().map(|p| p.message.as_str()).collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0].contains("`steps/[a` is not a glob"),
+            "{messages:?}"
+        );
+        assert_eq!(config.settings.units, ["steps/*", "steps/[a"]);
     }
 
     #[test]

@@ -257,8 +257,14 @@ fn run(
     timings: &mut Timings,
 ) -> Result<(pipeline::Loaded, Analysis, pipeline::Outcome), Error> {
     let mut loaded = pipeline::load(request, purpose, timings)?;
+    // A repository of deploy units is checked unit by unit; the analysis of the whole (what
+    // `matrix` and `build` read) stays that of every file together.
+    let by_unit = pipeline::lint_by_unit(&mut loaded, timings);
     let analysis = pipeline::analyze(&loaded, timings);
-    let found = pipeline::lint(&mut loaded, &analysis, timings);
+    let found = match by_unit {
+        Some(found) => found,
+        None => pipeline::lint(&mut loaded, &analysis, timings, None),
+    };
     let outcome = pipeline::triage(&loaded, &analysis, found, timings);
     Ok((loaded, analysis, outcome))
 }

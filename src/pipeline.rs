@@ -318,9 +318,173 @@ pub fn analyze(loaded: &Loaded, timings: &mut Timings) -> Analysis {
     }
 }
 
-/// Stage 4: every rule that reads the whole repository, with what the tree rules found.
+/// The rules that report something missing (a selector matching nothing, a reference to
+/// nothing, a product route no policy protects): another unit may hold it.
+const ABSENCE_CODES: [&str; 5] = ["PC201", "PC202", "PC203", "PC204", "PC301"];
+
+/// Stage 4 for a repository of deploy units ([`model::kustomize`]): each unit is checked as
+/// its own repository, and so is the plain part of the tree (the files of no unit); a finding
+/// several of them make is reported once. `None` when the repository has no unit: then
+/// [`lint`] checks it whole, exactly as before units existed.
 #[must_use]
-pub fn lint(loaded: &mut Loaded, analysis: &Analysis, timings: &mut Timings) -> Vec<Diagnostic> {
+pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Diagnostic>> {
+    let units = model::kustomize::discover(&loaded.repo, &loaded.config.settings.units);
+    if units.is_empty() {
+        return None;
+    }
+    timings.mark("deploy units");
+    // What the rules about an object's structure (PC1xx) found in a unit's files as read
+    // is not what the unit deploys: a patch is a partial object, and a base may be completed
+    // by its overlay. They run again on the rendered documents (below); the rules about text
+    // (YAML 1.1 scalars, placeholders, credentials) keep what they found in each file.
+    let structural = |d: &Diagnostic| d.code.starts_with("PC1");
+    let mut found: Vec<Diagnostic> = std::mem::take(&mut loaded.tree_findings)
+        .into_iter()
+        .filter(|d| !(structural(d) && units.claimed.contains(&d.finding.span.file)))
+        .collect();
+    let tree_rules = checks::tree_rules(&loaded.levels);
+    for unit in &units.units {
+        let mut documents = unit.documents();
+        documents.sort_by_key(load::LoadedDocument::id);
+        for group in documents.chunk_by_mut(|a, b| a.file == b.file) {
+            let Some(file) = group.first().map(|d| d.file) else {
+                continue;
+            };
+            let source = loaded.repo.sources.get(file);
+            let (_, in_unit) = model::build_file(
+                source,
+                group,
+                loaded.config.settings.gloo.version(),
+                &|source, documents, part| {
+                    checks::run_trees(
+                        &checks::TreeContext {
+                            source,
+                            documents,
+                            model: part,
+                        },
+                        &tree_rules,
+                    )
+                },
+            );
+            found.extend(in_unit.into_iter().filter(structural));
+        }
+    }
+    let whole = std::mem::take(&mut loaded.model);
+    let context_files: std::collections::HashSet<load::source::FileId> = loaded
+        .repo
+        .sources
+        .iter()
+        .filter(|(id, source)| units.is_context(&source.name, *id))
+        .map(|(id, _)| id)
+        .collect();
+    let is_context = |file: load::source::FileId| context_files.contains(&file);
+    let context = whole.subset(&is_context);
+    // The files a unit leaves out in its own directory (an older version, a `non-active/`
+    // folder, a file listed only in a comment) are checked by directory: those of one
+    // kustomization's directory together (with the context), never with another's.
+    let mut left_out: std::collections::BTreeMap<&str, Vec<load::source::FileId>> =
+        std::collections::BTreeMap::new();
+    for (id, source) in loaded.repo.sources.iter() {
+        if !units.claimed.contains(&id)
+            && !is_context(id)
+            && let Some(dir) = units.nearest_unit_dir(&source.name)
+        {
+            left_out.entry(dir).or_default().push(id);
+        }
+    }
+    let mut checked_units = 0;
+    for unit in &units.units {
+        let mut model = Model::of_unit(&loaded.repo, unit, loaded.config.settings.gloo.version());
+        // A unit deploying nothing portico models (most units of a catalog deploy workloads)
+        // has nothing to report that the plain part does not.
+        if model.is_empty() {
+            continue;
+        }
+        checked_units += 1;
+        model.add_context(context.subset(&|_| true));
+        loaded.model = model;
+        let analysis = analyze(loaded, &mut Timings::default());
+        let unit_files: std::collections::HashSet<load::source::FileId> =
+            unit.resources.iter().map(|r| r.file).collect();
+        found.extend(lint(
+            loaded,
+            &analysis,
+            &mut Timings::default(),
+            Some(&unit_files),
+        ));
+    }
+    let mut plain_parts = vec![context.subset(&|_| true)];
+    if let Some(first) = plain_parts.first_mut() {
+        first.unit_problems = units.problems.clone();
+    }
+    for files in left_out.values() {
+        if whole.subset(&|file| files.contains(&file)).is_empty() {
+            continue;
+        }
+        plain_parts.push(whole.subset(&|file| is_context(file) || files.contains(&file)));
+    }
+    for part in plain_parts {
+        loaded.model = part;
+        let analysis = analyze(loaded, &mut Timings::default());
+        // The files deployed next to the units are reported from the units' checks, which
+        // see them with what each unit deploys; alone they are reported only when no unit
+        // was checked.
+        found.extend(
+            lint(loaded, &analysis, &mut Timings::default(), None)
+                .into_iter()
+                .filter(|d| checked_units == 0 || !is_context(d.finding.span.file)),
+        );
+    }
+    loaded.model = whole;
+    // Units of one repository are often deployed into one cluster (one Argo CD application
+    // each): what one unit references or selects may be another's. A finding that something
+    // is missing is kept only when it is missing from the whole repository too. Compared by
+    // line: the whole repository may word the same absence differently ("no route has a
+    // label `team`" at the key, where the unit says "no route has label `team: pet`" at the
+    // value).
+    let analysis = analyze(loaded, &mut Timings::default());
+    let overall = lint(loaded, &analysis, &mut Timings::default(), None);
+    let line_of = |d: &Diagnostic| {
+        let file = d.finding.span.file;
+        let line = loaded
+            .repo
+            .sources
+            .get(file)
+            .line_col(d.finding.span.range.start)
+            .line;
+        (d.code, file, line)
+    };
+    let missing_overall: std::collections::HashSet<_> = overall
+        .iter()
+        .filter(|d| ABSENCE_CODES.contains(&d.code))
+        .map(line_of)
+        .collect();
+    found.retain(|d| !ABSENCE_CODES.contains(&d.code) || missing_overall.contains(&line_of(d)));
+    // A file in several units, and the repository-wide findings (YAML, configuration), are
+    // found once per unit: each is reported once.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|d| {
+        seen.insert((
+            d.code,
+            d.finding.span.file,
+            d.finding.span.range.clone(),
+            d.finding.message.clone(),
+        ))
+    });
+    timings.mark("checks");
+    Some(found)
+}
+
+/// Stage 4: every rule that reads the whole repository, with what the tree rules found.
+/// `unit_files` are the files of the kustomize unit the model holds, when it holds one (their
+/// documents are applied as one).
+#[must_use]
+pub fn lint(
+    loaded: &mut Loaded,
+    analysis: &Analysis,
+    timings: &mut Timings,
+    unit_files: Option<&std::collections::HashSet<load::source::FileId>>,
+) -> Vec<Diagnostic> {
     let mut found = std::mem::take(&mut loaded.tree_findings);
     let ctx = checks::Context {
         repo: &loaded.repo,
@@ -332,7 +496,7 @@ pub fn lint(loaded: &mut Loaded, analysis: &Analysis, timings: &mut Timings) -> 
         rego: &analysis.rego,
         matrix: &analysis.matrix,
         facts: &analysis.facts,
-        applied_together: false,
+        unit_files,
     };
     found.extend(checks::run(&ctx, &loaded.levels));
     timings.mark("checks");

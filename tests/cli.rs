@@ -204,6 +204,28 @@ fn templated_repository() {
 }
 
 #[test]
+fn kustomize_deploy_units() {
+    // Base and overlay with a strategic-merge patch file, an inline JSON patch and a
+    // patchesJson6902 file: findings land in the patch file and in the kustomization's inline
+    // patch; commonLabels gives the child table the label its parent delegates by, and is the
+    // closest label a misspelt policy selector is shown. A remote base is not rendered (PC008),
+    // and two versions of one table in `units:` folders are alternatives, not duplicates.
+    cli_snapshot!(
+        "kustomize_units_check",
+        ["check", "testdata/repos/kustomize-units"]
+    );
+    cli_snapshot!(
+        "kustomize_units_json",
+        [
+            "check",
+            "--format",
+            "json",
+            "testdata/repos/kustomize-units"
+        ]
+    );
+}
+
+#[test]
 fn matrix_of_the_examples() {
     cli_snapshot!(
         "matrix_okta_table",

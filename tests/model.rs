@@ -117,3 +117,29 @@ fn rego_offsets_map_into_the_config_map() {
     let lc = file.line_col(at);
     assert_eq!((lc.line, lc.column), (10, 5));
 }
+
+/// Plain files next to a kustomization that deploys nothing portico models (a workload) are
+/// still checked: their findings are reported from the units' checks only when a unit was
+/// checked, else from the plain part.
+#[test]
+fn plain_files_next_to_a_unit_of_workloads_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "app/kustomization.yaml",
+        "resources: [deploy.yaml]\nnamespace: apps\n",
+    );
+    write(
+        "app/deploy.yaml",
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n",
+    );
+    write("policy.yaml", common::POLICY_WITH_TYPO);
+    write("routes.yaml", common::ROUTES);
+    let result = common::check_path(dir.path());
+    let codes: Vec<&str> = result.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["PC201"], "{}", common::human(&result));
+}

@@ -179,9 +179,10 @@ pub struct Context<'a> {
     pub matrix: &'a crate::access::Matrix,
     /// Facts several rules read, computed once.
     pub facts: &'a crate::model::facts::Facts,
-    /// Whether every document here is applied as one (a kustomize unit), rather than folder
-    /// by folder (the plain part of a repository).
-    pub applied_together: bool,
+    /// The files of the kustomize unit being checked, when one is: the documents of these
+    /// files are applied as one; the others (plain files deployed next to the unit) each on
+    /// their own.
+    pub unit_files: Option<&'a std::collections::HashSet<crate::load::source::FileId>>,
 }
 
 impl Context<'_> {
@@ -189,7 +190,12 @@ impl Context<'_> {
     /// call it where a finding must be located, not to decide whether there is one).
     #[must_use]
     pub fn root(&self, meta: &Meta) -> Option<&Node> {
-        self.repo.root(meta.doc)
+        // A resource of a deploy unit is located in its rendered tree, whose nodes say which
+        // file (the resource's, a patch, a kustomization) each came from.
+        self.model
+            .rendered
+            .get(&meta.doc)
+            .or_else(|| self.repo.root(meta.doc))
     }
 
     /// The node at `path` (relative to the object) of a resource.
@@ -220,27 +226,25 @@ impl Context<'_> {
 /// The span of the value at `path` of a resource in the document `root`, or of its closest
 /// present parent.
 fn value_span(root: Option<&Node>, meta: &Meta, path: &str) -> Span {
-    let range = root
-        .map(|root| {
-            root.pointer_or_parent(&meta.pointer(path))
-                .node
-                .span
-                .range()
-        })
-        .unwrap_or(0..0);
-    Span::new(meta.file, range)
+    root.map_or_else(
+        || Span::new(meta.file, 0..0),
+        |root| {
+            let found = root.pointer_or_parent(&meta.pointer(path));
+            Span::new(found.file(meta.file), found.node.span.range())
+        },
+    )
 }
 
 /// The span of the key holding `path` of a resource in the document `root` (falls back to the
 /// value's span).
 fn key_span(root: Option<&Node>, meta: &Meta, path: &str) -> Span {
-    let range = root
-        .map(|root| {
-            root.pointer_or_parent(&meta.pointer(path))
-                .key_or_value_span()
-        })
-        .unwrap_or(0..0);
-    Span::new(meta.file, range)
+    root.map_or_else(
+        || Span::new(meta.file, 0..0),
+        |root| {
+            let found = root.pointer_or_parent(&meta.pointer(path));
+            Span::new(found.file(meta.file), found.key_or_value_span())
+        },
+    )
 }
 
 /// What a rule of [`Check::Trees`] looks at: consecutive documents of one file, their trees,

@@ -13,6 +13,7 @@ pub static RULES: &[Rule] = &[
     load::unreadable_file::RULE,
     load::unresolved_placeholder::RULE,
     load::symlink_outside_root::RULE,
+    load::unrenderable_unit::RULE,
     load::unrendered_helm_chart::RULE,
     schema::invalid_field_type::RULE,
     schema::unknown_field::RULE,

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use compact_str::CompactString;
 
+use super::source::FileId;
+
 /// The byte range of a key or value in its file, as two `u32`s.
 ///
 /// Every key and every value carries one, and `Range<usize>` made them a sixth of a large
@@ -53,6 +55,32 @@ impl fmt::Debug for TextSpan {
     }
 }
 
+/// The file a node's span is in: the file of its document ([`Origin::DOCUMENT`]), or another
+/// one. A `u32` rather than an `Option<FileId>` so that it fits the node's padding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Origin(u32);
+
+impl Origin {
+    /// The file of the node's document.
+    pub const DOCUMENT: Origin = Origin(u32::MAX);
+
+    /// The file `file`.
+    #[must_use]
+    pub fn file(file: FileId) -> Self {
+        Origin(file.0)
+    }
+
+    /// The file the span is in, for a node of a document of `document_file`.
+    #[must_use]
+    pub fn resolve(self, document_file: FileId) -> FileId {
+        if self == Origin::DOCUMENT {
+            document_file
+        } else {
+            FileId(self.0)
+        }
+    }
+}
+
 /// How a scalar was written; collections are `Collection`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Style {
@@ -77,6 +105,10 @@ pub struct Node {
     pub span: TextSpan,
     /// How it was written.
     pub style: Style,
+    /// Which file `span` is in: the document's own, unless the node was put into a rendered
+    /// document from another file (a kustomize patch, or a transformer's value in a
+    /// kustomization: see `model::kustomize`). Fits the node's padding: a node stays 40 bytes.
+    pub origin: Origin,
     /// What it holds.
     pub value: Value,
 }
@@ -115,6 +147,17 @@ impl<T> std::ops::Deref for Shared<T> {
 
     fn deref(&self) -> &[T] {
         &self.0
+    }
+}
+
+impl<T: Clone> Shared<T> {
+    /// The items, mutably: copied first when another tree shares them (an anchor's alias, or
+    /// the document a rendered kustomize resource was cloned from).
+    pub fn to_mut(&mut self) -> &mut [T] {
+        if Arc::get_mut(&mut self.0).is_none() {
+            self.0 = self.0.iter().cloned().collect();
+        }
+        Arc::get_mut(&mut self.0).map_or(&mut [], |items| items)
     }
 }
 
@@ -164,6 +207,13 @@ impl Found<'_> {
     #[must_use]
     pub fn key_or_value_span(&self) -> Range<usize> {
         self.key_span.unwrap_or(self.node.span).range()
+    }
+
+    /// The file the node (and its key: a rendered entry takes key and value from one file)
+    /// is in, for a document of `document_file`.
+    #[must_use]
+    pub fn file(&self, document_file: FileId) -> FileId {
+        self.node.origin.resolve(document_file)
     }
 }
 

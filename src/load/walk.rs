@@ -347,6 +347,9 @@ fn has_walked_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| WALKED_EXTENSIONS.contains(&e))
+        // The third name kustomize reads as a kustomization (kustomize `api/konfig`,
+        // `RecognizedKustomizationFileNames`), read as YAML: it defines a deploy unit.
+        || path.file_name() == Some(std::ffi::OsStr::new("Kustomization"))
 }
 
 fn error_path(error: &ignore::Error) -> Option<PathBuf> {

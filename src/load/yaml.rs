@@ -12,7 +12,7 @@ use std::ops::Range;
 use compact_str::CompactString;
 use granit_parser::{Event, Options, Parser, ScalarStyle, ScanError, Span as YamlSpan};
 
-use super::node::{Entry, Node, Style, TextSpan, Value};
+use super::node::{Entry, Node, Origin, Style, TextSpan, Value};
 use super::scalar::{Yaml11Reading, resolve_plain};
 use super::source::SourceFile;
 
@@ -84,6 +84,18 @@ impl Document {
             index,
             root,
             notes,
+            released: false,
+        }
+    }
+
+    /// A document built rather than parsed (a kustomize resource rendered with its unit's
+    /// patches), standing for document `index` of its file.
+    #[must_use]
+    pub fn rendered(index: u32, root: Node) -> Self {
+        Self {
+            index,
+            root,
+            notes: None,
             released: false,
         }
     }
@@ -293,6 +305,7 @@ fn parse_unbounded(file: &SourceFile) -> ParsedYaml {
                         let root = b.root.take().unwrap_or(Node {
                             span: TextSpan::new(range(&span)),
                             style: Style::Plain,
+                            origin: Origin::DOCUMENT,
                             value: Value::Null,
                         });
                         out.documents.push(Document::new(
@@ -403,6 +416,7 @@ impl Builder<'_> {
                 let node = Node {
                     span: TextSpan::new(r),
                     style,
+                    origin: Origin::DOCUMENT,
                     value,
                 };
                 if anchor != 0 {
@@ -434,6 +448,7 @@ impl Builder<'_> {
                     let node = Node {
                         span: TextSpan::new(start..r.end.max(start)),
                         style: Style::Collection,
+                        origin: Origin::DOCUMENT,
                         value: Value::Seq(items.into()),
                     };
                     self.finish(node, anchor);
@@ -454,6 +469,7 @@ impl Builder<'_> {
                     let node = Node {
                         span: TextSpan::new(start..r.end.max(start)),
                         style,
+                        origin: Origin::DOCUMENT,
                         value: Value::Map(apply_merge_keys(entries, duplicates).into()),
                     };
                     let node = unquoted_template(&self.file.text, node);
@@ -485,6 +501,7 @@ impl Builder<'_> {
                     self.push(Node {
                         span: TextSpan::new(r),
                         style: Style::Plain,
+                        origin: Origin::DOCUMENT,
                         value: Value::Null,
                     });
                 }
@@ -495,6 +512,7 @@ impl Builder<'_> {
                 self.push(Node {
                     span: TextSpan::new(r),
                     style: Style::Plain,
+                    origin: Origin::DOCUMENT,
                     value: Value::Null,
                 });
             }

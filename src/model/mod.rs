@@ -189,6 +189,12 @@ pub struct Model {
     /// Data keys of ConfigMaps built from kustomize `configMapGenerator` files: (ConfigMap
     /// index, key) → the file holding the value.
     pub generated_files: BTreeMap<(usize, String), FileId>,
+    /// The trees of the documents of a deploy unit, rendered (kustomize patches and
+    /// transformers applied), by document: rules locate findings in these rather than in
+    /// the files' own trees.
+    pub rendered: BTreeMap<DocId, crate::load::node::Node>,
+    /// The deploy units that could not be rendered (reported once, PC008).
+    pub unit_problems: Vec<kustomize::UnitProblem>,
 }
 
 impl Model {
@@ -351,6 +357,114 @@ pub fn build<T>(repo: &mut Repo, parts: Vec<(Model, Vec<T>)>) -> (Model, Vec<T>)
 }
 
 impl Model {
+    /// The part of the model whose documents `keep` accepts (by their file): the plain part
+    /// of a repository with deploy units.
+    #[must_use]
+    pub fn subset(&self, keep: &dyn Fn(FileId) -> bool) -> Model {
+        fn kept<S: Clone>(
+            items: &[Resource<S>],
+            keep: &dyn Fn(FileId) -> bool,
+        ) -> Vec<Resource<S>> {
+            items
+                .iter()
+                .filter(|r| keep(r.meta.file))
+                .cloned()
+                .collect()
+        }
+        let mut generated_files = BTreeMap::new();
+        let mut config_maps = Vec::new();
+        for (index, cm) in self.config_maps.iter().enumerate() {
+            if keep(cm.meta.file) {
+                for ((at, key), file) in self.generated_files.range((index, String::new())..) {
+                    if *at != index {
+                        break;
+                    }
+                    generated_files.insert((config_maps.len(), key.clone()), *file);
+                }
+                config_maps.push(cm.clone());
+            }
+        }
+        let undecoded: Vec<Meta> = self
+            .undecoded
+            .iter()
+            .filter(|m| keep(m.file))
+            .cloned()
+            .collect();
+        Model {
+            route_tables: kept(&self.route_tables, keep),
+            ext_auth_policies: kept(&self.ext_auth_policies, keep),
+            ext_auth_servers: kept(&self.ext_auth_servers, keep),
+            config_maps,
+            auth_configs: kept(&self.auth_configs, keep),
+            broken: undecoded.iter().map(|m| m.id.clone()).collect(),
+            undecoded,
+            problems: self
+                .problems
+                .iter()
+                .filter(|p| keep(p.span.file))
+                .cloned()
+                .collect(),
+            schema_errors: self
+                .schema_errors
+                .iter()
+                .filter(|e| keep(e.span.file))
+                .cloned()
+                .collect(),
+            unknown_values: self
+                .unknown_values
+                .iter()
+                .filter(|(doc, _, _)| keep(doc.file))
+                .cloned()
+                .collect(),
+            other_objects: self.other_objects,
+            // Workspaces are the management plane's, wherever they are kept: every part of the
+            // repository is read with all of them.
+            workspaces: self.workspaces.clone(),
+            workspace_settings: self.workspace_settings.clone(),
+            generated_files,
+            rendered: BTreeMap::new(),
+            unit_problems: Vec::new(),
+        }
+    }
+
+    /// The model of a deploy unit: its rendered documents modelled, with the ConfigMaps its
+    /// kustomizations generate.
+    #[must_use]
+    pub fn of_unit(repo: &Repo, unit: &kustomize::Unit, version: GlooVersion) -> Model {
+        let documents = unit.documents();
+        let mut model = build_documents(&documents, version);
+        model.generated_files =
+            kustomize::generator::add_generated_config_maps_of(repo, &mut model, &|file| {
+                unit.kustomizations.get(&file).cloned()
+            });
+        model.rendered = documents
+            .into_iter()
+            .map(|d| (d.id(), d.doc.root))
+            .collect();
+        model
+    }
+
+    /// Whether nothing was modelled: no resource, nothing undecoded, no schema or shape
+    /// problem.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.resource_count() == 0
+            && self.undecoded.is_empty()
+            && self.problems.is_empty()
+            && self.schema_errors.is_empty()
+            && self.unit_problems.is_empty()
+    }
+
+    /// Adds `context` (the plain files deployed next to a unit) to the unit's model.
+    pub fn add_context(&mut self, mut context: Model) {
+        let offset = self.config_maps.len();
+        context.generated_files = std::mem::take(&mut context.generated_files)
+            .into_iter()
+            .map(|((index, key), file)| ((index + offset, key), file))
+            .collect();
+        self.append(context);
+    }
+
     /// Appends the resources of `other`, modelled from later documents.
     fn append(&mut self, other: Model) {
         self.route_tables.extend(other.route_tables);
@@ -401,10 +515,8 @@ fn add_object(
     let (file, doc) = (loaded.file, loaded.id());
     // The tree is alive here: problems are located now, once.
     let value_span = |pointer: &str| {
-        Span::new(
-            file,
-            loaded.doc.root.pointer_or_parent(pointer).node.span.range(),
-        )
+        let found = loaded.doc.root.pointer_or_parent(pointer);
+        Span::new(found.file(file), found.node.span.range())
     };
     let (Some(api_version), Some(kind)) = (
         json.get("apiVersion").and_then(Json::as_str),
@@ -468,10 +580,19 @@ fn add_object(
         });
     model
         .schema_errors
-        .extend(schema_errors.into_iter().map(|error| DocumentSchemaError {
-            id: identity.clone(),
-            span: Span::new(file, error.span_in(&loaded.doc.root)),
-            error,
+        .extend(schema_errors.into_iter().map(|error| {
+            DocumentSchemaError {
+                id: identity.clone(),
+                span: Span::new(
+                    loaded
+                        .doc
+                        .root
+                        .pointer_or_parent(&error.target())
+                        .file(file),
+                    error.span_in(&loaded.doc.root),
+                ),
+                error,
+            }
         }));
     let metadata = json.get("metadata").cloned().unwrap_or(Json::Null);
     // `metadata:` with nothing under it (its keys dedented by mistake) is as good as absent.

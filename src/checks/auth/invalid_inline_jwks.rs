@@ -61,7 +61,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(found) = ctx.node(meta, &path) else {
             continue;
         };
-        let map = map_scalar(ctx.repo.sources.get(meta.file), found.node);
+        let file = found.file(meta.file);
+        let map = map_scalar(ctx.repo.sources.get(file), found.node);
         for problem in &analysis.problems {
             let start = map.file_offset(problem.range.start);
             let end = if map.is_exact() {
@@ -70,7 +71,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 start
             };
             out.push(
-                Finding::new(problem.message.clone(), Span::new(meta.file, start..end))
+                Finding::new(problem.message.clone(), Span::new(file, start..end))
                     .help(problem.help.clone())
                     .about(&meta.id),
             );

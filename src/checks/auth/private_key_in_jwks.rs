@@ -109,7 +109,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(found) = ctx.node(meta, &path) else {
             continue;
         };
-        let map = map_scalar(ctx.repo.sources.get(meta.file), found.node);
+        let file = found.file(meta.file);
+        let map = map_scalar(ctx.repo.sources.get(file), found.node);
         for (object, members) in private {
             let range = members[0].name_span.clone();
             let start = map.file_offset(range.start);
@@ -127,7 +128,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
                 which.push_str(&format!(" (`{kid}`)"));
             }
             let names: Vec<&str> = members.iter().map(|m| m.name.as_str()).collect();
-            let span = Span::new(meta.file, start..end);
+            let span = Span::new(file, start..end);
             out.push(finding(&which, &names, span).about(&meta.id));
         }
     }

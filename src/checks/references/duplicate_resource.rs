@@ -45,7 +45,7 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
     for copy in copies(ctx) {
         // An identical copy in one file of the plain part applies the same object twice:
         // redundant, not a conflict. Inside a kustomize unit even that fails the build.
-        if !copy.together || (copy.identical && !ctx.applied_together) {
+        if !copy.together || (copy.identical && !copy.in_unit) {
             continue;
         }
         let what = if copy.identical {

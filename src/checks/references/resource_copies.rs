@@ -25,6 +25,8 @@ pub(crate) struct Duplicate<'a> {
     pub nearest: &'a Meta,
     /// Whether both are certainly applied together (same kustomize unit, or same file).
     pub together: bool,
+    /// Whether both come from the kustomize unit being checked.
+    pub in_unit: bool,
     /// Whether both define exactly the same object (equal as JSON values).
     pub identical: bool,
 }
@@ -50,11 +52,14 @@ pub(crate) fn copies<'a>(ctx: &Context<'a>) -> Vec<Duplicate<'a>> {
             else {
                 continue;
             };
-            let together = ctx.applied_together || name(meta) == name(nearest);
+            let in_unit = ctx
+                .unit_files
+                .is_some_and(|unit| unit.contains(&meta.file) && unit.contains(&nearest.file));
             out.push(Duplicate {
                 meta,
                 nearest,
-                together,
+                together: in_unit || name(meta) == name(nearest),
+                in_unit,
                 identical: same_object(ctx, meta, nearest),
             });
         }

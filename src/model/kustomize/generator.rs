@@ -14,8 +14,9 @@ use serde_json::Value as Json;
 use crate::load::Repo;
 use crate::load::source::FileId;
 
-use super::kinds::ConfigMapData;
-use super::{Kind, Meta, Model, Resource, ResourceId};
+use super::join;
+use crate::model::kinds::ConfigMapData;
+use crate::model::{Kind, Meta, Model, Resource, ResourceId};
 
 /// Whether a document is a kustomization: by its kind, or by the file name kustomize reads.
 fn is_kustomization(name: &str, root: &crate::load::node::Node) -> bool {
@@ -27,26 +28,36 @@ fn is_kustomization(name: &str, root: &crate::load::node::Node) -> bool {
         )
 }
 
-/// Joins a kustomization-relative path onto its directory, resolving `.` and `..`.
-fn join(dir: &str, relative: &str) -> Option<String> {
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for part in relative.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            p => parts.push(p),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// Adds every generated ConfigMap with its file-backed data keys; returns, per new ConfigMap
 /// index and key, the file the value came from.
 pub fn add_generated_config_maps(
     repo: &Repo,
     model: &mut Model,
+) -> BTreeMap<(usize, String), FileId> {
+    add_generated_config_maps_of(repo, model, &|_| Some(Placement::default()))
+}
+
+/// Where a kustomization's generated ConfigMaps end up once the kustomizations above it
+/// transformed them: kustomize applies each level's `namespace` (the outermost wins) and
+/// `namePrefix`/`nameSuffix` (nested) to generated objects as to any other (checked with kubectl
+/// v1.32.4: a base generating `mods` in `basens`, under an overlay with `namespace: prod` and
+/// `namePrefix: x-`, yields `prod/x-mods`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Placement {
+    /// The namespace an enclosing kustomization sets, overriding the generator's own.
+    pub namespace: Option<String>,
+    /// The prefixes of the kustomization and those above it, outermost first.
+    pub prefix: String,
+    /// The suffixes, innermost first.
+    pub suffix: String,
+}
+
+/// [`add_generated_config_maps`] for the kustomizations `placed` gives a [`Placement`] (those
+/// of one deploy unit).
+pub fn add_generated_config_maps_of(
+    repo: &Repo,
+    model: &mut Model,
+    placed: &dyn Fn(FileId) -> Option<Placement>,
 ) -> BTreeMap<(usize, String), FileId> {
     let mut generated = BTreeMap::new();
     let by_name: BTreeMap<&str, FileId> = repo
@@ -55,6 +66,9 @@ pub fn add_generated_config_maps(
         .map(|(id, f)| (f.name.as_str(), id))
         .collect();
     for loaded in &repo.documents {
+        let Some(placement) = placed(loaded.file) else {
+            continue;
+        };
         let file = repo.sources.get(loaded.file);
         // Checked on the tree: converting every document to JSON just to find the
         // kustomizations cost more than the rest of this pass.
@@ -74,10 +88,13 @@ pub fn add_generated_config_maps(
             let Some(name) = generator.get("name").and_then(Json::as_str) else {
                 continue;
             };
-            let namespace = generator
-                .get("namespace")
-                .and_then(Json::as_str)
-                .unwrap_or(default_namespace);
+            let namespace = placement.namespace.as_deref().unwrap_or_else(|| {
+                generator
+                    .get("namespace")
+                    .and_then(Json::as_str)
+                    .unwrap_or(default_namespace)
+            });
+            let name = format!("{}{name}{}", placement.prefix, placement.suffix);
             let mut data = ConfigMapData::default();
             let mut files = Vec::new();
             for entry in generator
@@ -119,7 +136,7 @@ pub fn add_generated_config_maps(
                     id: ResourceId {
                         kind: Kind::ConfigMap,
                         namespace: namespace.to_string(),
-                        name: name.to_string(),
+                        name,
                     },
                     doc: loaded.id(),
                     file: loaded.file,
@@ -132,23 +149,4 @@ pub fn add_generated_config_maps(
         }
     }
     generated
-}
-
-#[cfg(test)]
-mod tests {
-    use super::join;
-
-    #[test]
-    fn paths_resolve_against_the_kustomization() {
-        assert_eq!(
-            join("auth", "policy.rego").as_deref(),
-            Some("auth/policy.rego")
-        );
-        assert_eq!(
-            join("auth/overlay", "../rego/p.rego").as_deref(),
-            Some("auth/rego/p.rego")
-        );
-        assert_eq!(join("", "./p.rego").as_deref(), Some("p.rego"));
-        assert_eq!(join("", "../p.rego"), None);
-    }
 }
