@@ -423,16 +423,21 @@ pub fn lint_by_unit(loaded: &mut Loaded, timings: &mut Timings) -> Option<Vec<Di
         }
         plain_parts.push(whole.subset(&|file| is_context(file) || files.contains(&file)));
     }
-    for part in plain_parts {
+    for (index, part) in plain_parts.into_iter().enumerate() {
         loaded.model = part;
         let analysis = analyze(loaded, &mut Timings::default());
         // The files deployed next to the units are reported from the units' checks, which
         // see them with what each unit deploys; alone they are reported only when no unit
-        // was checked.
+        // was checked. The files a kustomization leaves out (the parts after the first) are
+        // deployed by nothing: what they are wrong about in themselves is reported, but not
+        // that what they reference or select is missing, since nothing says what they would
+        // be deployed with.
+        let left_out = index > 0;
         found.extend(
             lint(loaded, &analysis, &mut Timings::default(), None)
                 .into_iter()
-                .filter(|d| checked_units == 0 || !is_context(d.finding.span.file)),
+                .filter(|d| checked_units == 0 || !is_context(d.finding.span.file))
+                .filter(|d| !(left_out && ABSENCE_CODES.contains(&d.code))),
         );
     }
     loaded.model = whole;

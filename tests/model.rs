@@ -143,3 +143,76 @@ fn plain_files_next_to_a_unit_of_workloads_are_checked() {
     let codes: Vec<&str> = result.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["PC201"], "{}", common::human(&result));
 }
+
+/// A file a kustomization leaves out of its directory (a `non-active/` copy) is deployed by
+/// nothing: it is still checked on its own, but an absence it points at (a selector matching
+/// no route) is not reported, while the same policy listed in the kustomization is.
+#[test]
+fn a_file_a_kustomization_leaves_out_reports_no_absence() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = |name: &str| {
+        format!(
+            "apiVersion: security.policy.gloo.solo.io/v2
+kind: ExtAuthPolicy
+metadata: {{name: {name}, namespace: app}}
+spec:
+  applyToRoutes:
+    - route: {{labels: {{oauth: \"true\"}}}}
+  config:
+    server: {{name: ext-auth-server, namespace: app}}
+    glooAuth: {{configs: [{{oauth2: {{accessTokenValidation: {{jwt: {{remoteJwks: {{url: https://idp.example.com/keys}}}}}}}}}}]}}
+"
+        )
+    };
+    let server = "apiVersion: admin.gloo.solo.io/v2
+kind: ExtAuthServer
+metadata: {name: ext-auth-server, namespace: app}
+spec: {destinationServer: {ref: {name: ext-auth-service, namespace: gloo-mesh}, port: {name: grpc}}}
+---
+apiVersion: networking.gloo.solo.io/v2
+kind: RouteTable
+metadata: {name: app, namespace: app}
+spec:
+  hosts: [app.example.com]
+  http:
+    - name: app
+      labels: {auth: oidc}
+      forwardTo: {destinations: [{ref: {name: app}, port: {number: 80}}]}
+";
+    std::fs::create_dir_all(dir.path().join("app/non-active")).unwrap();
+    std::fs::write(
+        dir.path().join("app/kustomization.yaml"),
+        "resources: [server.yaml, active.yaml]\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("app/server.yaml"), server).unwrap();
+    std::fs::write(dir.path().join("app/active.yaml"), policy("active")).unwrap();
+    std::fs::write(dir.path().join("app/non-active/old.yaml"), policy("old")).unwrap();
+    std::fs::write(
+        dir.path().join("app/non-active/old-rt.yaml"),
+        "apiVersion: networking.gloo.solo.io/v2
+kind: RouteTable
+metadata: {name: app-old, namespace: app}
+spec:
+  hosts: [old.example.com]
+  http:
+    - name: app
+      labels: {auth: oidc}
+      forwardTo: {destinations: [{ref: {name: app}, port: {number: 80}}]}
+",
+    )
+    .unwrap();
+    let result = common::check_path(dir.path());
+    let files_with_pc201: Vec<&str> = result
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "PC201")
+        .map(|d| result.repo.sources.get(d.finding.span.file).name.as_str())
+        .collect();
+    assert_eq!(
+        files_with_pc201,
+        ["app/active.yaml"],
+        "{:#?}",
+        result.diagnostics
+    );
+}
