@@ -7,7 +7,9 @@ crate::declare_rule! {
     /// ## What it does
     /// Reports a value of the wrong type in a resource portico reads (a number where a string
     /// is required, a mapping where a list is required, …) or a resource without
-    /// `metadata.name`. The resource is left out of the other checks.
+    /// `metadata.name`. When the value keeps portico from reading the resource at all, the
+    /// resource is left out of the other checks and the help says so; a mistyped value inside
+    /// an ExtAuthPolicy's `glooAuth` leaves only that value out.
     ///
     /// ## Why is this bad?
     /// The API server rejects the object: label values, ConfigMap data and most Gloo fields
