@@ -14,14 +14,21 @@ pub enum Resolved<'a> {
     },
     /// To a whole package.
     Package(String),
-    /// To rule `rule`, which package `package` does not define.
-    MissingRule {
+    /// To a rule or package the step's modules do not define.
+    Missing(Missing<'a>),
+}
+
+/// What a `data` reference of a query misses.
+#[derive(Debug)]
+pub enum Missing<'a> {
+    /// Package `package` has no rule `rule`; it defines `rules`.
+    Rule {
         package: String,
         rule: String,
         rules: Vec<&'a str>,
     },
-    /// Into no package of the step.
-    MissingPackage {
+    /// No module declares package `wanted`; they declare `packages`.
+    Package {
         wanted: String,
         packages: Vec<&'a str>,
     },
@@ -48,7 +55,7 @@ pub fn resolve<'a>(facts: &[&'a ModuleFacts], reference: &DataRef) -> Resolved<'
             .get(..path.len().saturating_sub(1).max(1))
             .unwrap_or_default()
             .join(".");
-        return Resolved::MissingPackage { wanted, packages };
+        return Resolved::Missing(Missing::Package { wanted, packages });
     };
     let depth = package.split('.').count();
     let Some(rule) = path.get(depth) else {
@@ -67,11 +74,11 @@ pub fn resolve<'a>(facts: &[&'a ModuleFacts], reference: &DataRef) -> Resolved<'
             .collect();
         rules.sort_unstable();
         rules.dedup();
-        return Resolved::MissingRule {
+        return Resolved::Missing(Missing::Rule {
             package: package.to_string(),
             rule: rule.clone(),
             rules,
-        };
+        });
     }
     Resolved::Rule {
         rule: rule.clone(),
@@ -138,12 +145,10 @@ impl OpaStep {
         if modules == 0 || facts.len() != modules {
             return None;
         }
-        let missing = query.data_refs.iter().any(|reference| {
-            matches!(
-                resolve(&facts, reference),
-                Resolved::MissingRule { .. } | Resolved::MissingPackage { .. }
-            )
-        });
+        let missing = query
+            .data_refs
+            .iter()
+            .any(|reference| matches!(resolve(&facts, reference), Resolved::Missing(_)));
         missing.then_some(Unevaluable::QueryTargetMissing)
     }
 }

@@ -2,6 +2,7 @@ use crate::checks::rego::{Resolved, query_span, resolve};
 use crate::checks::{Context, did_you_mean};
 use crate::diagnostic::{Finding, Span};
 use crate::rego::facts::ModuleFacts;
+use crate::rego::resolve::Missing;
 use crate::suggest::closest;
 
 crate::declare_rule! {
@@ -29,21 +30,7 @@ crate::declare_rule! {
     since: "0.1.0",
 }
 
-/// What a `data` reference of the query misses.
-enum Missing<'a> {
-    /// Package `package` has no rule `rule`; it defines `rules`.
-    Rule {
-        package: String,
-        rule: String,
-        rules: Vec<&'a str>,
-    },
-    /// No module declares package `wanted`; they declare `packages`.
-    Package {
-        wanted: String,
-        packages: Vec<&'a str>,
-    },
-}
-
+/// How PC506 words a reference the resolver found no target for.
 impl Missing<'_> {
     fn message(&self) -> String {
         match self {
@@ -103,20 +90,8 @@ fn check(ctx: &Context<'_>, out: &mut Vec<Finding>) {
         }
         for reference in &query.data_refs {
             // Located only once it is known to be missing: locating may parse the file again.
-            let missing = match resolve(&facts, reference) {
-                Resolved::Rule { .. } | Resolved::Package(_) => continue,
-                Resolved::MissingRule {
-                    package,
-                    rule,
-                    rules,
-                } => Missing::Rule {
-                    package,
-                    rule,
-                    rules,
-                },
-                Resolved::MissingPackage { wanted, packages } => {
-                    Missing::Package { wanted, packages }
-                }
+            let Resolved::Missing(missing) = resolve(&facts, reference) else {
+                continue;
             };
             let finding = missing.finding(query_span(ctx, step, &reference.range));
             let mut finding = finding.about(&step.meta.id);

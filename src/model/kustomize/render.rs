@@ -312,6 +312,24 @@ impl Renderer<'_, '_> {
         Ok(())
     }
 
+    /// The documents of a `patches` or `patchesJson6902` entry, from its `path` (a file) or
+    /// its inline `patch`, with the node they were read from.
+    fn patch_entry<'n>(
+        &mut self,
+        file: FileId,
+        dir: &str,
+        item: &'n Node,
+    ) -> Rendered<(Vec<Node>, &'n Node)> {
+        match (item.get("path"), item.get("patch")) {
+            (Some(path), _) => Ok((self.patch_documents(file, dir, path, false)?, path)),
+            (None, Some(text)) => Ok((self.patch_documents(file, dir, text, true)?, text)),
+            (None, None) => Err(Self::problem(
+                Self::span(file, item),
+                "a patch without `path` or `patch`".to_owned(),
+            )),
+        }
+    }
+
     /// The documents of a patch: a file (`path`), or inline text (a string of the
     /// kustomization, its nodes located in the kustomization's text).
     fn patch_documents(
@@ -370,16 +388,7 @@ impl Renderer<'_, '_> {
             }
         }
         for item in root.get("patches").into_iter().flat_map(sequence) {
-            let (documents, source) = match (item.get("path"), item.get("patch")) {
-                (Some(path), _) => (self.patch_documents(file, dir, path, false)?, path),
-                (None, Some(text)) => (self.patch_documents(file, dir, text, true)?, text),
-                (None, None) => {
-                    return Err(Self::problem(
-                        Self::span(file, item),
-                        "a patch without `path` or `patch`".to_owned(),
-                    ));
-                }
-            };
+            let (documents, source) = self.patch_entry(file, dir, item)?;
             let target = item.get("target");
             for patch in documents {
                 if matches!(patch.value, Value::Seq(_)) {
@@ -432,16 +441,7 @@ impl Renderer<'_, '_> {
             .collect();
         add_to_metadata(acc, "annotations", &annotations, file, &|_| true);
         for item in root.get("patchesJson6902").into_iter().flat_map(sequence) {
-            let (documents, source) = match (item.get("path"), item.get("patch")) {
-                (Some(path), _) => (self.patch_documents(file, dir, path, false)?, path),
-                (None, Some(text)) => (self.patch_documents(file, dir, text, true)?, text),
-                (None, None) => {
-                    return Err(Self::problem(
-                        Self::span(file, item),
-                        "a patch without `path` or `patch`".to_owned(),
-                    ));
-                }
-            };
+            let (documents, source) = self.patch_entry(file, dir, item)?;
             let Some(target) = item.get("target") else {
                 return Err(Self::problem(
                     Self::span(file, item),
